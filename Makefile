@@ -1,0 +1,113 @@
+# mqttbench — build, test, install.
+#   make              build ./mqttbench
+#   make run          install missing Debian packages (as root), build, run the headline job
+#   make test         install what the tests need (as root), run unit + integration tests
+#   make SAN=1 ...    ASan+UBSan build in build-san/
+#   make WERROR=0     do not turn warnings into errors
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION   := 0.1.0
+GIT_REV   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+WERROR    ?= 1
+SAN       ?= 0
+V         ?= 0
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS      := libmosquitto libcjson
+
+# Debian packages: what `make run` and `make test` install when they are missing.
+DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3
+
+OPT       ?= -O2 -g
+MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-format-truncation -D_GNU_SOURCE -pthread \
+             $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+MB_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lmosquitto -lcjson) -pthread -lm
+ifeq ($(WERROR),1)
+MB_CFLAGS += -Werror
+endif
+
+ifeq ($(SAN),1)
+BUILD     := build-san
+MB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+MB_LDFLAGS += -fsanitize=address,undefined
+else
+BUILD     := build
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all clean install run test test-unit test-integration bench deps-build deps-test check-deps regress
+all: mqttbench
+
+mqttbench: $(BUILD)/mqttbench
+ifeq ($(SAN),0)
+	$(Q)cp $< $@
+endif
+
+$(BUILD)/mqttbench: $(BUILD)/main.o $(BUILD)/libmb.a
+	@[ "$(V)" = 1 ] || echo "  LINK  $@"
+	$(Q)$(CC) $(MB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MB_LIBS)
+
+$(BUILD)/libmb.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -c -o $@ $<
+
+$(BUILD)/version.o: MB_CFLAGS += -DMB_VERSION='"$(VERSION)"' -DMB_GIT_REV='"$(GIT_REV)"'
+$(BUILD)/version.o: .FORCE
+.FORCE:
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libmb.a | $(BUILD)/tests
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -Isrc $(MB_LDFLAGS) $(LDFLAGS) -o $@ $< tests/unit/test_main.c $(BUILD)/libmb.a $(MB_LIBS)
+
+$(BUILD) $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+bench/probe: bench/probe.c
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) -std=c11 -Wall -Wextra -D_GNU_SOURCE -O2 -g -o $@ $<
+
+unit-bins: $(UNIT_BINS)
+
+# Dependency handling: install missing Debian packages when root, else print the line.
+deps-build:
+	@tests/deps.sh $(DEB_BUILD)
+deps-test:
+	@tests/deps.sh $(DEB_TEST)
+
+run: deps-build
+	@$(MAKE) --no-print-directory mqttbench
+	./mqttbench both --count 1000000
+
+test: deps-test
+	@$(MAKE) --no-print-directory mqttbench unit-bins
+	@BUILD=$(BUILD) tests/run.sh
+
+bench: mqttbench bench/probe
+	bench/headline.sh
+
+install: mqttbench
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 mqttbench $(DESTDIR)$(PREFIX)/bin/mqttbench
+	install -m 0644 docs/mqttbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/mqttbench.1
+
+clean:
+	rm -rf build build-san mqttbench bench/probe
+
+-include $(wildcard $(BUILD)/*.d)

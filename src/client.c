@@ -1,0 +1,331 @@
+/* libmosquitto glue: callbacks, connect, publish and socket servicing for one
+ * client. See ../shared/libmosquitto-notes.md for the pitfalls handled here:
+ * calls made inside callbacks are only queued (so the epoll registration is
+ * refreshed after every library call), the library may close the socket
+ * itself, and on_publish is the only moment a publish counts as done. */
+#include "client.h"
+
+#include <errno.h>
+#include <mosquitto.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "clock.h"
+#include "payload.h"
+
+#define CLIENT_READ_BUDGET 4096   /* packets per readiness event before yielding */
+#define CLIENT_WRITE_BUDGET 64
+
+static void set_error(struct client_env *env, const char *fmt, const char *a, const char *b)
+{
+    if (env->error[0]) return;
+    snprintf(env->error, sizeof(env->error), fmt, a, b);
+}
+
+static void mark_failed(struct client *c, const char *why)
+{
+    if (c->state == CLIENT_FAILED || c->state == CLIENT_CLOSED) return;
+    bool was_connecting = c->state == CLIENT_CONNECTING || c->state == CLIENT_NEW;
+    c->state = CLIENT_FAILED;
+    atomic_fetch_add_explicit(&c->env->failed, 1, memory_order_relaxed);
+    if (was_connecting)
+        set_error(c->env, "could not connect to the broker: %s%s", why, "");
+    else
+        set_error(c->env, "connection to the broker lost: %s%s", why, "");
+    if (!was_connecting) c->env->st->disconnects++;
+}
+
+static void mark_ready(struct client *c)
+{
+    if (c->state != CLIENT_CONNECTING) return;
+    c->state = CLIENT_READY;
+    atomic_fetch_add_explicit(&c->env->ready, 1, memory_order_relaxed);
+}
+
+/* Keep the epoll registration in step with the library: the socket may have
+ * been closed (fd -1, already gone from epoll) or data may be queued. */
+static void update_interest(struct client *c)
+{
+    int fd = mosquitto_socket(c->m);
+    if (fd != c->fd) {
+        /* A closed fd left the epoll set by itself; never DEL it, the number
+         * may already belong to another client's socket. */
+        c->fd = fd;
+        c->events = 0;
+        if (fd < 0) return;
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+        if (mosquitto_want_write(c->m)) ev.events |= EPOLLOUT;
+        if (epoll_ctl(c->env->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            mark_failed(c, strerror(errno));
+            return;
+        }
+        c->events = ev.events;
+        return;
+    }
+    if (fd < 0) return;
+    uint32_t want = EPOLLIN | (mosquitto_want_write(c->m) ? EPOLLOUT : 0);
+    if (want != c->events) {
+        struct epoll_event ev = { .events = want, .data.ptr = c };
+        if (epoll_ctl(c->env->epfd, EPOLL_CTL_MOD, fd, &ev) == 0) c->events = want;
+    }
+}
+
+static void on_connect(struct mosquitto *m, void *obj, int rc)
+{
+    struct client *c = obj;
+    if (rc != 0) {
+        mark_failed(c, mosquitto_connack_string(rc));
+        return;
+    }
+    const struct mb_config *cfg = c->env->cfg;
+    if (c->role == CLIENT_PUB) {
+        mark_ready(c);
+    } else {
+        const char *topic = c->role == CLIENT_SUB ? cfg->topic : "$SYS/broker/version";
+        int qos = c->role == CLIENT_SUB ? cfg->qos : 0;
+        int src = mosquitto_subscribe(m, NULL, topic, qos);
+        if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
+    }
+}
+
+static void on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const int *granted)
+{
+    (void)m; (void)mid;
+    struct client *c = obj;
+    if (n < 1 || granted[0] > 2) {
+        if (c->role == CLIENT_SYS) mark_ready(c);   /* $SYS is optional */
+        else mark_failed(c, "the broker refused the subscription");
+        return;
+    }
+    mark_ready(c);
+}
+
+static void on_disconnect(struct mosquitto *m, void *obj, int rc)
+{
+    (void)m;
+    struct client *c = obj;
+    if (c->closing || rc == 0) {
+        if (c->state != CLIENT_FAILED) c->state = CLIENT_CLOSED;
+        return;
+    }
+    mark_failed(c, mosquitto_strerror(rc));
+}
+
+static void on_publish(struct mosquitto *m, void *obj, int mid)
+{
+    (void)m; (void)mid;
+    struct client *c = obj;
+    struct client_env *env = c->env;
+    struct stats *st = env->st;
+    c->outstanding--;
+    c->done++;
+    st->pub_done++;
+    st->pub_bytes += env->cfg->size;
+    atomic_store_explicit(&env->live_sent, st->pub_done, memory_order_relaxed);
+    if (c->done == c->quota) {
+        st->pub_last_done_ns = clock_mono_ns();
+        atomic_fetch_add_explicit(&env->finished, 1, memory_order_relaxed);
+    }
+}
+
+static void on_sys_message(struct client *c, const struct mosquitto_message *msg)
+{
+    size_t n = (size_t)msg->payloadlen;
+    if (n >= sizeof(c->env->broker_version)) n = sizeof(c->env->broker_version) - 1;
+    memcpy(c->env->broker_version, msg->payload, n);
+    c->env->broker_version[n] = '\0';
+}
+
+static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
+{
+    (void)m;
+    struct client *c = obj;
+    struct client_env *env = c->env;
+    struct stats *st = env->st;
+    if (c->role == CLIENT_SYS) {
+        on_sys_message(c, msg);
+        return;
+    }
+    uint64_t now = clock_ns(env->stamp_clock);
+    uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC ? now : clock_mono_ns();
+    struct payload_header h;
+    int outcome;
+    if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) != 0 ||
+        (env->match_run_tag && h.run_tag != env->run_tag) ||
+        (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0) {
+        st->sub_foreign++;
+        return;
+    }
+    st->sub_valid++;
+    if (!st->rx_first_ns) st->rx_first_ns = mono;
+    st->rx_last_ns = mono;
+    atomic_store_explicit(&env->live_last_rx_ns, mono, memory_order_relaxed);
+    if (outcome != TRACKER_DUPLICATE) {
+        st->sub_unique++;
+        atomic_store_explicit(&env->live_received, st->sub_unique, memory_order_relaxed);
+        int64_t lat = payload_latency_ns(now, h.ts_ns48);
+        if (lat < 0) {
+            st->sub_negative++;
+            lat = 0;
+        }
+        hist_record(&st->lat, (uint64_t)lat);
+        hist_record(&st->lat_tick, (uint64_t)lat);
+    }
+    if (env->cfg->sub_delay_ns) {
+        /* A slow consumer: this blocks the worker's loop, as processing would. */
+        struct timespec d = { (time_t)(env->cfg->sub_delay_ns / 1000000000ull),
+                              (long)(env->cfg->sub_delay_ns % 1000000000ull) };
+        while (nanosleep(&d, &d) != 0 && errno == EINTR) { }
+    }
+}
+
+int client_init(struct client *c, struct client_env *env, enum client_role role,
+                uint32_t index, uint32_t quota, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    c->env = env;
+    c->role = role;
+    c->index = index;
+    c->quota = quota;
+    c->fd = -1;
+    c->state = CLIENT_NEW;
+    const struct mb_config *cfg = env->cfg;
+    char id[128];
+    static const char role_ch[] = { 'p', 's', 'x' };
+    snprintf(id, sizeof(id), "%s-%04x-%c%u", cfg->id_prefix, env->run_tag, role_ch[role], index);
+    if (role == CLIENT_SUB && tracker_set_init(&c->tracks, 1, PAYLOAD_MAX_PUBLISHERS) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->m = mosquitto_new(id, true, c);
+    if (!c->m) {
+        snprintf(err, errlen, "cannot create MQTT client: %s", strerror(errno));
+        return -1;
+    }
+    mosquitto_int_option(c->m, MOSQ_OPT_PROTOCOL_VERSION,
+                         cfg->protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    mosquitto_int_option(c->m, MOSQ_OPT_TCP_NODELAY, 1);
+    if (role == CLIENT_PUB) mosquitto_int_option(c->m, MOSQ_OPT_SEND_MAXIMUM, cfg->inflight);
+    if (cfg->username && mosquitto_username_pw_set(c->m, cfg->username, cfg->password) != MOSQ_ERR_SUCCESS) {
+        snprintf(err, errlen, "cannot set username");
+        return -1;
+    }
+    mosquitto_connect_callback_set(c->m, on_connect);
+    mosquitto_disconnect_callback_set(c->m, on_disconnect);
+    if (role == CLIENT_PUB) mosquitto_publish_callback_set(c->m, on_publish);
+    else {
+        mosquitto_subscribe_callback_set(c->m, on_subscribe);
+        mosquitto_message_callback_set(c->m, on_message);
+    }
+    return 0;
+}
+
+int client_connect(struct client *c)
+{
+    c->state = CLIENT_CONNECTING;
+    int rc = mosquitto_connect_async(c->m, c->env->connect_ip, c->env->port, c->env->cfg->keepalive_s);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        mark_failed(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+        return -1;
+    }
+    update_interest(c);
+    return c->state == CLIENT_FAILED ? -1 : 0;
+}
+
+void client_handle(struct client *c, uint32_t events)
+{
+    if (!c->m) return;
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+        /* loop_read handles one packet per call for QoS 0; keep calling until
+         * the socket says EAGAIN instead of paying an epoll_wait per message. */
+        for (int i = 0; i < CLIENT_READ_BUDGET; i++) {
+            errno = 0;
+            int rc = mosquitto_loop_read(c->m, 1);
+            if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK) break;
+            if (mosquitto_socket(c->m) < 0) break;
+        }
+    }
+    if ((events & EPOLLOUT) && mosquitto_socket(c->m) >= 0) {
+        for (int i = 0; i < CLIENT_WRITE_BUDGET && mosquitto_want_write(c->m); i++) {
+            errno = 0;
+            int rc = mosquitto_loop_write(c->m, 1);
+            if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK) break;
+        }
+    }
+    update_interest(c);
+}
+
+uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns)
+{
+    const struct client_env *env = c->env;
+    if (c->state != CLIENT_READY || c->issued >= c->quota ||
+        c->outstanding >= (uint32_t)env->cfg->inflight)
+        return UINT64_MAX;
+    if (!env->slot_ns) return 0;
+    uint64_t due = env->t0_ns + c->offset_ns + (uint64_t)c->issued * env->slot_ns;
+    return due <= now_ns ? 0 : due;
+}
+
+int client_publish_some(struct client *c, uint64_t now_ns, int budget)
+{
+    struct client_env *env = c->env;
+    const struct mb_config *cfg = env->cfg;
+    int n = 0;
+    while (n < budget && client_next_due_ns(c, now_ns) == 0) {
+        struct payload_header h = {
+            .run_tag = env->run_tag, .pub_index = c->index, .seq = c->issued,
+            .ts_ns48 = clock_ns(env->stamp_clock) & PAYLOAD_TS_MASK,
+        };
+        payload_encode(env->scratch, &h);
+        c->outstanding++;   /* before the call: QoS 0 completes inside it */
+        int rc = mosquitto_publish(c->m, NULL, cfg->topic, (int)cfg->size, env->scratch, cfg->qos, false);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            c->outstanding--;
+            env->st->pub_errors++;
+            if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) mark_failed(c, mosquitto_strerror(rc));
+            break;
+        }
+        c->issued++;
+        n++;
+    }
+    if (n) update_interest(c);
+    return n;
+}
+
+void client_stop_publishing(struct client *c)
+{
+    if (c->role != CLIENT_PUB || c->quota <= c->issued) return;
+    bool was_done = c->done == c->quota;
+    c->quota = c->issued;
+    if (!was_done && c->done == c->quota) {
+        c->env->st->pub_last_done_ns = clock_mono_ns();
+        atomic_fetch_add_explicit(&c->env->finished, 1, memory_order_relaxed);
+    }
+}
+
+void client_misc(struct client *c)
+{
+    if (!c->m || mosquitto_socket(c->m) < 0) return;
+    mosquitto_loop_misc(c->m);
+    update_interest(c);
+}
+
+void client_close(struct client *c)
+{
+    if (!c->m) return;
+    c->closing = true;
+    if (mosquitto_socket(c->m) >= 0 && c->state == CLIENT_READY) {
+        mosquitto_disconnect(c->m);
+        for (int i = 0; i < 8 && mosquitto_socket(c->m) >= 0 && mosquitto_want_write(c->m); i++)
+            if (mosquitto_loop_write(c->m, 1) != MOSQ_ERR_SUCCESS) break;
+    }
+    mosquitto_destroy(c->m);
+    c->m = NULL;
+    c->fd = -1;
+}
+
+void client_free(struct client *c)
+{
+    if (c->role == CLIENT_SUB) tracker_set_free(&c->tracks);
+}

@@ -1,0 +1,110 @@
+/* client: all libmosquitto glue, and only here. One struct client wraps one
+ * struct mosquitto driven by its worker's epoll loop through the external-loop
+ * API (mosquitto_socket / loop_read / loop_write / want_write / loop_misc).
+ * Every function here runs on the owning worker's thread only. */
+#ifndef MB_CLIENT_H
+#define MB_CLIENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "options.h"
+#include "stats.h"
+#include "tracker.h"
+
+struct mosquitto;
+
+enum client_role { CLIENT_PUB, CLIENT_SUB, CLIENT_SYS };
+
+enum client_state {
+    CLIENT_NEW,         /* created, not connecting yet */
+    CLIENT_CONNECTING,  /* TCP/CONNECT/SUBSCRIBE under way */
+    CLIENT_READY,       /* connected (and subscribed) */
+    CLIENT_FAILED,      /* refused, or lost while the run needed it */
+    CLIENT_CLOSED,      /* disconnected on purpose */
+};
+
+/* Shared by the clients of one worker; owned by the worker. The atomics are
+ * written by the worker thread and read by the main thread. */
+struct client_env {
+    const struct mb_config *cfg;
+    const char *connect_ip;     /* numeric address: libmosquitto then skips DNS */
+    int port;
+    clockid_t stamp_clock;      /* clock of payload timestamps */
+    uint16_t run_tag;
+    bool match_run_tag;         /* false: accept messages of any run (sub without --run-id) */
+    uint64_t slot_ns;           /* paced: ns between two messages of one publisher; 0 = unpaced */
+    uint64_t t0_ns;             /* monotonic start of the measured phase (publish schedule origin) */
+    struct stats *st;
+    uint8_t *scratch;           /* cfg->size bytes, the outgoing payload */
+    int epfd;
+
+    _Atomic uint32_t ready;     /* clients connected (and subscribed) */
+    _Atomic uint32_t finished;  /* publishers whose quota completed */
+    _Atomic uint32_t failed;    /* clients in CLIENT_FAILED */
+    _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
+    _Atomic uint64_t live_received;   /* = st->sub_unique */
+    _Atomic uint64_t live_last_rx_ns; /* = st->rx_last_ns */
+    char error[256];            /* first fault seen by this worker; read after join */
+    char broker_version[96];    /* from $SYS/broker/version, when the broker sends it */
+};
+
+struct client {
+    struct mosquitto *m;
+    struct client_env *env;
+    enum client_role role;
+    enum client_state state;
+    uint32_t index;             /* publisher or subscriber index */
+    int fd;                     /* registered in env->epfd, -1 when none */
+    uint32_t events;            /* epoll events registered */
+    bool closing;               /* disconnect requested by us */
+
+    /* publisher */
+    uint32_t quota;             /* messages to send */
+    uint32_t issued;            /* next sequence number */
+    uint32_t done;              /* completed (on_publish) */
+    uint32_t outstanding;       /* issued - done: bounded by --inflight */
+    uint64_t offset_ns;         /* paced: this publisher's phase within the slot */
+
+    /* subscriber */
+    struct tracker_set tracks;  /* per publisher: loss, duplicates, reordering */
+};
+
+/* Create the libmosquitto instance for role/index (client id
+ * "<prefix>-<run tag>-<p|s|x><index>"). quota is the publisher's message count.
+ * Returns 0, or -1 with err filled. */
+int client_init(struct client *c, struct client_env *env, enum client_role role,
+                uint32_t index, uint32_t quota, char *err, size_t errlen);
+
+/* Start a non-blocking connect and register the socket with env->epfd.
+ * Returns 0, or -1 (the client is then CLIENT_FAILED and env->error says why). */
+int client_connect(struct client *c);
+
+/* Service epoll events on the client's socket: read until EAGAIN (bounded),
+ * write what is queued, then update the epoll registration. */
+void client_handle(struct client *c, uint32_t events);
+
+/* Publish while the inflight window, the quota and the schedule allow, at most
+ * budget messages. Returns how many were issued. */
+int client_publish_some(struct client *c, uint64_t now_ns, int budget);
+
+/* Monotonic time of the client's next scheduled message; 0 when it could send
+ * now, UINT64_MAX when it has nothing to send (quota reached or window full). */
+uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns);
+
+/* Stop issuing new messages: the quota becomes what was issued so far. */
+void client_stop_publishing(struct client *c);
+
+/* Keepalive and housekeeping, about once a second. */
+void client_misc(struct client *c);
+
+/* Send DISCONNECT if connected, flush best-effort, destroy the instance.
+ * The tracker set stays valid for the final accounting (free with client_free). */
+void client_close(struct client *c);
+
+/* Release what client_close leaves (the tracker set). */
+void client_free(struct client *c);
+
+#endif

@@ -1,0 +1,123 @@
+/* mqttbench: subcommand dispatch, broker selection, results, exit status.
+ * Only main decides the exit code:
+ *   0   the run completed (status "ok")
+ *   1   the run failed: no broker, connection lost, results not writable
+ *   2   bad usage: nothing connected, nothing written
+ *   130 interrupted by SIGINT/SIGTERM: results written with status "aborted" */
+#include <mosquitto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker.h"
+#include "options.h"
+#include "report.h"
+#include "result.h"
+#include "run.h"
+#include "sysinfo.h"
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    if (interrupted) {          /* a second signal: leave now */
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    interrupted = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Decide where to connect; start a private broker when asked or when `both`
+ * finds nothing on 127.0.0.1:1883. Returns 0, or -1 with err filled. */
+static int choose_target(const struct mb_config *cfg, struct broker *broker, char *ip, size_t iplen,
+                         int *port, struct result_env *env, char *err, size_t errlen)
+{
+    bool spawn = cfg->spawn_broker;
+    if (!spawn && cfg->mode == MB_MODE_BOTH && !cfg->host && !cfg->port &&
+        !broker_accepts("127.0.0.1", 1883, 300))
+        spawn = true;
+    if (spawn) {
+        long nfiles = 4L * (cfg->publishers + cfg->subscribers) + 1024;
+        if (broker_spawn(broker, cfg->broker_max_queued, nfiles, err, errlen) != 0) return -1;
+        snprintf(ip, iplen, "127.0.0.1");
+        *port = broker->port;
+        env->broker_spawned = true;
+        fprintf(stderr, "mqttbench: %s; started mosquitto %s on 127.0.0.1:%d (config in %s)\n",
+                cfg->spawn_broker ? "--spawn-broker" : "no broker on 127.0.0.1:1883",
+                broker_local_version(), broker->port, broker->dir);
+    } else {
+        const char *host = cfg->host ? cfg->host : "127.0.0.1";
+        *port = cfg->port ? cfg->port : 1883;
+        if (broker_resolve(host, ip, iplen, err, errlen) != 0) return -1;
+    }
+    snprintf(env->broker_address, sizeof(env->broker_address), "%s:%d",
+             cfg->host ? cfg->host : ip, *port);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char err[512] = "";
+    struct mb_config cfg;
+    switch (options_parse(argc, argv, &cfg, err, sizeof(err))) {
+    case OPTIONS_EXIT_OK:
+        return EXIT_OK;
+    case OPTIONS_ERROR:
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    case OPTIONS_RUN:
+        break;
+    }
+
+    char json_path[4096];
+    if (cfg.json_path) snprintf(json_path, sizeof(json_path), "%s", cfg.json_path);
+    else result_default_path(&cfg, json_path, sizeof(json_path));
+
+    mosquitto_lib_init();
+    install_signals();
+
+    struct run_result res;
+    memset(&res, 0, sizeof(res));
+    res.cfg = &cfg;
+    sysinfo_fill(&res.env);
+
+    struct broker broker;
+    memset(&broker, 0, sizeof(broker));
+    char ip[128];
+    int port = 0;
+    if (choose_target(&cfg, &broker, ip, sizeof(ip), &port, &res.env, err, sizeof(err)) != 0) {
+        res.status = RESULT_FAILED;
+        snprintf(res.error, sizeof(res.error), "%s", err);
+        sysinfo_resources(&res.cpu_user_s, &res.cpu_sys_s, &res.peak_rss_kb);
+    } else {
+        struct run_target target = { .ip = ip, .port = port };
+        run_execute(&cfg, &target, &res, &interrupted);
+    }
+    broker_stop(&broker);
+
+    int code = res.status == RESULT_OK ? EXIT_OK : res.status == RESULT_ABORTED ? EXIT_INTERRUPTED : EXIT_FAILED;
+    if (res.status != RESULT_OK) fprintf(stderr, "mqttbench: %s\n", res.error);
+    const char *written = json_path;
+    if (result_write(&res, json_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        written = NULL;
+        if (code == EXIT_OK) code = EXIT_FAILED;
+    }
+    report_summary(stdout, &res, written);
+    result_free(&res);
+    mosquitto_lib_cleanup();
+    return code;
+}

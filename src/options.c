@@ -1,0 +1,431 @@
+/* Command-line parsing with getopt_long, following mosquitto_pub/sub and
+ * emqtt-bench conventions (-h host, -p port, -t topic, -q qos ...). */
+#include "options.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <mosquitto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "payload.h"
+#include "units.h"
+#include "version.h"
+
+#define MB_MAX_CLIENTS 1000000L
+#define MB_MAX_SIZE    268435000ULL /* MQTT's remaining-length limit, less room for the topic */
+
+enum {
+    OPT_ID_PREFIX = 256, OPT_PROTOCOL_LONG, OPT_DURATION, OPT_PUBLISHERS,
+    OPT_SUBSCRIBERS, OPT_THREADS, OPT_RATE, OPT_INFLIGHT, OPT_JSON, OPT_QUIET,
+    OPT_REPORT_EVERY, OPT_DRAIN_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_SUB_DELAY,
+    OPT_SPAWN_BROKER, OPT_RUN_ID, OPT_BROKER_MAX_QUEUED, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+    { "host",              required_argument, NULL, 'h' },
+    { "port",              required_argument, NULL, 'p' },
+    { "topic",             required_argument, NULL, 't' },
+    { "id-prefix",         required_argument, NULL, OPT_ID_PREFIX },
+    { "keepalive",         required_argument, NULL, 'k' },
+    { "protocol",          required_argument, NULL, 'V' },
+    { "username",          required_argument, NULL, 'u' },
+    { "password",          required_argument, NULL, 'P' },
+    { "qos",               required_argument, NULL, 'q' },
+    { "size",              required_argument, NULL, 's' },
+    { "count",             required_argument, NULL, 'n' },
+    { "duration",          required_argument, NULL, OPT_DURATION },
+    { "publishers",        required_argument, NULL, OPT_PUBLISHERS },
+    { "subscribers",       required_argument, NULL, OPT_SUBSCRIBERS },
+    { "threads",           required_argument, NULL, OPT_THREADS },
+    { "rate",              required_argument, NULL, OPT_RATE },
+    { "inflight",          required_argument, NULL, OPT_INFLIGHT },
+    { "sub-delay",         required_argument, NULL, OPT_SUB_DELAY },
+    { "drain-timeout",     required_argument, NULL, OPT_DRAIN_TIMEOUT },
+    { "connect-timeout",   required_argument, NULL, OPT_CONNECT_TIMEOUT },
+    { "spawn-broker",      no_argument,       NULL, OPT_SPAWN_BROKER },
+    { "broker-max-queued", required_argument, NULL, OPT_BROKER_MAX_QUEUED },
+    { "run-id",            required_argument, NULL, OPT_RUN_ID },
+    { "json",              required_argument, NULL, OPT_JSON },
+    { "quiet",             no_argument,       NULL, OPT_QUIET },
+    { "report-every",      required_argument, NULL, OPT_REPORT_EVERY },
+    { "help",              no_argument,       NULL, OPT_HELP },
+    { "version",           no_argument,       NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+static const char short_opts[] = ":h:p:t:k:V:u:P:q:s:n:";
+
+const char *options_mode_name(enum mb_mode mode)
+{
+    switch (mode) {
+    case MB_MODE_PUB: return "pub";
+    case MB_MODE_SUB: return "sub";
+    case MB_MODE_BOTH: return "both";
+    }
+    return "?";
+}
+
+int options_ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+static void print_top_help(FILE *f)
+{
+    fprintf(f,
+        "mqttbench %s — benchmark an MQTT broker: throughput, latency, exact delivery accounting\n"
+        "\n"
+        "Usage: mqttbench <command> [options]\n"
+        "\n"
+        "Commands:\n"
+        "  both   run publishers and subscribers in this process (the usual benchmark)\n"
+        "  pub    run publishers only (pair with `mqttbench sub` elsewhere)\n"
+        "  sub    run subscribers only\n"
+        "\n"
+        "  mqttbench <command> --help   options of one command\n"
+        "  mqttbench --version          version and git revision\n"
+        "\n"
+        "Example: mqttbench both --count 1M --qos 1 --publishers 4 --subscribers 4\n"
+        "Exit status: 0 ok, 1 the run failed, 2 bad usage, 130 interrupted (see mqttbench(1)).\n",
+        MB_VERSION);
+}
+
+static void print_cmd_help(FILE *f, enum mb_mode mode)
+{
+    bool pub = mode != MB_MODE_SUB, sub = mode != MB_MODE_PUB;
+    fprintf(f, "Usage: mqttbench %s [options]\n\n", options_mode_name(mode));
+    fprintf(f,
+        "Connection:\n"
+        "  -h, --host HOST          broker host (default: 127.0.0.1:1883%s)\n"
+        "  -p, --port PORT          broker port (default 1883)\n"
+        "      --spawn-broker       start a private mosquitto on a free 127.0.0.1 port\n"
+        "      --broker-max-queued N  max_queued_messages of a broker we start (default 1000)\n"
+        "  -t, --topic TOPIC        topic (default mqttbench/test)\n"
+        "      --id-prefix PREFIX   client id prefix (default mqttbench)\n"
+        "  -k, --keepalive SECONDS  keepalive (default 60)\n"
+        "  -V, --protocol VERSION   3.1.1 or 5 (default 3.1.1)\n"
+        "  -u, --username USER      -P, --password PASS\n"
+        "      --connect-timeout T  give up connecting after T (default 10s)\n"
+        "\n"
+        "Messages:\n"
+        "  -q, --qos 0|1|2          quality of service (default 0)\n",
+        mode == MB_MODE_BOTH ? "; if nothing listens there, a private mosquitto is started" : "");
+    if (pub)
+        fprintf(f,
+        "  -s, --size BYTES         payload size, at least %d (default 64; 1k = 1024)\n"
+        "  -n, --count N            messages in total across all publishers (default 1M; 10k, 1M ok)\n",
+        PAYLOAD_HEADER_SIZE);
+    else
+        fprintf(f,
+        "  -n, --count N            messages each subscriber expects; stop when they arrived\n");
+    fprintf(f,
+        "      --duration T         stop after T (30s, 500ms, 2m)\n"
+        "      --run-id HEX         run identifier (default: random%s)\n"
+        "\n"
+        "Clients and pacing:\n", sub && !pub ? "; sub accepts any run unless given" : "");
+    if (pub)
+        fprintf(f,
+        "      --publishers N       publishing clients (default 1)\n"
+        "      --rate R             aggregate msgs/s on a fixed schedule; 0 = as fast as possible\n"
+        "      --inflight N         per publisher: messages queued but not yet written (QoS 0)\n"
+        "                           or not yet acknowledged (QoS 1/2) (default 20)\n");
+    if (sub)
+        fprintf(f,
+        "      --subscribers N      subscribing clients (default 1)\n"
+        "      --sub-delay T        per-message processing delay in subscribers (slow consumer)\n"
+        "      --drain-timeout T    stop waiting for messages after T without one (default 3s)\n");
+    fprintf(f,
+        "      --threads N          worker threads (default: number of cores, %d)\n"
+        "\n"
+        "Output:\n"
+        "      --json FILE          result file (default results/mqttbench-%s-<UTC time>.json)\n"
+        "      --quiet              no progress lines\n"
+        "      --report-every N     print the received count every N messages\n"
+        "      --help               this text\n",
+        options_ncpus(), options_mode_name(mode));
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int parse_long(const char *flag, const char *arg, long min, long max, long *out,
+                      char *err, size_t errlen)
+{
+    if (units_parse_int(arg, min, max, out) != 0)
+        return fail(err, errlen, "%s: expected a whole number from %ld to %ld, got '%s'",
+                    flag, min, max, arg);
+    return 0;
+}
+
+static int parse_count_flag(const char *flag, const char *arg, uint64_t *out, char *err, size_t errlen)
+{
+    if (units_parse_count(arg, out) != 0)
+        return fail(err, errlen, "%s: expected a count such as 1000, 10k or 1M, got '%s'", flag, arg);
+    return 0;
+}
+
+static int parse_duration_flag(const char *flag, const char *arg, uint64_t *out, char *err, size_t errlen)
+{
+    if (units_parse_duration_ns(arg, out) != 0)
+        return fail(err, errlen, "%s: expected a duration such as 30s, 500ms or 2m, got '%s'", flag, arg);
+    return 0;
+}
+
+static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mode = mode;
+    cfg->topic = "mqttbench/test";
+    cfg->id_prefix = "mqttbench";
+    cfg->keepalive_s = 60;
+    cfg->protocol = 4;
+    cfg->qos = 0;
+    cfg->size = 64;
+    cfg->publishers = mode == MB_MODE_SUB ? 0 : 1;
+    cfg->subscribers = mode == MB_MODE_PUB ? 0 : 1;
+    cfg->threads = options_ncpus();
+    cfg->inflight = 20;
+    cfg->drain_timeout_ns = 3000000000ull;
+    cfg->connect_timeout_ns = 10000000000ull;
+    cfg->broker_max_queued = 1000;
+}
+
+/* Handles one option; returns 0, or -1 with err filled. */
+static int apply_option(struct mb_config *cfg, int opt, const char *arg, const char *flag,
+                        char *err, size_t errlen)
+{
+    long v;
+    uint64_t u;
+    switch (opt) {
+    case 'h':
+        if (!*arg) return fail(err, errlen, "--host: must not be empty");
+        cfg->host = arg;
+        return 0;
+    case 'p':
+        if (parse_long("--port", arg, 1, 65535, &v, err, errlen)) return -1;
+        cfg->port = (int)v;
+        return 0;
+    case 't': cfg->topic = arg; return 0;
+    case OPT_ID_PREFIX:
+        if (!*arg || strlen(arg) > 64) return fail(err, errlen, "--id-prefix: must be 1 to 64 characters");
+        cfg->id_prefix = arg;
+        return 0;
+    case 'k':
+        if (parse_long("--keepalive", arg, 5, 65535, &v, err, errlen)) return -1;
+        cfg->keepalive_s = (int)v;
+        return 0;
+    case 'V':
+        if (!strcmp(arg, "3.1.1") || !strcmp(arg, "311") || !strcmp(arg, "mqttv311")) cfg->protocol = 4;
+        else if (!strcmp(arg, "5") || !strcmp(arg, "mqttv5")) cfg->protocol = 5;
+        else return fail(err, errlen, "--protocol: expected 3.1.1 or 5, got '%s'", arg);
+        return 0;
+    case 'u': cfg->username = arg; return 0;
+    case 'P': cfg->password = arg; return 0;
+    case 'q':
+        if (units_parse_int(arg, 0, 2, &v) != 0)
+            return fail(err, errlen, "--qos: must be 0, 1 or 2, got '%s'", arg);
+        cfg->qos = (int)v;
+        return 0;
+    case 's':
+        if (units_parse_size(arg, &u) != 0)
+            return fail(err, errlen, "--size: expected bytes such as 64, 1k or 1M, got '%s'", arg);
+        if (u < PAYLOAD_HEADER_SIZE)
+            return fail(err, errlen, "--size: must be at least %d bytes (the payload header), got '%s'",
+                        PAYLOAD_HEADER_SIZE, arg);
+        if (u > MB_MAX_SIZE)
+            return fail(err, errlen, "--size: at most %llu bytes (MQTT's limit), got '%s'",
+                        (unsigned long long)MB_MAX_SIZE, arg);
+        cfg->size = u;
+        return 0;
+    case 'n':
+        if (arg[0] == '-') return fail(err, errlen, "--count: must be at least 1, got '%s'", arg);
+        if (parse_count_flag("--count", arg, &u, err, errlen)) return -1;
+        if (u == 0) return fail(err, errlen, "--count: must be at least 1, got '%s'", arg);
+        cfg->count = u;
+        cfg->count_given = true;
+        return 0;
+    case OPT_DURATION:
+        if (parse_duration_flag("--duration", arg, &u, err, errlen)) return -1;
+        if (u == 0) return fail(err, errlen, "--duration: must be more than 0, got '%s'", arg);
+        cfg->duration_ns = u;
+        return 0;
+    case OPT_PUBLISHERS:
+        if (parse_long("--publishers", arg, 1, MB_MAX_CLIENTS, &v, err, errlen)) return -1;
+        cfg->publishers = (int)v;
+        return 0;
+    case OPT_SUBSCRIBERS:
+        if (parse_long("--subscribers", arg, 1, MB_MAX_CLIENTS, &v, err, errlen)) return -1;
+        cfg->subscribers = (int)v;
+        return 0;
+    case OPT_THREADS:
+        if (parse_long("--threads", arg, 1, 1024, &v, err, errlen)) return -1;
+        cfg->threads = (int)v;
+        return 0;
+    case OPT_RATE:
+        if (units_parse_rate(arg, &cfg->rate) != 0)
+            return fail(err, errlen, "--rate: expected msgs/s such as 5000, 50k or 0 (unlimited), got '%s'", arg);
+        return 0;
+    case OPT_INFLIGHT:
+        if (parse_long("--inflight", arg, 1, 65535, &v, err, errlen)) return -1;
+        cfg->inflight = (int)v;
+        return 0;
+    case OPT_SUB_DELAY: return parse_duration_flag("--sub-delay", arg, &cfg->sub_delay_ns, err, errlen);
+    case OPT_DRAIN_TIMEOUT:
+        if (parse_duration_flag("--drain-timeout", arg, &u, err, errlen)) return -1;
+        if (u == 0) return fail(err, errlen, "--drain-timeout: must be more than 0, got '%s'", arg);
+        cfg->drain_timeout_ns = u;
+        return 0;
+    case OPT_CONNECT_TIMEOUT:
+        if (parse_duration_flag("--connect-timeout", arg, &u, err, errlen)) return -1;
+        if (u == 0) return fail(err, errlen, "--connect-timeout: must be more than 0, got '%s'", arg);
+        cfg->connect_timeout_ns = u;
+        return 0;
+    case OPT_SPAWN_BROKER: cfg->spawn_broker = true; return 0;
+    case OPT_BROKER_MAX_QUEUED:
+        return parse_long("--broker-max-queued", arg, 0, 1000000000L, &cfg->broker_max_queued, err, errlen);
+    case OPT_RUN_ID: {
+        char *end;
+        if (!*arg || strlen(arg) > 16)
+            return fail(err, errlen, "--run-id: expected 1 to 16 hex digits, got '%s'", arg);
+        cfg->run_id = strtoull(arg, &end, 16);
+        if (*end) return fail(err, errlen, "--run-id: expected 1 to 16 hex digits, got '%s'", arg);
+        cfg->run_id_given = true;
+        return 0;
+    }
+    case OPT_JSON:
+        if (!*arg) return fail(err, errlen, "--json: file name must not be empty");
+        cfg->json_path = arg;
+        return 0;
+    case OPT_QUIET: cfg->quiet = true; return 0;
+    case OPT_REPORT_EVERY:
+        if (parse_count_flag("--report-every", arg, &cfg->report_every, err, errlen)) return -1;
+        if (cfg->report_every == 0) return fail(err, errlen, "--report-every: must be at least 1");
+        return 0;
+    }
+    return fail(err, errlen, "%s: not handled", flag);
+}
+
+/* Cross-option checks, after every option was read. */
+static int validate(struct mb_config *cfg, char *err, size_t errlen)
+{
+    bool pub = cfg->mode != MB_MODE_SUB;
+    if (!cfg->topic[0]) return fail(err, errlen, "--topic: must not be empty");
+    if (strlen(cfg->topic) > 60000) return fail(err, errlen, "--topic: too long");
+    if (pub && mosquitto_pub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS)
+        return fail(err, errlen, "--topic: a publish topic cannot contain + or # wildcards, got '%s'", cfg->topic);
+    if (mosquitto_sub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS)
+        return fail(err, errlen, "--topic: not a valid topic filter: '%s'", cfg->topic);
+    if (cfg->spawn_broker && cfg->host)
+        return fail(err, errlen, "--spawn-broker: cannot be combined with --host");
+    if (cfg->password && !cfg->username)
+        return fail(err, errlen, "--password: needs --username");
+    if (pub && !cfg->count_given && cfg->duration_ns == 0)
+        cfg->count = 1000000;
+    if (pub && cfg->count) {
+        uint64_t per_pub = cfg->count / (uint64_t)cfg->publishers + 1;
+        if (per_pub > UINT32_MAX)
+            return fail(err, errlen, "--count: at most %u messages per publisher; add --publishers",
+                        (unsigned)UINT32_MAX);
+    }
+    if (pub && (uint64_t)cfg->publishers > PAYLOAD_MAX_PUBLISHERS)
+        return fail(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
+    if (pub && cfg->rate > 0 && cfg->rate < 0.001)
+        return fail(err, errlen, "--rate: too small");
+    return 0;
+}
+
+static uint64_t random_run_id(void)
+{
+    uint64_t id = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f) {
+        if (fread(&id, sizeof(id), 1, f) != 1) id = 0;
+        fclose(f);
+    }
+    if (!id) id = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL);
+    return id;
+}
+
+enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
+                                  char *err, size_t errlen)
+{
+    if (argc < 2) {
+        print_top_help(stderr);
+        fail(err, errlen, "missing command: expected pub, sub or both");
+        return OPTIONS_ERROR;
+    }
+    const char *cmd = argv[1];
+    enum mb_mode mode;
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        print_top_help(stdout);
+        return OPTIONS_EXIT_OK;
+    } else if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("mqttbench %s (git %s), libmosquitto %s\n", MB_VERSION, MB_GIT_REV, version_libmosquitto());
+        return OPTIONS_EXIT_OK;
+    } else if (!strcmp(cmd, "pub")) {
+        mode = MB_MODE_PUB;
+    } else if (!strcmp(cmd, "sub")) {
+        mode = MB_MODE_SUB;
+    } else if (!strcmp(cmd, "both")) {
+        mode = MB_MODE_BOTH;
+    } else {
+        fail(err, errlen, "unknown command '%s': expected pub, sub or both (see mqttbench --help)", cmd);
+        return OPTIONS_ERROR;
+    }
+    set_defaults(cfg, mode);
+
+    int sub_argc = argc - 1;
+    char **sub_argv = argv + 1;
+    opterr = 0;
+    optind = 1;
+    int opt, idx;
+    while ((opt = getopt_long(sub_argc, sub_argv, short_opts, long_opts, &idx)) != -1) {
+        const char *flag = sub_argv[optind - 1];
+        if (opt == '?') {
+            if (optopt) fail(err, errlen, "unknown option '-%c' (see mqttbench %s --help)", optopt, cmd);
+            else fail(err, errlen, "unknown option '%s' (see mqttbench %s --help)", flag, cmd);
+            return OPTIONS_ERROR;
+        }
+        if (opt == ':') {
+            fail(err, errlen, "%s: needs a value", flag);
+            return OPTIONS_ERROR;
+        }
+        if (opt == OPT_HELP) {
+            print_cmd_help(stdout, mode);
+            return OPTIONS_EXIT_OK;
+        }
+        if (opt == OPT_VERSION) {
+            printf("mqttbench %s (git %s), libmosquitto %s\n", MB_VERSION, MB_GIT_REV, version_libmosquitto());
+            return OPTIONS_EXIT_OK;
+        }
+        bool wrong_side = (mode == MB_MODE_SUB &&
+                           (opt == OPT_PUBLISHERS || opt == OPT_RATE || opt == OPT_INFLIGHT || opt == 's')) ||
+                          (mode == MB_MODE_PUB &&
+                           (opt == OPT_SUBSCRIBERS || opt == OPT_SUB_DELAY || opt == OPT_DRAIN_TIMEOUT));
+        if (wrong_side) {
+            fail(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
+            return OPTIONS_ERROR;
+        }
+        if (apply_option(cfg, opt, optarg ? optarg : "", flag, err, errlen) != 0)
+            return OPTIONS_ERROR;
+    }
+    if (optind < sub_argc) {
+        fail(err, errlen, "unexpected argument '%s' (see mqttbench %s --help)", sub_argv[optind], cmd);
+        return OPTIONS_ERROR;
+    }
+    if (validate(cfg, err, errlen) != 0) return OPTIONS_ERROR;
+    if (!cfg->run_id_given) cfg->run_id = random_run_id();
+    return OPTIONS_RUN;
+}

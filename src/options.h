@@ -1,0 +1,76 @@
+/* Command-line options: one read-only configuration struct for the whole run.
+ * Parsed once in main, validated before anything connects, then passed down
+ * as const. Strings point into argv or at string literals: nothing to free. */
+#ifndef MB_OPTIONS_H
+#define MB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mb_mode { MB_MODE_PUB, MB_MODE_SUB, MB_MODE_BOTH };
+
+struct mb_config {
+    enum mb_mode mode;
+
+    /* connection */
+    const char *host;          /* as given; NULL when not given */
+    int port;                  /* 0 when not given (then 1883 or the spawned broker's) */
+    bool spawn_broker;         /* --spawn-broker: always start our own mosquitto */
+    const char *topic;
+    const char *id_prefix;
+    int keepalive_s;
+    int protocol;              /* 4 (MQTT 3.1.1) or 5 */
+    const char *username;
+    const char *password;      /* never written to results */
+
+    /* messages */
+    int qos;
+    uint64_t size;             /* payload bytes, >= PAYLOAD_HEADER_SIZE */
+    uint64_t count;            /* total messages across all publishers; 0 = unbounded */
+    bool count_given;
+    uint64_t duration_ns;      /* 0 = no time limit */
+
+    /* clients and pacing */
+    int publishers;
+    int subscribers;
+    int threads;               /* worker threads */
+    double rate;               /* aggregate msgs/s; 0 = as fast as the broker takes them */
+    int inflight;              /* per publisher: queued-unwritten (QoS 0) or unacked (QoS 1/2) */
+    uint64_t sub_delay_ns;     /* per-message processing delay in subscribers (slow consumer) */
+    uint64_t drain_timeout_ns; /* subscribers stop after this long without a message */
+    uint64_t connect_timeout_ns;
+
+    /* run identity */
+    uint64_t run_id;           /* random unless --run-id */
+    bool run_id_given;
+
+    /* spawned broker */
+    long broker_max_queued;    /* max_queued_messages for a broker we start */
+
+    /* output */
+    const char *json_path;     /* NULL: results/mqttbench-<mode>-<UTC>.json */
+    bool quiet;
+    uint64_t report_every;     /* 0 = off */
+};
+
+/* What options_parse asks main to do. */
+enum options_status {
+    OPTIONS_RUN = 0,      /* cfg is filled and valid */
+    OPTIONS_EXIT_OK = 1,  /* --help or --version was printed to stdout: exit 0 */
+    OPTIONS_ERROR = -1,   /* err holds one line naming the flag and the problem */
+};
+
+/* Parse argv (argv[1] is the subcommand) into cfg, with defaults for what is
+ * not given, and validate every value. Prints help/version itself.
+ * Returns an options_status; on OPTIONS_ERROR, err (errlen bytes) holds the message. */
+enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
+                                  char *err, size_t errlen);
+
+/* "pub", "sub" or "both". */
+const char *options_mode_name(enum mb_mode mode);
+
+/* Number of online CPUs (at least 1). */
+int options_ncpus(void);
+
+#endif

@@ -1,0 +1,83 @@
+/* Progress lines and the end-of-run summary. */
+#include "report.h"
+
+#include "units.h"
+
+static const char *fmt_us(double us, char *buf, size_t len)
+{
+    if (us <= 0) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    return units_format_duration((uint64_t)(us * 1000.0 + 0.5), buf, len);
+}
+
+void report_progress(FILE *f, double elapsed_s, uint64_t sent, uint64_t received,
+                     double msgs_per_s, double p99_us)
+{
+    char a[32], b[32], c[32], d[32];
+    fprintf(f, "[%6.1fs] sent %8s  recv %8s  %8s msgs/s  p99 %s\n", elapsed_s,
+            units_format_count(sent, a, sizeof(a)), units_format_count(received, b, sizeof(b)),
+            units_format_count((uint64_t)(msgs_per_s + 0.5), c, sizeof(c)), fmt_us(p99_us, d, sizeof(d)));
+}
+
+static double per_s(uint64_t n, double s)
+{
+    return s > 0 ? (double)n / s : 0;
+}
+
+void report_summary(FILE *f, const struct run_result *r, const char *json_path)
+{
+    const struct mb_config *c = r->cfg;
+    const struct stats *t = &r->total;
+    char a[32], b[32];
+    fprintf(f, "\nmqttbench %s: %s, QoS %d, %llu-byte payloads, %d publisher%s, %d subscriber%s, %zu thread%s\n",
+            options_mode_name(c->mode), result_status_name(r->status), c->qos, (unsigned long long)c->size,
+            c->publishers, c->publishers == 1 ? "" : "s", c->subscribers, c->subscribers == 1 ? "" : "s",
+            r->nworkers, r->nworkers == 1 ? "" : "s");
+    fprintf(f, "broker %s%s%s%s\n", r->env.broker_address, r->env.broker_spawned ? " (started by mqttbench)" : "",
+            r->env.broker_version[0] ? ", " : "", r->env.broker_version);
+    if (r->status != RESULT_OK) fprintf(f, "error: %s\n", r->error);
+    fprintf(f, "\n  %-12s %14s %12s %14s\n", "", "messages", "seconds", "msgs/s");
+    if (c->mode != MB_MODE_SUB)
+        fprintf(f, "  %-12s %14llu %12.3f %14.0f   (completed: written%s)\n", "published",
+                (unsigned long long)t->pub_done, r->pub_duration_s, per_s(t->pub_done, r->pub_duration_s),
+                c->qos == 0 ? " to the socket" : c->qos == 1 ? " and PUBACKed" : " and PUBCOMPed");
+    if (c->mode != MB_MODE_PUB) {
+        fprintf(f, "  %-12s %14llu %12.3f %14.0f\n", "received", (unsigned long long)t->sub_unique,
+                r->sub_duration_s, per_s(t->sub_unique, r->sub_duration_s));
+        fprintf(f, "\n  delivery     expected %s  lost %llu%s  duplicates %llu  out of order %llu  foreign %llu\n",
+                r->expected_known ? units_format_count(r->expected, a, sizeof(a)) : "unknown",
+                (unsigned long long)r->lost,
+                !r->expected_known ? " (gaps only: tail unknown)" : r->forgotten ? " (approximate)" : "",
+                (unsigned long long)r->duplicates, (unsigned long long)r->out_of_order,
+                (unsigned long long)t->sub_foreign);
+        if (r->lost && r->expected)
+            fprintf(f, "  LOSS         %.3f%% of the expected messages never arrived\n",
+                    100.0 * (double)r->lost / (double)r->expected);
+        const struct hist *h = &t->lat;
+        if (h->count) {
+            fprintf(f, "\n  latency      (end to end, %s clock, from the publisher's send call)\n",
+                    c->mode == MB_MODE_BOTH ? "monotonic" : "wall");
+            static const struct { const char *name; double pct; } ps[] = {
+                { "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p99.9", 99.9 }, { "p99.99", 99.99 },
+            };
+            fprintf(f, "  %-8s %10s\n", "min", units_format_duration(h->min_ns, a, sizeof(a)));
+            fprintf(f, "  %-8s %10s   stdev %s\n", "mean",
+                    units_format_duration((uint64_t)hist_mean_ns(h), a, sizeof(a)),
+                    units_format_duration((uint64_t)hist_stdev_ns(h), b, sizeof(b)));
+            for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+                fprintf(f, "  %-8s %10s\n", ps[i].name, units_format_duration(hist_percentile(h, ps[i].pct), a, sizeof(a)));
+            fprintf(f, "  %-8s %10s\n", "max", units_format_duration(h->max_ns, a, sizeof(a)));
+        }
+    }
+    fprintf(f, "\n  mqttbench    cpu %.2fs user + %.2fs sys, peak RSS %ld KiB, connect %.3fs\n",
+            r->cpu_user_s, r->cpu_sys_s, r->peak_rss_kb, r->connect_s);
+    for (size_t i = 0; i < r->nworkers; i++)
+        if (r->workers[i].utilization >= 0.9) {
+            fprintf(f, "  NOTE         worker %zu was busy %.0f%% of the run: mqttbench itself may have been "
+                       "the bottleneck; add --threads or cores\n", i, 100 * r->workers[i].utilization);
+            break;
+        }
+    if (json_path) fprintf(f, "\n  results      %s\n", json_path);
+}

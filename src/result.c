@@ -1,0 +1,297 @@
+/* Result JSON (schema mqttbench.result.v1) written with cJSON, atomically. */
+#include "result.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "version.h"
+
+int result_add_point(struct run_result *r, const struct result_point *p)
+{
+    if (r->npoints == r->cap_points) {
+        size_t cap = r->cap_points ? r->cap_points * 2 : 64;
+        struct result_point *np = realloc(r->points, cap * sizeof(*np));
+        if (!np) return -1;
+        r->points = np;
+        r->cap_points = cap;
+    }
+    r->points[r->npoints++] = *p;
+    return 0;
+}
+
+void result_free(struct run_result *r)
+{
+    free(r->points);
+    r->points = NULL;
+    r->npoints = r->cap_points = 0;
+    free(r->workers);
+    r->workers = NULL;
+    r->nworkers = 0;
+}
+
+const char *result_status_name(enum result_status s)
+{
+    switch (s) {
+    case RESULT_OK: return "ok";
+    case RESULT_ABORTED: return "aborted";
+    case RESULT_FAILED: return "failed";
+    }
+    return "failed";
+}
+
+void result_default_path(const struct mb_config *cfg, char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char stamp[32];
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(buf, len, "results/mqttbench-%s-%s.json", options_mode_name(cfg->mode), stamp);
+}
+
+static double rate(uint64_t n, double seconds)
+{
+    return seconds > 0 ? (double)n / seconds : 0.0;
+}
+
+static cJSON *config_json(const struct mb_config *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    char runid[32];
+    snprintf(runid, sizeof(runid), "%016llx", (unsigned long long)c->run_id);
+    cJSON_AddStringToObject(o, "mode", options_mode_name(c->mode));
+    if (c->host) cJSON_AddStringToObject(o, "host", c->host);
+    else cJSON_AddNullToObject(o, "host");
+    cJSON_AddNumberToObject(o, "port", c->port);
+    cJSON_AddBoolToObject(o, "spawn_broker", c->spawn_broker);
+    cJSON_AddNumberToObject(o, "broker_max_queued", (double)c->broker_max_queued);
+    cJSON_AddStringToObject(o, "topic", c->topic);
+    cJSON_AddStringToObject(o, "id_prefix", c->id_prefix);
+    cJSON_AddNumberToObject(o, "keepalive_s", c->keepalive_s);
+    cJSON_AddStringToObject(o, "protocol", c->protocol == 5 ? "5" : "3.1.1");
+    if (c->username) cJSON_AddStringToObject(o, "username", c->username);
+    else cJSON_AddNullToObject(o, "username");
+    cJSON_AddBoolToObject(o, "password_set", c->password != NULL);
+    cJSON_AddNumberToObject(o, "qos", c->qos);
+    cJSON_AddNumberToObject(o, "size", (double)c->size);
+    cJSON_AddNumberToObject(o, "count", (double)c->count);
+    cJSON_AddNumberToObject(o, "duration_s", (double)c->duration_ns / 1e9);
+    cJSON_AddNumberToObject(o, "publishers", c->publishers);
+    cJSON_AddNumberToObject(o, "subscribers", c->subscribers);
+    cJSON_AddNumberToObject(o, "threads", c->threads);
+    cJSON_AddNumberToObject(o, "rate", c->rate);
+    cJSON_AddNumberToObject(o, "inflight", c->inflight);
+    cJSON_AddNumberToObject(o, "sub_delay_s", (double)c->sub_delay_ns / 1e9);
+    cJSON_AddNumberToObject(o, "drain_timeout_s", (double)c->drain_timeout_ns / 1e9);
+    cJSON_AddNumberToObject(o, "connect_timeout_s", (double)c->connect_timeout_ns / 1e9);
+    cJSON_AddStringToObject(o, "run_id", runid);
+    cJSON_AddNumberToObject(o, "report_every", (double)c->report_every);
+    cJSON_AddBoolToObject(o, "quiet", c->quiet);
+    return o;
+}
+
+static cJSON *environment_json(const struct run_result *r)
+{
+    const struct result_env *e = &r->env;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "tool", "mqttbench");
+    cJSON_AddStringToObject(o, "version", MB_VERSION);
+    cJSON_AddStringToObject(o, "git_revision", MB_GIT_REV);
+    cJSON_AddStringToObject(o, "libmosquitto", version_libmosquitto());
+    cJSON_AddStringToObject(o, "hostname", e->hostname);
+    cJSON_AddStringToObject(o, "cpu_model", e->cpu_model);
+    cJSON_AddNumberToObject(o, "cpu_count", e->cpu_count);
+    cJSON_AddStringToObject(o, "kernel", e->kernel);
+    cJSON_AddStringToObject(o, "start_time", e->start_time);
+    cJSON_AddStringToObject(o, "broker_address", e->broker_address);
+    cJSON_AddBoolToObject(o, "broker_spawned", e->broker_spawned);
+    if (e->broker_version[0]) cJSON_AddStringToObject(o, "broker_version", e->broker_version);
+    else cJSON_AddNullToObject(o, "broker_version");
+    cJSON_AddStringToObject(o, "latency_clock",
+                            r->cfg->mode == MB_MODE_BOTH ? "CLOCK_MONOTONIC" : "CLOCK_REALTIME");
+    return o;
+}
+
+static cJSON *histogram_json(const struct hist *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "layout", "log-linear-v1");
+    cJSON_AddStringToObject(o, "unit", "ns");
+    cJSON_AddNumberToObject(o, "sub_buckets", 128);
+    cJSON_AddNumberToObject(o, "count", (double)h->count);
+    cJSON_AddNumberToObject(o, "min_ns", h->count ? (double)h->min_ns : 0);
+    cJSON_AddNumberToObject(o, "max_ns", (double)h->max_ns);
+    cJSON_AddNumberToObject(o, "sum_ns", h->sum_ns);
+    cJSON_AddNumberToObject(o, "sumsq_ns", h->sumsq_ns);
+    uint64_t *pairs = malloc(sizeof(uint64_t) * 2 * HIST_BUCKETS);
+    cJSON *arr = cJSON_AddArrayToObject(o, "buckets");
+    if (pairs) {
+        size_t n = hist_encode(h, pairs, HIST_BUCKETS);
+        for (size_t i = 0; i < 2 * n; i++) cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)pairs[i]));
+        free(pairs);
+    }
+    return o;
+}
+
+static cJSON *latency_json(const struct hist *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", (double)h->count);
+    cJSON_AddNumberToObject(o, "min", h->count ? (double)h->min_ns / 1e3 : 0);
+    cJSON_AddNumberToObject(o, "mean", hist_mean_ns(h) / 1e3);
+    cJSON_AddNumberToObject(o, "stdev", hist_stdev_ns(h) / 1e3);
+    static const struct { const char *key; double pct; } ps[] = {
+        { "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 }, { "p9999", 99.99 },
+    };
+    for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+        cJSON_AddNumberToObject(o, ps[i].key, (double)hist_percentile(h, ps[i].pct) / 1e3);
+    cJSON_AddNumberToObject(o, "max", (double)h->max_ns / 1e3);
+    cJSON_AddItemToObject(o, "histogram", histogram_json(h));
+    return o;
+}
+
+static cJSON *result_json(const struct run_result *r)
+{
+    const struct mb_config *c = r->cfg;
+    const struct stats *t = &r->total;
+    bool pub = c->mode != MB_MODE_SUB, sub = c->mode != MB_MODE_PUB;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", RESULT_SCHEMA);
+    cJSON_AddStringToObject(root, "status", result_status_name(r->status));
+    if (r->status != RESULT_OK) cJSON_AddStringToObject(root, "error", r->error[0] ? r->error : "unknown error");
+    cJSON_AddStringToObject(root, "mode", options_mode_name(c->mode));
+    cJSON_AddItemToObject(root, "config", config_json(c));
+    cJSON_AddItemToObject(root, "environment", environment_json(r));
+
+    cJSON *ph = cJSON_AddObjectToObject(root, "phases");
+    cJSON_AddNumberToObject(ph, "connect_s", r->connect_s);
+    cJSON_AddNumberToObject(ph, "measure_s", r->measure_s);
+    cJSON_AddNumberToObject(ph, "connect_failures", (double)r->connect_failures);
+
+    if (pub) {
+        cJSON *p = cJSON_AddObjectToObject(root, "publish");
+        cJSON_AddNumberToObject(p, "messages", (double)t->pub_done);
+        cJSON_AddNumberToObject(p, "bytes", (double)t->pub_bytes);
+        cJSON_AddNumberToObject(p, "errors", (double)t->pub_errors);
+        cJSON_AddNumberToObject(p, "duration_s", r->pub_duration_s);
+        cJSON_AddNumberToObject(p, "msgs_per_s", rate(t->pub_done, r->pub_duration_s));
+        cJSON_AddNumberToObject(p, "publishers", c->publishers);
+        cJSON_AddNumberToObject(p, "publishers_done", (double)r->publishers_done);
+    } else {
+        cJSON_AddNullToObject(root, "publish");
+    }
+    if (sub) {
+        cJSON *s = cJSON_AddObjectToObject(root, "subscribe");
+        cJSON_AddNumberToObject(s, "messages", (double)t->sub_unique);
+        if (r->expected_known) cJSON_AddNumberToObject(s, "expected", (double)r->expected);
+        else cJSON_AddNullToObject(s, "expected");
+        cJSON_AddNumberToObject(s, "lost", (double)r->lost);
+        cJSON_AddBoolToObject(s, "lost_exact", r->expected_known && r->forgotten == 0);
+        cJSON_AddNumberToObject(s, "duplicates", (double)r->duplicates);
+        cJSON_AddNumberToObject(s, "out_of_order", (double)r->out_of_order);
+        cJSON_AddNumberToObject(s, "foreign", (double)t->sub_foreign);
+        cJSON_AddNumberToObject(s, "duration_s", r->sub_duration_s);
+        cJSON_AddNumberToObject(s, "msgs_per_s", rate(t->sub_unique, r->sub_duration_s));
+        cJSON_AddNumberToObject(s, "subscribers", c->subscribers);
+        cJSON_AddItemToObject(root, "latency_us", latency_json(&t->lat));
+        cJSON_AddNumberToObject(cJSON_GetObjectItem(root, "latency_us"), "negative", (double)t->sub_negative);
+    } else {
+        cJSON_AddNullToObject(root, "subscribe");
+        cJSON_AddNullToObject(root, "latency_us");
+    }
+
+    cJSON *ts = cJSON_AddArrayToObject(root, "timeseries");
+    for (size_t i = 0; i < r->npoints; i++) {
+        const struct result_point *p = &r->points[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "t", p->t_s);
+        cJSON_AddNumberToObject(e, "sent", (double)p->sent);
+        cJSON_AddNumberToObject(e, "received", (double)p->received);
+        cJSON_AddNumberToObject(e, "p50", p->p50_us);
+        cJSON_AddNumberToObject(e, "p99", p->p99_us);
+        cJSON_AddItemToArray(ts, e);
+    }
+
+    cJSON *ws = cJSON_AddArrayToObject(root, "workers");
+    for (size_t i = 0; i < r->nworkers; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "cpu_s", r->workers[i].cpu_s);
+        cJSON_AddNumberToObject(e, "utilization", r->workers[i].utilization);
+        cJSON_AddItemToArray(ws, e);
+    }
+    cJSON_AddBoolToObject(root, "generator_saturated", r->generator_saturated);
+
+    cJSON *res = cJSON_AddObjectToObject(root, "resources");
+    cJSON_AddNumberToObject(res, "cpu_user_s", r->cpu_user_s);
+    cJSON_AddNumberToObject(res, "cpu_sys_s", r->cpu_sys_s);
+    cJSON_AddNumberToObject(res, "peak_rss_kb", (double)r->peak_rss_kb);
+    return root;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int result_write(const struct run_result *r, const char *path, char *err, size_t errlen)
+{
+    cJSON *root = result_json(r);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text) {
+        snprintf(err, errlen, "%s: out of memory formatting the results", path);
+        return -1;
+    }
+    char dir[4096], tmp[4200];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *d = dirname(dir);
+    if (mkdir(d, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create directory %s: %s", path, d, strerror(errno));
+        free(text);
+        return -1;
+    }
+    snprintf(tmp, sizeof(tmp), "%s/.mqttbench-result-XXXXXX", d);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create a temp file in %s: %s", path, d, strerror(errno));
+        free(text);
+        return -1;
+    }
+    int rc = write_all(fd, text, strlen(text));
+    if (rc == 0) rc = write_all(fd, "\n", 1);
+    if (rc == 0) rc = fchmod(fd, 0644);
+    if (rc == 0) rc = fsync(fd);
+    int saved = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    free(text);
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc != 0) {
+        unlink(tmp);
+        snprintf(err, errlen, "%s: cannot write results: %s", path, strerror(saved));
+        return -1;
+    }
+    return 0;
+}

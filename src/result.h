@@ -1,0 +1,94 @@
+/* result: everything a run measured, and its JSON form (schema
+ * mqttbench.result.v1, documented in docs/results.md). */
+#ifndef MB_RESULT_H
+#define MB_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+#include "options.h"
+#include "stats.h"
+
+#define RESULT_SCHEMA "mqttbench.result.v1"
+
+enum result_status { RESULT_OK, RESULT_ABORTED, RESULT_FAILED };
+
+/* One progress tick. */
+struct result_point {
+    double t_s;             /* seconds since the measured phase began */
+    uint64_t sent;          /* cumulative completed publishes */
+    uint64_t received;      /* cumulative unique messages received */
+    double p50_us, p99_us;  /* latency of the messages received in this second; 0 = none */
+};
+
+/* Per worker thread: how busy it was (the self-check). */
+struct result_worker {
+    double cpu_s;           /* thread CPU time during the run */
+    double utilization;     /* cpu_s / wall time of the run, 0..1 */
+};
+
+struct result_env {
+    char hostname[256];
+    char cpu_model[256];
+    int cpu_count;
+    char kernel[256];
+    char start_time[32];        /* ISO 8601 UTC */
+    char broker_address[300];   /* host:port as connected */
+    bool broker_spawned;
+    char broker_version[96];    /* $SYS/broker/version; "" when not published */
+};
+
+struct run_result {
+    enum result_status status;
+    char error[512];            /* when status is not OK */
+    const struct mb_config *cfg;
+    struct result_env env;
+
+    /* phases (seconds) */
+    double connect_s;           /* until every client was connected and subscribed */
+    double measure_s;           /* from the start of publishing to the end of the drain */
+
+    /* totals over all workers */
+    struct stats total;
+    double pub_duration_s;      /* start of publishing to the last completion */
+    double sub_duration_s;      /* start (both) or first message (sub) to the last message */
+    uint64_t expected;          /* messages the subscribers should have received; 0 = unknown */
+    bool expected_known;
+    uint64_t lost;              /* exact when expected_known, else gaps only */
+    uint64_t duplicates;
+    uint64_t out_of_order;
+    uint64_t forgotten;         /* > 0: gap tracking overflowed, loss is approximate */
+    uint64_t connect_failures;
+    uint64_t publishers_done;   /* publishers that completed their quota */
+
+    struct result_point *points;
+    size_t npoints, cap_points;
+
+    struct result_worker *workers;
+    size_t nworkers;
+    bool generator_saturated;
+
+    double cpu_user_s, cpu_sys_s;
+    long peak_rss_kb;
+};
+
+/* Append one timeseries point. Returns 0, or -1 when out of memory. */
+int result_add_point(struct run_result *r, const struct result_point *p);
+
+/* Free the arrays in r (not r itself). */
+void result_free(struct run_result *r);
+
+/* "ok", "aborted" or "failed". */
+const char *result_status_name(enum result_status s);
+
+/* Write r as JSON to path atomically (temp file in the same directory, fsync,
+ * rename), creating the directory when it is missing. Returns 0, or -1 with
+ * err filled; on failure no file is left at path or beside it. */
+int result_write(const struct run_result *r, const char *path, char *err, size_t errlen);
+
+/* The default result path: results/mqttbench-<mode>-<UTC YYYYmmddTHHMMSSZ>.json. */
+void result_default_path(const struct mb_config *cfg, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,377 @@
+/* The run controller: phases connect -> measure -> drain, progress, totals. */
+#include "run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "payload.h"
+#include "report.h"
+#include "sysinfo.h"
+#include "worker.h"
+
+#define RUN_POLL_NS 5000000ull       /* how often the controller looks at the workers */
+#define RUN_TICK_NS 1000000000ull    /* progress / timeseries period */
+#define RUN_SUB_MAX_PUBLISHERS (1u << 20) /* sub: publisher indexes tracked (64 B each) */
+
+struct run {
+    const struct mb_config *cfg;
+    struct run_result *res;
+    volatile sig_atomic_t *interrupted;
+    struct worker *workers;
+    size_t nworkers;
+    size_t nclients;
+    _Atomic int phase;
+    uint64_t t0_ns;
+    /* progress state */
+    uint64_t next_tick_ns, last_tick_ns, last_tick_sent, last_tick_received;
+    uint64_t next_report;
+    struct hist tick_hist;
+};
+
+/* Live totals read from the workers' atomics. */
+struct run_live {
+    uint64_t sent, received, last_rx_ns;
+    uint32_t ready, finished, failed;
+};
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+    nanosleep(&ts, NULL);   /* EINTR is fine: the caller looks at the flags */
+}
+
+static void live_read(const struct run *r, struct run_live *l)
+{
+    memset(l, 0, sizeof(*l));
+    for (size_t i = 0; i < r->nworkers; i++) {
+        struct client_env *e = &r->workers[i].env;
+        l->sent += atomic_load_explicit(&e->live_sent, memory_order_relaxed);
+        l->received += atomic_load_explicit(&e->live_received, memory_order_relaxed);
+        uint64_t rx = atomic_load_explicit(&e->live_last_rx_ns, memory_order_relaxed);
+        if (rx > l->last_rx_ns) l->last_rx_ns = rx;
+        l->ready += atomic_load_explicit(&e->ready, memory_order_relaxed);
+        l->finished += atomic_load_explicit(&e->finished, memory_order_relaxed);
+        l->failed += atomic_load_explicit(&e->failed, memory_order_relaxed);
+    }
+}
+
+static const char *first_error(const struct run *r)
+{
+    for (size_t i = 0; i < r->nworkers; i++)
+        if (r->workers[i].env.error[0]) return r->workers[i].env.error;
+    return "a client failed";
+}
+
+static void set_status(struct run *r, enum result_status st, const char *fmt, const char *arg)
+{
+    if (r->res->status != RESULT_OK) return;
+    r->res->status = st;
+    snprintf(r->res->error, sizeof(r->res->error), fmt, arg);
+}
+
+/* Build workers and hand out clients: publisher i to worker i % T, subscriber j
+ * to worker (P + j) % T, so one publisher and one subscriber get a core each. */
+static int setup_workers(struct run *r, const struct run_target *target, char *err, size_t errlen)
+{
+    const struct mb_config *cfg = r->cfg;
+    size_t P = (size_t)cfg->publishers, S = (size_t)cfg->subscribers;
+    size_t T = (size_t)cfg->threads;
+    if (T > P + S) T = P + S;
+    if (T < 1) T = 1;
+    struct client_env tmpl;
+    memset(&tmpl, 0, sizeof(tmpl));
+    tmpl.cfg = cfg;
+    tmpl.connect_ip = target->ip;
+    tmpl.port = target->port;
+    tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+    tmpl.run_tag = payload_run_tag(cfg->run_id);
+    tmpl.match_run_tag = cfg->mode == MB_MODE_BOTH || cfg->run_id_given;
+    if (cfg->rate > 0) tmpl.slot_ns = (uint64_t)(1e9 * (double)P / cfg->rate);
+
+    r->workers = calloc(T, sizeof(*r->workers));
+    if (!r->workers) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
+    for (size_t i = 0; i < T; i++) {
+        if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
+        r->nworkers++;
+    }
+    for (size_t i = 0; i < P; i++) {
+        uint64_t quota = UINT32_MAX;
+        if (cfg->count) quota = cfg->count / P + (i < cfg->count % P ? 1 : 0);
+        if (worker_add_client(&r->workers[i % T], CLIENT_PUB, (uint32_t)i, (uint32_t)quota, err, errlen) != 0)
+            return -1;
+    }
+    for (size_t j = 0; j < S; j++) {
+        struct worker *w = &r->workers[(P + j) % T];
+        if (worker_add_client(w, CLIENT_SUB, (uint32_t)j, 0, err, errlen) != 0) return -1;
+        struct client *c = &w->clients[w->nclients - 1];
+        c->tracks.max_publishers = cfg->mode == MB_MODE_BOTH ? P : RUN_SUB_MAX_PUBLISHERS;
+    }
+    /* One extra client reads $SYS/broker/version for the results. */
+    if (worker_add_client(&r->workers[0], CLIENT_SYS, 0, 0, err, errlen) != 0) return -1;
+    r->nclients = P + S + 1;
+    return 0;
+}
+
+static uint64_t sum_hist_percentile_us(const struct hist *h, double pct)
+{
+    return h->count ? hist_percentile(h, pct) : 0;
+}
+
+/* Collect one snapshot from every worker: a timeseries point and a progress line. */
+static void tick(struct run *r, uint64_t now)
+{
+    const struct mb_config *cfg = r->cfg;
+    for (size_t i = 0; i < r->nworkers; i++) worker_request_snapshot(&r->workers[i]);
+    hist_reset(&r->tick_hist);
+    uint64_t sent = 0, received = 0;
+    for (size_t i = 0; i < r->nworkers; i++) {
+        struct worker *w = &r->workers[i];
+        if (worker_wait_snapshot(w, 500) != 0) continue;   /* a stuck worker misses one tick */
+        sent += w->snap.sent;
+        received += w->snap.received;
+        hist_merge(&r->tick_hist, &w->snap.lat_tick);
+    }
+    struct result_point p = {
+        .t_s = (double)(now - r->t0_ns) / 1e9, .sent = sent, .received = received,
+        .p50_us = (double)sum_hist_percentile_us(&r->tick_hist, 50) / 1e3,
+        .p99_us = (double)sum_hist_percentile_us(&r->tick_hist, 99) / 1e3,
+    };
+    result_add_point(r->res, &p);
+    if (!cfg->quiet) {
+        double dt = (double)(now - r->last_tick_ns) / 1e9;
+        uint64_t delta = cfg->mode == MB_MODE_PUB ? sent - r->last_tick_sent : received - r->last_tick_received;
+        report_progress(stderr, p.t_s, sent, received, dt > 0 ? (double)delta / dt : 0, p.p99_us);
+    }
+    r->last_tick_ns = now;
+    r->last_tick_sent = sent;
+    r->last_tick_received = received;
+}
+
+static void report_counts(struct run *r, uint64_t received)
+{
+    if (!r->cfg->report_every) return;
+    while (received >= r->next_report) {
+        printf("received %" PRIu64 "\n", r->next_report);
+        r->next_report += r->cfg->report_every;
+    }
+    fflush(stdout);
+}
+
+/* Phase 1: connect (and subscribe) every client. Returns 0 when all are ready. */
+static int connect_phase(struct run *r)
+{
+    const struct mb_config *cfg = r->cfg;
+    uint64_t start = clock_mono_ns();
+    struct run_live l;
+    for (;;) {
+        live_read(r, &l);
+        if (*r->interrupted) {
+            set_status(r, RESULT_ABORTED, "interrupted while connecting%s", "");
+            return -1;
+        }
+        if (l.failed) {
+            set_status(r, RESULT_FAILED, "%s", first_error(r));
+            return -1;
+        }
+        if (l.ready == r->nclients) break;
+        uint64_t now = clock_mono_ns();
+        if (now - start > cfg->connect_timeout_ns) {
+            char why[160];
+            snprintf(why, sizeof(why), "%u of %zu clients connected within the connect timeout",
+                     l.ready, r->nclients);
+            set_status(r, RESULT_FAILED, "could not connect to the broker: %s", why);
+            return -1;
+        }
+        sleep_ns(RUN_POLL_NS);
+    }
+    r->res->connect_s = (double)(clock_mono_ns() - start) / 1e9;
+    return 0;
+}
+
+/* Phases 2 and 3: publish, then let subscribers drain. */
+static void measure_phase(struct run *r)
+{
+    const struct mb_config *cfg = r->cfg;
+    size_t P = (size_t)cfg->publishers, S = (size_t)cfg->subscribers;
+    bool pub = cfg->mode != MB_MODE_SUB;
+    r->t0_ns = clock_mono_ns();
+    for (size_t i = 0; i < r->nworkers; i++) r->workers[i].env.t0_ns = r->t0_ns;
+    atomic_store_explicit(&r->phase, PHASE_MEASURE, memory_order_release);
+    r->last_tick_ns = r->t0_ns;
+    r->next_tick_ns = r->t0_ns + RUN_TICK_NS;
+    r->next_report = cfg->report_every;
+
+    uint64_t pub_end_ns = 0, stop_pub_ns = 0, last_sent = 0, last_progress_ns = r->t0_ns;
+    struct run_live l;
+    for (;;) {
+        sleep_ns(RUN_POLL_NS);
+        uint64_t now = clock_mono_ns();
+        live_read(r, &l);
+        if (*r->interrupted) {
+            set_status(r, RESULT_ABORTED, "interrupted by a signal%s", "");
+            break;
+        }
+        if (l.failed) {
+            set_status(r, RESULT_FAILED, "%s", first_error(r));
+            break;
+        }
+        report_counts(r, l.received);
+        if (now >= r->next_tick_ns) {
+            tick(r, now);
+            r->next_tick_ns += RUN_TICK_NS;
+            if (r->next_tick_ns <= now) r->next_tick_ns = now + RUN_TICK_NS;
+        }
+        if (l.sent != last_sent) {
+            last_sent = l.sent;
+            last_progress_ns = now;
+        }
+        int phase = atomic_load_explicit(&r->phase, memory_order_relaxed);
+        if (pub && !pub_end_ns) {
+            if (phase == PHASE_MEASURE && cfg->duration_ns && now - r->t0_ns >= cfg->duration_ns) {
+                atomic_store_explicit(&r->phase, PHASE_STOP_PUBLISHING, memory_order_release);
+                stop_pub_ns = now;
+            }
+            if (l.finished == P) {
+                pub_end_ns = now;
+                atomic_store_explicit(&r->phase, PHASE_STOP_PUBLISHING, memory_order_release);
+            } else if (stop_pub_ns && now - last_progress_ns > cfg->drain_timeout_ns) {
+                pub_end_ns = now;   /* unacknowledged publishes will not complete: stop waiting */
+            }
+        }
+        if (cfg->mode == MB_MODE_PUB) {
+            if (pub_end_ns) break;
+        } else if (cfg->mode == MB_MODE_BOTH) {
+            if (pub_end_ns) {
+                uint64_t since = l.last_rx_ns > pub_end_ns ? l.last_rx_ns : pub_end_ns;
+                if (l.received >= l.sent * S || now - since >= cfg->drain_timeout_ns) break;
+            }
+        } else {
+            if (cfg->count_given && l.received >= cfg->count * S) break;
+            if (cfg->duration_ns && now - r->t0_ns >= cfg->duration_ns) break;
+            if (l.received && now - l.last_rx_ns >= cfg->drain_timeout_ns) break;
+        }
+    }
+    uint64_t end = clock_mono_ns();
+    live_read(r, &l);
+    report_counts(r, l.received);
+    if (end - r->last_tick_ns > RUN_TICK_NS / 20) tick(r, end);
+    r->res->measure_s = (double)(end - r->t0_ns) / 1e9;
+}
+
+/* Per-publisher completed counts, indexed by publisher index. */
+static uint64_t *publisher_done_counts(const struct run *r)
+{
+    size_t P = (size_t)r->cfg->publishers;
+    uint64_t *done = calloc(P ? P : 1, sizeof(*done));
+    if (!done) return NULL;
+    for (size_t i = 0; i < r->nworkers; i++) {
+        const struct worker *w = &r->workers[i];
+        for (size_t k = 0; k < w->npubs; k++) done[w->clients[k].index] = w->clients[k].done;
+    }
+    return done;
+}
+
+static void collect(struct run *r, uint64_t end_ns)
+{
+    const struct mb_config *cfg = r->cfg;
+    struct run_result *res = r->res;
+    stats_init(&res->total);
+    res->nworkers = r->nworkers;
+    res->workers = calloc(r->nworkers, sizeof(*res->workers));
+    for (size_t i = 0; i < r->nworkers; i++) {
+        struct worker *w = &r->workers[i];
+        stats_merge(&res->total, &w->st);
+        res->connect_failures += atomic_load(&w->env.failed);
+        res->publishers_done += atomic_load(&w->env.finished);
+        if (!res->env.broker_version[0] && w->env.broker_version[0])
+            snprintf(res->env.broker_version, sizeof(res->env.broker_version), "%s", w->env.broker_version);
+        if (res->workers && r->t0_ns && w->cpu_measure_ns) {
+            double cpu = (double)(w->cpu_end_ns - w->cpu_measure_ns) / 1e9;
+            double wall = (double)(end_ns - r->t0_ns) / 1e9;
+            res->workers[i].cpu_s = cpu;
+            res->workers[i].utilization = wall > 0 ? cpu / wall : 0;
+            if (res->workers[i].utilization >= 0.9) res->generator_saturated = true;
+        }
+    }
+    const struct stats *t = &res->total;
+    if (r->t0_ns) {
+        uint64_t pub_end = res->publishers_done == (uint64_t)cfg->publishers && t->pub_last_done_ns
+                               ? t->pub_last_done_ns : end_ns;
+        res->pub_duration_s = (double)(pub_end - r->t0_ns) / 1e9;
+        if (t->rx_last_ns) {
+            uint64_t from = cfg->mode == MB_MODE_SUB ? t->rx_first_ns : r->t0_ns;
+            res->sub_duration_s = (double)(t->rx_last_ns - from) / 1e9;
+        }
+    }
+
+    /* Delivery accounting, subscriber by subscriber. */
+    uint64_t *done = cfg->mode == MB_MODE_BOTH ? publisher_done_counts(r) : NULL;
+    res->expected_known = (cfg->mode == MB_MODE_BOTH && done) || (cfg->mode == MB_MODE_SUB && cfg->count_given);
+    for (size_t i = 0; i < r->nworkers; i++) {
+        const struct worker *w = &r->workers[i];
+        for (size_t k = 0; k < w->nclients; k++) {
+            const struct client *c = &w->clients[k];
+            if (c->role != CLIENT_SUB) continue;
+            struct tracker_totals tt;
+            tracker_set_totals(&c->tracks, &tt);
+            res->duplicates += tt.duplicates;
+            res->out_of_order += tt.out_of_order;
+            res->forgotten += tt.forgotten;
+            if (done) {
+                res->lost += tracker_set_lost(&c->tracks, done, (size_t)cfg->publishers);
+            } else if (cfg->mode == MB_MODE_SUB && cfg->count_given) {
+                res->lost += cfg->count > tt.received ? cfg->count - tt.received : 0;
+            } else {
+                res->lost += tt.missing + tt.forgotten;
+            }
+        }
+    }
+    if (done) {
+        for (size_t i = 0; i < (size_t)cfg->publishers; i++) res->expected += done[i] * (uint64_t)cfg->subscribers;
+        free(done);
+    } else if (res->expected_known) {
+        res->expected = cfg->count * (uint64_t)cfg->subscribers;
+    }
+    sysinfo_resources(&res->cpu_user_s, &res->cpu_sys_s, &res->peak_rss_kb);
+}
+
+void run_execute(const struct mb_config *cfg, const struct run_target *target,
+                 struct run_result *res, volatile sig_atomic_t *interrupted)
+{
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.cfg = cfg;
+    r.res = res;
+    r.interrupted = interrupted;
+    atomic_init(&r.phase, PHASE_CONNECT);
+    hist_init(&r.tick_hist);
+    res->cfg = cfg;
+    res->status = RESULT_OK;
+
+    char err[256] = "";
+    if (setup_workers(&r, target, err, sizeof(err)) == 0) {
+        for (size_t i = 0; i < r.nworkers; i++) {
+            if (worker_start(&r.workers[i], err, sizeof(err)) != 0) {
+                set_status(&r, RESULT_FAILED, "%s", err);
+                break;
+            }
+        }
+        if (res->status == RESULT_OK && connect_phase(&r) == 0) measure_phase(&r);
+    } else {
+        set_status(&r, RESULT_FAILED, "%s", err);
+    }
+    atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
+    for (size_t i = 0; i < r.nworkers; i++) worker_join(&r.workers[i]);
+    collect(&r, clock_mono_ns());
+    for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
+    free(r.workers);
+}

@@ -1,0 +1,34 @@
+/* Per-worker counters: init and merge after the run. */
+#include "stats.h"
+
+#include <string.h>
+
+void stats_init(struct stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    hist_init(&s->lat);
+    hist_init(&s->lat_tick);
+}
+
+static uint64_t min_nonzero(uint64_t a, uint64_t b)
+{
+    if (!a) return b;
+    if (!b) return a;
+    return a < b ? a : b;
+}
+
+void stats_merge(struct stats *dst, const struct stats *src)
+{
+    dst->pub_done += src->pub_done;
+    dst->pub_bytes += src->pub_bytes;
+    dst->pub_errors += src->pub_errors;
+    if (src->pub_last_done_ns > dst->pub_last_done_ns) dst->pub_last_done_ns = src->pub_last_done_ns;
+    dst->sub_valid += src->sub_valid;
+    dst->sub_unique += src->sub_unique;
+    dst->sub_foreign += src->sub_foreign;
+    dst->sub_negative += src->sub_negative;
+    dst->rx_first_ns = min_nonzero(dst->rx_first_ns, src->rx_first_ns);
+    if (src->rx_last_ns > dst->rx_last_ns) dst->rx_last_ns = src->rx_last_ns;
+    hist_merge(&dst->lat, &src->lat);
+    dst->disconnects += src->disconnects;
+}

@@ -1,0 +1,39 @@
+/* Per-worker measurement state. Each worker owns one struct stats and is the
+ * only thread that writes it; the main thread reads it after the worker joined
+ * (or through worker snapshots), so the hot path needs no atomics or locks. */
+#ifndef MB_STATS_H
+#define MB_STATS_H
+
+#include <stdint.h>
+
+#include "hist.h"
+
+struct stats {
+    /* publishing: counted at completion (on_publish), never at enqueue */
+    uint64_t pub_done;          /* completed publishes */
+    uint64_t pub_bytes;         /* payload bytes of completed publishes */
+    uint64_t pub_errors;        /* mosquitto_publish calls that failed */
+    uint64_t pub_last_done_ns;  /* monotonic time the last publisher finished */
+
+    /* subscribing */
+    uint64_t sub_valid;         /* messages with a valid header of this run (incl. duplicates) */
+    uint64_t sub_unique;        /* first arrivals: what `received` counts */
+    uint64_t sub_foreign;       /* no valid header, another run, or an unknown publisher */
+    uint64_t sub_negative;      /* latency below zero (clocks of two hosts disagree) */
+    uint64_t rx_first_ns;       /* monotonic time of the first valid message, 0 = none */
+    uint64_t rx_last_ns;        /* monotonic time of the last valid message */
+    struct hist lat;            /* end-to-end latency, whole measured run */
+    struct hist lat_tick;       /* end-to-end latency since the last progress tick */
+
+    /* faults */
+    uint64_t disconnects;       /* connections lost during the run */
+};
+
+/* Zero everything and initialise the histograms. */
+void stats_init(struct stats *s);
+
+/* Add src's counts and histograms into dst (min/max times taken as the
+ * earliest first and latest last). lat_tick is not merged. */
+void stats_merge(struct stats *dst, const struct stats *src);
+
+#endif

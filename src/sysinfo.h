@@ -1,0 +1,14 @@
+/* sysinfo: facts about this machine and this process for the results. */
+#ifndef MB_SYSINFO_H
+#define MB_SYSINFO_H
+
+#include "result.h"
+
+/* Fill hostname, CPU model and count, kernel and start time (now, ISO 8601
+ * UTC) in env. Never fails: unknown facts become "unknown". */
+void sysinfo_fill(struct result_env *env);
+
+/* This process's CPU time (seconds) and peak resident set size (KiB). */
+void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb);
+
+#endif

@@ -1,0 +1,165 @@
+/* tracker: exact per-publisher delivery accounting (loss, duplicates, reorder)
+ * for one subscriber.
+ *
+ * A struct tracker follows ONE publisher's stream, whose sequence numbers are
+ * expected to be 0, 1, 2, ... It keeps `next` (highest seq seen + 1) and a
+ * sorted array of the missing ranges ("gaps") below next. On receipt of seq:
+ *   seq == next  in order: next++ (inline fast path, no allocation);
+ *   seq >  next  gap [next, seq-1] is added, next = seq + 1; counted in order;
+ *   seq <  next  if seq lies in a gap it is removed from it (binary search,
+ *                splitting the range if needed) and counted out_of_order;
+ *                otherwise it is a duplicate.
+ * So received (unique) = next - missing - forgotten, computed, not counted.
+ *
+ * Memory is bounded: at most TRACKER_MAX_GAPS live ranges per tracker, in an
+ * array of at most 2 * TRACKER_MAX_GAPS slots of 8 bytes (1 MiB; the slack keeps
+ * dropping the oldest range O(1) amortised). When a new range would exceed the cap,
+ * the oldest (lowest) range is dropped and its size added to `forgotten`; a
+ * message that later arrives from a forgotten range is counted as a duplicate,
+ * not as received, so received/lost/duplicates are then approximate (each such
+ * late message adds one to lost and one to duplicates). The same happens if the
+ * gap array cannot grow because malloc fails. Callers should flag the accounting
+ * as approximate whenever forgotten > 0.
+ *
+ * Sequence numbers are uint32 and are assumed not to wrap (2^32 messages per
+ * publisher). Nothing here is thread-safe: one tracker_set per subscriber thread,
+ * totals merged after the threads join. */
+#ifndef MB_TRACKER_H
+#define MB_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRACKER_MAX_GAPS 65536u   /* ranges kept per tracker before forgetting */
+
+/* One missing range of sequence numbers, inclusive at both ends. */
+struct tracker_gap {
+    uint32_t lo;
+    uint32_t hi;
+};
+
+/* Accounting for one publisher stream. Zero-initialised == empty (tracker_init).
+ * Read the counters directly or through the accessors below. 64 bytes. */
+struct tracker {
+    uint64_t next;              /* highest seq seen + 1; 0 = nothing seen yet */
+    uint64_t missing;           /* total size of the gaps (seqs not seen yet) */
+    uint64_t duplicates;        /* messages whose seq was already seen (or forgotten) */
+    uint64_t out_of_order;      /* unique messages that arrived after a higher seq */
+    uint64_t forgotten;         /* seqs in ranges dropped at the gap cap: if > 0 the
+                                   counts are approximate */
+    struct tracker_gap *gaps;   /* owned; live ranges are gaps[first .. first+count) */
+    uint32_t first;             /* index of the oldest live range in gaps */
+    uint32_t count;             /* number of live ranges, <= TRACKER_MAX_GAPS */
+    uint32_t cap;               /* slots allocated in gaps */
+};
+
+/* What tracker_record made of one message. */
+enum tracker_outcome {
+    TRACKER_IN_ORDER = 0,       /* new, and the highest seq so far */
+    TRACKER_OUT_OF_ORDER = 1,   /* new, filled a gap */
+    TRACKER_DUPLICATE = 2,      /* seen before (or in a forgotten range) */
+};
+
+/* Make t empty. No allocation. */
+void tracker_init(struct tracker *t);
+
+/* Release the gap array and make t empty again (reusable). */
+void tracker_free(struct tracker *t);
+
+/* Out-of-line part of tracker_record for seq != next; do not call directly.
+ * May allocate (a new gap); never fails: on malloc failure it forgets ranges. */
+enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq);
+
+/* Account for one received message with sequence number seq. The in-order case
+ * is one compare and one increment, with no allocation. Never fails. */
+static inline enum tracker_outcome tracker_record(struct tracker *t, uint32_t seq)
+{
+    if (__builtin_expect((uint64_t)seq == t->next, 1)) {
+        t->next++;
+        return TRACKER_IN_ORDER;
+    }
+    return tracker_record_slow(t, seq);
+}
+
+/* Unique messages received (counted once each, whatever their order). */
+static inline uint64_t tracker_received(const struct tracker *t)
+{
+    return t->next - t->missing - t->forgotten;
+}
+
+/* Seqs below next not received yet: the total size of the gaps. Excludes the
+ * tail after the highest seq seen and the forgotten ranges. */
+static inline uint64_t tracker_missing(const struct tracker *t)
+{
+    return t->missing;
+}
+
+/* Messages lost, given expected = the number of messages the publisher really
+ * sent (seqs 0 .. expected-1): expected - received, which includes the tail
+ * after the last seq seen. Exact when forgotten == 0. If seqs >= expected were
+ * received (the sent count disagrees with the stream), only the gaps below
+ * expected are counted. Pass expected = UINT64_MAX when the sent count is
+ * unknown: the result is then the gaps only, next - received (= missing() +
+ * forgotten; the tail cannot be known). */
+uint64_t tracker_lost(const struct tracker *t, uint64_t expected);
+
+/* A dense, growable array of trackers indexed by publisher index. */
+struct tracker_set {
+    struct tracker *trackers;   /* owned; trackers[0 .. count) are initialised */
+    size_t count;               /* slots initialised (a slot with next == 0 was never seen) */
+    size_t max_publishers;      /* indexes >= this are rejected */
+};
+
+/* Sums over all publishers of a set. */
+struct tracker_totals {
+    uint64_t publishers_seen;   /* trackers that received at least one message */
+    uint64_t received;          /* unique messages */
+    uint64_t duplicates;
+    uint64_t out_of_order;
+    uint64_t missing;           /* gaps below each publisher's highest seq */
+    uint64_t forgotten;         /* > 0: the other counts are approximate */
+};
+
+/* Set up an empty set for publisher indexes 0 .. max_publishers-1 (e.g.
+ * PAYLOAD_MAX_PUBLISHERS), pre-allocating min(initial_capacity, max_publishers)
+ * trackers (0 allocates nothing). Returns 0, or -1 if that allocation fails (set
+ * is then empty but valid, and still safe to tracker_set_free). */
+int tracker_set_init(struct tracker_set *set, size_t initial_capacity, size_t max_publishers);
+
+/* Release every tracker and the array; set becomes empty (init again to reuse). */
+void tracker_set_free(struct tracker_set *set);
+
+/* Out-of-line part of tracker_set_record for an index beyond the current array;
+ * do not call directly. Grows the array (at least doubling, capped at
+ * max_publishers). Returns the tracker_outcome (>= 0), or -1 on index >=
+ * max_publishers or malloc failure. */
+int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq);
+
+/* Account for message seq of publisher pub_index. Returns the message's
+ * enum tracker_outcome (>= 0), or -1 when
+ * pub_index >= max_publishers or the array could not grow: the message was not
+ * accounted and the caller counts it as foreign. Allocates only when the set
+ * grows or a gap appears. */
+static inline int tracker_set_record(struct tracker_set *set, uint32_t pub_index, uint32_t seq)
+{
+    if (__builtin_expect(pub_index < set->count, 1)) {
+        return (int)tracker_record(&set->trackers[pub_index], seq);
+    }
+    return tracker_set_record_grow(set, pub_index, seq);
+}
+
+/* The tracker of publisher pub_index, or NULL if none was ever created for it
+ * (a non-NULL tracker with next == 0 has received nothing). Owned by the set;
+ * valid until the set grows (the next tracker_set_record) or is freed. */
+const struct tracker *tracker_set_get(const struct tracker_set *set, uint32_t pub_index);
+
+/* Fill *out with the sums over every publisher in the set. */
+void tracker_set_totals(const struct tracker_set *set, struct tracker_totals *out);
+
+/* Exact loss over publishers 0 .. n-1 given expected_per_pub[i] = messages
+ * publisher i really sent (UINT64_MAX = unknown, see tracker_lost). A publisher
+ * that sent but was never seen counts fully as lost. Publishers with index >= n
+ * are not counted. Exact when the totals' forgotten == 0. */
+uint64_t tracker_set_lost(const struct tracker_set *set, const uint64_t *expected_per_pub, size_t n);
+
+#endif

@@ -1,0 +1,199 @@
+/* One worker thread: an epoll loop that connects, publishes for and reads
+ * from its share of the clients. */
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "payload.h"
+
+#define WORKER_MAX_EVENTS 512
+#define WORKER_PUBLISH_BURST 64      /* messages per publisher per loop turn */
+#define WORKER_IDLE_NS 20000000ull   /* longest sleep: the phase is checked this often */
+#define WORKER_MISC_NS 1000000000ull /* keepalive housekeeping period */
+
+int worker_init(struct worker *w, int id, size_t max_clients, const struct client_env *env_template,
+                _Atomic int *phase, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof(*w));
+    w->id = id;
+    w->phase = phase;
+    stats_init(&w->st);
+    hist_init(&w->snap.lat_tick);
+    w->env = *env_template;
+    w->env.st = &w->st;
+    w->env.error[0] = '\0';
+    w->env.broker_version[0] = '\0';
+    w->env.epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->env.epfd < 0) {
+        snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+        return -1;
+    }
+    size_t size = w->env.cfg->size ? w->env.cfg->size : PAYLOAD_HEADER_SIZE;
+    w->env.scratch = malloc(size);
+    w->clients = calloc(max_clients ? max_clients : 1, sizeof(*w->clients));
+    if (!w->env.scratch || !w->clients) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    payload_init(w->env.scratch, size, w->env.cfg->run_id, 0);
+    w->cap = max_clients;
+    return 0;
+}
+
+int worker_add_client(struct worker *w, enum client_role role, uint32_t index, uint32_t quota,
+                      char *err, size_t errlen)
+{
+    if (w->nclients >= w->cap) {
+        snprintf(err, errlen, "worker %d: too many clients", w->id);
+        return -1;
+    }
+    struct client *c = &w->clients[w->nclients];
+    if (client_init(c, &w->env, role, index, quota, err, errlen) != 0) return -1;
+    if (role == CLIENT_PUB) {
+        w->npubs++;
+        /* Spread publishers across one slot so paced sends do not bunch up. */
+        if (w->env.slot_ns && w->env.cfg->publishers > 0)
+            c->offset_ns = w->env.slot_ns * index / (uint64_t)w->env.cfg->publishers;
+    }
+    w->nclients++;
+    return 0;
+}
+
+static void take_snapshot(struct worker *w, uint32_t req)
+{
+    w->snap.sent = w->st.pub_done;
+    w->snap.received = w->st.sub_unique;
+    memcpy(&w->snap.lat_tick, &w->st.lat_tick, sizeof(w->snap.lat_tick));
+    hist_reset(&w->st.lat_tick);
+    atomic_store_explicit(&w->tick_ack, req, memory_order_release);
+}
+
+/* Publish for every publisher that may; returns the earliest next due time. */
+static uint64_t publish_round(struct worker *w, uint64_t now)
+{
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < w->npubs; i++) {
+        struct client *c = &w->clients[i];
+        client_publish_some(c, now, WORKER_PUBLISH_BURST);
+        uint64_t due = client_next_due_ns(c, now);
+        if (due < next) next = due;
+    }
+    return next;
+}
+
+static int wait_events(struct worker *w, struct epoll_event *evs, uint64_t timeout_ns)
+{
+    struct timespec ts = { (time_t)(timeout_ns / 1000000000ull), (long)(timeout_ns % 1000000000ull) };
+    int n = epoll_pwait2(w->env.epfd, evs, WORKER_MAX_EVENTS, &ts, NULL);
+    if (n < 0 && errno == ENOSYS)
+        n = epoll_wait(w->env.epfd, evs, WORKER_MAX_EVENTS, (int)((timeout_ns + 999999) / 1000000));
+    return n;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct epoll_event evs[WORKER_MAX_EVENTS];
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, NULL);   /* signals are main's business */
+    for (size_t i = 0; i < w->nclients; i++) client_connect(&w->clients[i]);
+
+    uint64_t next_misc = clock_mono_ns() + WORKER_MISC_NS;
+    uint32_t tick_seen = 0;
+    bool stopped_publishing = false;
+    for (;;) {
+        int phase = atomic_load_explicit(w->phase, memory_order_acquire);
+        if (phase == PHASE_STOP) break;
+        uint64_t now = clock_mono_ns();
+        uint64_t timeout = WORKER_IDLE_NS;
+        if (phase == PHASE_STOP_PUBLISHING && !stopped_publishing) {
+            for (size_t i = 0; i < w->npubs; i++) client_stop_publishing(&w->clients[i]);
+            stopped_publishing = true;
+        }
+        if (phase >= PHASE_MEASURE && !w->cpu_measure_ns) w->cpu_measure_ns = thread_cpu_ns();
+        if (phase >= PHASE_MEASURE && w->npubs) {
+            uint64_t due = publish_round(w, now);
+            if (due == 0) timeout = 0;
+            else if (due != UINT64_MAX && due - now < timeout) timeout = due - now;
+        }
+        int n = wait_events(w, evs, timeout);
+        for (int i = 0; i < n; i++) client_handle(evs[i].data.ptr, evs[i].events);
+
+        uint32_t req = atomic_load_explicit(&w->tick_req, memory_order_acquire);
+        if (req != tick_seen) {
+            take_snapshot(w, req);
+            tick_seen = req;
+        }
+        now = clock_mono_ns();
+        if (now >= next_misc) {
+            for (size_t i = 0; i < w->nclients; i++) client_misc(&w->clients[i]);
+            next_misc = now + WORKER_MISC_NS;
+        }
+    }
+    w->cpu_end_ns = thread_cpu_ns();
+    for (size_t i = 0; i < w->nclients; i++) client_close(&w->clients[i]);
+    return NULL;
+}
+
+int worker_start(struct worker *w, char *err, size_t errlen)
+{
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start worker thread: %s", strerror(rc));
+        return -1;
+    }
+    w->started = true;
+    return 0;
+}
+
+void worker_request_snapshot(struct worker *w)
+{
+    atomic_fetch_add_explicit(&w->tick_req, 1, memory_order_release);
+}
+
+int worker_wait_snapshot(struct worker *w, int timeout_ms)
+{
+    uint32_t want = atomic_load_explicit(&w->tick_req, memory_order_relaxed);
+    for (int waited = 0; ; waited++) {
+        if (atomic_load_explicit(&w->tick_ack, memory_order_acquire) == want) return 0;
+        if (waited >= timeout_ms * 10) return -1;
+        usleep(100);
+    }
+}
+
+void worker_join(struct worker *w)
+{
+    if (w->started) pthread_join(w->thread, NULL);
+    w->started = false;
+}
+
+void worker_destroy(struct worker *w)
+{
+    for (size_t i = 0; i < w->nclients; i++) {
+        client_close(&w->clients[i]);
+        client_free(&w->clients[i]);
+    }
+    free(w->clients);
+    w->clients = NULL;
+    free(w->env.scratch);
+    w->env.scratch = NULL;
+    if (w->env.epfd >= 0) close(w->env.epfd);
+    w->env.epfd = -1;
+}

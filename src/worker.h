@@ -1,0 +1,78 @@
+/* worker: one thread, one epoll loop, many clients. The main thread steers
+ * workers through a shared phase and reads them through per-second snapshots;
+ * everything else a worker measures is merged only after it has joined. */
+#ifndef MB_WORKER_H
+#define MB_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "hist.h"
+#include "stats.h"
+
+/* Run phases, in order. Workers only read the phase. */
+enum run_phase {
+    PHASE_CONNECT = 0,      /* connect and subscribe every client; publish nothing */
+    PHASE_MEASURE = 1,      /* publishers follow their quota and schedule */
+    PHASE_STOP_PUBLISHING = 2, /* no new messages; in-flight ones complete, subscribers drain */
+    PHASE_STOP = 3,         /* disconnect everything and leave the thread */
+};
+
+/* What a worker hands over once per progress tick. */
+struct worker_snapshot {
+    uint64_t sent;          /* completed publishes so far */
+    uint64_t received;      /* unique messages received so far */
+    struct hist lat_tick;   /* latencies recorded since the previous tick */
+};
+
+struct worker {
+    int id;
+    pthread_t thread;
+    bool started;
+    _Atomic int *phase;     /* owned by the run, shared by all workers */
+    struct stats st;        /* written only by this worker's thread */
+    struct client_env env;
+    struct client *clients; /* publishers first, then subscribers, then the $SYS client */
+    size_t nclients, cap;
+    size_t npubs;
+
+    uint64_t cpu_measure_ns;    /* thread CPU time when the measured phase began */
+    uint64_t cpu_end_ns;        /* thread CPU time when the thread left */
+
+    _Atomic uint32_t tick_req;  /* main bumps it to ask for a snapshot */
+    _Atomic uint32_t tick_ack;  /* the worker stores tick_req here once snap is filled */
+    struct worker_snapshot snap;
+};
+
+/* Prepare worker id for up to max_clients clients. env_template carries the
+ * run-wide fields of struct client_env (cfg, address, clock, run tag, pacing);
+ * the worker completes it with its own stats, scratch buffer and epoll fd.
+ * Returns 0, or -1 with err filled. */
+int worker_init(struct worker *w, int id, size_t max_clients, const struct client_env *env_template,
+                _Atomic int *phase, char *err, size_t errlen);
+
+/* Add one client before worker_start (publishers must be added first).
+ * Returns 0, or -1 with err filled. */
+int worker_add_client(struct worker *w, enum client_role role, uint32_t index, uint32_t quota,
+                      char *err, size_t errlen);
+
+/* Start the thread. Returns 0, or -1 with err filled. */
+int worker_start(struct worker *w, char *err, size_t errlen);
+
+/* Ask for a snapshot (call on every worker, then wait on each). */
+void worker_request_snapshot(struct worker *w);
+
+/* Wait up to timeout_ms for the snapshot asked last; returns 0 when it is in
+ * w->snap, -1 on timeout. */
+int worker_wait_snapshot(struct worker *w, int timeout_ms);
+
+/* Join the thread (after the phase became PHASE_STOP). */
+void worker_join(struct worker *w);
+
+/* Free clients, trackers, buffers and the epoll fd. */
+void worker_destroy(struct worker *w);
+
+#endif

@@ -1,0 +1,2 @@
+/* Shared by every unit-test binary: the failure counter test.h's macros bump. */
+int test_failures;
