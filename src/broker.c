@@ -74,9 +74,15 @@ int broker_resolve(const char *host, char *out, size_t len, char *err, size_t er
     return 0;
 }
 
-/* The mosquitto executable: PATH first, then /usr/sbin where Debian puts it. */
+/* The mosquitto executable: $MQTTBENCH_MOSQUITTO when set, else PATH, then
+ * /usr/sbin where Debian puts it. */
 static int find_mosquitto(char *out, size_t len)
 {
+    const char *forced = getenv("MQTTBENCH_MOSQUITTO");
+    if (forced && *forced) {
+        snprintf(out, len, "%s", forced);
+        return access(out, X_OK) == 0 ? 0 : -1;
+    }
     const char *path = getenv("PATH");
     char buf[4096];
     snprintf(buf, sizeof(buf), "%s:/usr/sbin:/usr/local/sbin", path ? path : "/usr/bin:/bin");

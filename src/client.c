@@ -151,13 +151,17 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC ? now : clock_mono_ns();
     struct payload_header h;
     int outcome;
+    uint64_t before = 0;
     if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) != 0 ||
         (env->match_run_tag && h.run_tag != env->run_tag) ||
-        (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0) {
+        ((before = h.pub_index < c->tracks.count ? c->tracks.trackers[h.pub_index].next : 0),
+         (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0)) {
         st->sub_foreign++;
         return;
     }
     st->sub_valid++;
+    st->sub_frontier += c->tracks.trackers[h.pub_index].next - before;
+    atomic_store_explicit(&env->live_frontier, st->sub_frontier, memory_order_relaxed);
     if (!st->rx_first_ns) st->rx_first_ns = mono;
     st->rx_last_ns = mono;
     atomic_store_explicit(&env->live_last_rx_ns, mono, memory_order_relaxed);
@@ -291,6 +295,20 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
     }
     if (n) update_interest(c);
     return n;
+}
+
+uint64_t client_flow_allowance(const struct client_flow *flow)
+{
+    if (!flow || !flow->backlog) return UINT64_MAX;
+    uint64_t sent = 0, frontier = 0;
+    for (size_t i = 0; i < flow->nenvs; i++) {
+        sent += atomic_load_explicit(&flow->envs[i]->live_sent, memory_order_relaxed);
+        frontier += atomic_load_explicit(&flow->envs[i]->live_frontier, memory_order_relaxed);
+    }
+    uint64_t due = sent * flow->subscribers;
+    uint64_t behind = due > frontier ? due - frontier : 0;
+    uint64_t limit = flow->backlog * flow->subscribers;
+    return behind >= limit ? 0 : (limit - behind) / flow->subscribers;
 }
 
 void client_stop_publishing(struct client *c)

@@ -26,6 +26,19 @@ enum client_state {
     CLIENT_CLOSED,      /* disconnected on purpose */
 };
 
+struct client_env;
+
+/* `both` only: end-to-end flow control. Publishers pause while the subscribers
+ * are on average more than `backlog` messages behind, so an unpaced run
+ * measures what the broker sustains instead of overrunning its queues. */
+struct client_flow {
+    struct client_env *const *envs; /* every worker's env (their live counters) */
+    size_t nenvs;
+    uint64_t backlog;               /* messages per subscriber */
+    uint64_t subscribers;
+    uint64_t publishers;
+};
+
 /* Shared by the clients of one worker; owned by the worker. The atomics are
  * written by the worker thread and read by the main thread. */
 struct client_env {
@@ -47,6 +60,8 @@ struct client_env {
     _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
     _Atomic uint64_t live_received;   /* = st->sub_unique */
     _Atomic uint64_t live_last_rx_ns; /* = st->rx_last_ns */
+    _Atomic uint64_t live_frontier;   /* = st->sub_frontier */
+    const struct client_flow *flow;   /* NULL: publishers never wait for subscribers */
     char error[256];            /* first fault seen by this worker; read after join */
     char broker_version[96];    /* from $SYS/broker/version, when the broker sends it */
 };
@@ -93,6 +108,10 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget);
 /* Monotonic time of the client's next scheduled message; 0 when it could send
  * now, UINT64_MAX when it has nothing to send (quota reached or window full). */
 uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns);
+
+/* How many more messages the flow control lets all publishers issue now
+ * (UINT64_MAX when there is no flow control). */
+uint64_t client_flow_allowance(const struct client_flow *flow);
 
 /* Stop issuing new messages: the quota becomes what was issued so far. */
 void client_stop_publishing(struct client *c);

@@ -23,7 +23,7 @@ enum {
     OPT_ID_PREFIX = 256, OPT_PROTOCOL_LONG, OPT_DURATION, OPT_PUBLISHERS,
     OPT_SUBSCRIBERS, OPT_THREADS, OPT_RATE, OPT_INFLIGHT, OPT_JSON, OPT_QUIET,
     OPT_REPORT_EVERY, OPT_DRAIN_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_SUB_DELAY,
-    OPT_SPAWN_BROKER, OPT_RUN_ID, OPT_BROKER_MAX_QUEUED, OPT_HELP, OPT_VERSION,
+    OPT_SPAWN_BROKER, OPT_RUN_ID, OPT_BROKER_MAX_QUEUED, OPT_HELP, OPT_VERSION, OPT_BACKLOG,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +45,7 @@ static const struct option long_opts[] = {
     { "rate",              required_argument, NULL, OPT_RATE },
     { "inflight",          required_argument, NULL, OPT_INFLIGHT },
     { "sub-delay",         required_argument, NULL, OPT_SUB_DELAY },
+    { "backlog",           required_argument, NULL, OPT_BACKLOG },
     { "drain-timeout",     required_argument, NULL, OPT_DRAIN_TIMEOUT },
     { "connect-timeout",   required_argument, NULL, OPT_CONNECT_TIMEOUT },
     { "spawn-broker",      no_argument,       NULL, OPT_SPAWN_BROKER },
@@ -140,6 +141,7 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --sub-delay T        per-message processing delay in subscribers (slow consumer)\n"
         "      --drain-timeout T    stop waiting for messages after T without one (default 3s)\n");
     fprintf(f,
+        "%s"
         "      --threads N          worker threads (default: number of cores, %d)\n"
         "\n"
         "Output:\n"
@@ -147,6 +149,9 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --quiet              no progress lines\n"
         "      --report-every N     print the received count every N messages\n"
         "      --help               this text\n",
+        mode == MB_MODE_BOTH ?
+        "      --backlog N          publishers pause while subscribers are N messages behind\n"
+        "                           (default 1000, mosquitto's max_queued_messages; 0 = never)\n" : "",
         options_ncpus(), options_mode_name(mode));
 }
 
@@ -200,6 +205,7 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->drain_timeout_ns = 3000000000ull;
     cfg->connect_timeout_ns = 10000000000ull;
     cfg->broker_max_queued = 1000;
+    cfg->backlog = mode == MB_MODE_BOTH ? 1000 : 0;
 }
 
 /* Handles one option; returns 0, or -1 with err filled. */
@@ -280,6 +286,9 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
     case OPT_INFLIGHT:
         if (parse_long("--inflight", arg, 1, 65535, &v, err, errlen)) return -1;
         cfg->inflight = (int)v;
+        return 0;
+    case OPT_BACKLOG:
+        if (parse_count_flag("--backlog", arg, &cfg->backlog, err, errlen)) return -1;
         return 0;
     case OPT_SUB_DELAY: return parse_duration_flag("--sub-delay", arg, &cfg->sub_delay_ns, err, errlen);
     case OPT_DRAIN_TIMEOUT:
@@ -362,7 +371,6 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
                                   char *err, size_t errlen)
 {
     if (argc < 2) {
-        print_top_help(stderr);
         fail(err, errlen, "missing command: expected pub, sub or both");
         return OPTIONS_ERROR;
     }
@@ -413,7 +421,8 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         bool wrong_side = (mode == MB_MODE_SUB &&
                            (opt == OPT_PUBLISHERS || opt == OPT_RATE || opt == OPT_INFLIGHT || opt == 's')) ||
                           (mode == MB_MODE_PUB &&
-                           (opt == OPT_SUBSCRIBERS || opt == OPT_SUB_DELAY || opt == OPT_DRAIN_TIMEOUT));
+                           (opt == OPT_SUBSCRIBERS || opt == OPT_SUB_DELAY || opt == OPT_DRAIN_TIMEOUT)) ||
+                          (mode != MB_MODE_BOTH && opt == OPT_BACKLOG);
         if (wrong_side) {
             fail(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
             return OPTIONS_ERROR;

@@ -37,6 +37,8 @@ struct mb_config {
     int threads;               /* worker threads */
     double rate;               /* aggregate msgs/s; 0 = as fast as the broker takes them */
     int inflight;              /* per publisher: queued-unwritten (QoS 0) or unacked (QoS 1/2) */
+    uint64_t backlog;          /* both: publishers pause while subscribers are this many
+                                  messages behind; 0 = never pause (flood) */
     uint64_t sub_delay_ns;     /* per-message processing delay in subscribers (slow consumer) */
     uint64_t drain_timeout_ns; /* subscribers stop after this long without a message */
     uint64_t connect_timeout_ns;

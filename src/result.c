@@ -89,6 +89,7 @@ static cJSON *config_json(const struct mb_config *c)
     cJSON_AddNumberToObject(o, "threads", c->threads);
     cJSON_AddNumberToObject(o, "rate", c->rate);
     cJSON_AddNumberToObject(o, "inflight", c->inflight);
+    cJSON_AddNumberToObject(o, "backlog", (double)c->backlog);
     cJSON_AddNumberToObject(o, "sub_delay_s", (double)c->sub_delay_ns / 1e9);
     cJSON_AddNumberToObject(o, "drain_timeout_s", (double)c->drain_timeout_ns / 1e9);
     cJSON_AddNumberToObject(o, "connect_timeout_s", (double)c->connect_timeout_ns / 1e9);

@@ -24,6 +24,8 @@ struct run {
     volatile sig_atomic_t *interrupted;
     struct worker *workers;
     size_t nworkers;
+    struct client_flow flow;
+    struct client_env **envs;
     size_t nclients;
     _Atomic int phase;
     uint64_t t0_ns;
@@ -98,9 +100,20 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    r->envs = calloc(T, sizeof(*r->envs));
+    if (!r->envs) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (cfg->mode == MB_MODE_BOTH && cfg->backlog && cfg->rate <= 0) {
+        r->flow = (struct client_flow){ .envs = r->envs, .nenvs = T, .backlog = cfg->backlog,
+                                        .subscribers = S, .publishers = P };
+        tmpl.flow = &r->flow;
+    }
     size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
     for (size_t i = 0; i < T; i++) {
         if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
+        r->envs[i] = &r->workers[i].env;
         r->nworkers++;
     }
     for (size_t i = 0; i < P; i++) {
@@ -235,6 +248,15 @@ static void measure_phase(struct run *r)
             last_progress_ns = now;
         }
         int phase = atomic_load_explicit(&r->phase, memory_order_relaxed);
+        uint64_t active = l.last_rx_ns > last_progress_ns ? l.last_rx_ns : last_progress_ns;
+        if (pub && phase == PHASE_MEASURE && now > active &&
+            now - active > cfg->drain_timeout_ns + 2 * r->workers[0].env.slot_ns) {
+            char why[64];
+            snprintf(why, sizeof(why), "%.1f s", (double)(now - active) / 1e9);
+            set_status(r, RESULT_FAILED, "stalled: no message completed or arrived for %s "
+                       "(the broker stopped acknowledging or delivering)", why);
+            break;
+        }
         if (pub && !pub_end_ns) {
             if (phase == PHASE_MEASURE && cfg->duration_ns && now - r->t0_ns >= cfg->duration_ns) {
                 atomic_store_explicit(&r->phase, PHASE_STOP_PUBLISHING, memory_order_release);
@@ -374,4 +396,5 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     collect(&r, clock_mono_ns());
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
     free(r.workers);
+    free(r.envs);
 }

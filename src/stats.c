@@ -25,6 +25,7 @@ void stats_merge(struct stats *dst, const struct stats *src)
     if (src->pub_last_done_ns > dst->pub_last_done_ns) dst->pub_last_done_ns = src->pub_last_done_ns;
     dst->sub_valid += src->sub_valid;
     dst->sub_unique += src->sub_unique;
+    dst->sub_frontier += src->sub_frontier;
     dst->sub_foreign += src->sub_foreign;
     dst->sub_negative += src->sub_negative;
     dst->rx_first_ns = min_nonzero(dst->rx_first_ns, src->rx_first_ns);

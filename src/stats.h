@@ -18,6 +18,8 @@ struct stats {
     /* subscribing */
     uint64_t sub_valid;         /* messages with a valid header of this run (incl. duplicates) */
     uint64_t sub_unique;        /* first arrivals: what `received` counts */
+    uint64_t sub_frontier;      /* unique messages plus those known skipped (gaps): how far
+                                   the subscribers have got through the streams */
     uint64_t sub_foreign;       /* no valid header, another run, or an unknown publisher */
     uint64_t sub_negative;      /* latency below zero (clocks of two hosts disagree) */
     uint64_t rx_first_ns;       /* monotonic time of the first valid message, 0 = none */

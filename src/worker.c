@@ -17,6 +17,7 @@
 #define WORKER_PUBLISH_BURST 64      /* messages per publisher per loop turn */
 #define WORKER_IDLE_NS 20000000ull   /* longest sleep: the phase is checked this often */
 #define WORKER_MISC_NS 1000000000ull /* keepalive housekeeping period */
+#define WORKER_FLOW_WAIT_NS 100000ull  /* recheck after the subscribers caught up this long */
 
 int worker_init(struct worker *w, int id, size_t max_clients, const struct client_env *env_template,
                 _Atomic int *phase, char *err, size_t errlen)
@@ -75,14 +76,25 @@ static void take_snapshot(struct worker *w, uint32_t req)
     atomic_store_explicit(&w->tick_ack, req, memory_order_release);
 }
 
-/* Publish for every publisher that may; returns the earliest next due time. */
+/* Publish for every publisher that may; returns the earliest next due time
+ * (UINT64_MAX: nothing to send until an event arrives). */
 static uint64_t publish_round(struct worker *w, uint64_t now)
 {
+    const struct client_flow *flow = w->env.flow;
+    uint64_t allowed = client_flow_allowance(flow);
+    if (allowed != UINT64_MAX) {
+        /* This worker's share of what the subscribers can still take. */
+        allowed = allowed * w->npubs / flow->publishers;
+        if (allowed == 0) return now + WORKER_FLOW_WAIT_NS;
+    }
     uint64_t next = UINT64_MAX;
     for (size_t i = 0; i < w->npubs; i++) {
         struct client *c = &w->clients[i];
-        client_publish_some(c, now, WORKER_PUBLISH_BURST);
+        int burst = allowed < WORKER_PUBLISH_BURST ? (int)allowed : WORKER_PUBLISH_BURST;
+        int n = burst ? client_publish_some(c, now, burst) : 0;
+        if (allowed != UINT64_MAX) allowed -= (uint64_t)n;
         uint64_t due = client_next_due_ns(c, now);
+        if (due == 0 && allowed == 0) due = now + WORKER_FLOW_WAIT_NS;
         if (due < next) next = due;
     }
     return next;
