@@ -44,7 +44,8 @@ MOSQUITTO=${MOSQUITTO:-mosquitto}
 T_RATE=0.90      # mqttbench received msgs/s / probe received msgs/s  >=
 T_CPU=1.5        # mqttbench CPU per message / probe pair CPU per message  <=
 T_QOS1=4         # QoS 1 publish msgs/s, default inflight / inflight 1  >=
-T_RSS=1.25       # FULL: peak RSS at BIG_COUNT / peak RSS at COUNT  <=
+T_RSS=1.10       # FULL: peak RSS at BIG_COUNT / peak RSS at COUNT  <=
+T_RSS_KB=16384   # mqttbench peak RSS at COUNT, kB  <=
 
 NA=n/a
 FAILED=0
@@ -408,7 +409,7 @@ report() {
 	row "  ratio mqttbench / probe pair" "$r_cpu" "<= $T_CPU" "$(verdict "$r_cpu" '<=' "$T_CPU")"
 	row "broker CPU µs/msg during (b)" "$M_BROKER_CPU"
 	row "broker \$SYS dropped during (b)" "$M_DROPPED"
-	row "mqttbench peak RSS kB" "$M_RSS"
+	row "mqttbench peak RSS kB" "$M_RSS" "<= $T_RSS_KB" "$(verdict "$M_RSS" '<=' "$T_RSS_KB")"
 	echo "  (c) mqttbench $BIG_COUNT messages: $F_STATUS"
 	if [[ $F_STATUS == ok ]]; then
 		row "received msgs/s / lost" "$F_RX_RATE / $F_LOST"

@@ -6,10 +6,13 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <mosquitto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "clock.h"
 #include "payload.h"
@@ -54,8 +57,9 @@ static void update_interest(struct client *c)
         c->fd = fd;
         c->events = 0;
         if (fd < 0) return;
+        iobuf_attach(fd, c->rbuf);
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-        if (mosquitto_want_write(c->m)) ev.events |= EPOLLOUT;
+        if (mosquitto_want_write(c->m) || iobuf_out_pending(c->rbuf)) ev.events |= EPOLLOUT;
         if (epoll_ctl(c->env->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
             mark_failed(c, strerror(errno));
             return;
@@ -64,7 +68,7 @@ static void update_interest(struct client *c)
         return;
     }
     if (fd < 0) return;
-    uint32_t want = EPOLLIN | (mosquitto_want_write(c->m) ? EPOLLOUT : 0);
+    uint32_t want = EPOLLIN | (mosquitto_want_write(c->m) || iobuf_out_pending(c->rbuf) ? EPOLLOUT : 0);
     if (want != c->events) {
         struct epoll_event ev = { .events = want, .data.ptr = c };
         if (epoll_ctl(c->env->epfd, EPOLL_CTL_MOD, fd, &ev) == 0) c->events = want;
@@ -112,10 +116,9 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
     mark_failed(c, mosquitto_strerror(rc));
 }
 
-static void on_publish(struct mosquitto *m, void *obj, int mid)
+/* One publish is done: in the kernel (QoS 0), PUBACKed (1) or PUBCOMPed (2). */
+static void complete_publish(struct client *c)
 {
-    (void)m; (void)mid;
-    struct client *c = obj;
     struct client_env *env = c->env;
     struct stats *st = env->st;
     c->outstanding--;
@@ -127,6 +130,24 @@ static void on_publish(struct mosquitto *m, void *obj, int mid)
         st->pub_last_done_ns = clock_mono_ns();
         atomic_fetch_add_explicit(&env->finished, 1, memory_order_relaxed);
     }
+}
+
+/* Count what a flush of gathered output put into the kernel. */
+static void flush_output(struct client *c)
+{
+    if (c->fd < 0 || !c->rbuf->out_cap) return;
+    int n = iobuf_flush(c->fd, c->rbuf);
+    for (int i = 0; i < n; i++) complete_publish(c);
+}
+
+static void on_publish(struct mosquitto *m, void *obj, int mid)
+{
+    (void)m; (void)mid;
+    struct client *c = obj;
+    /* QoS 0 reports right after the write, which may only have reached our
+     * output buffer: then it counts when the flush puts it in the kernel. */
+    if (c->env->cfg->qos == 0 && !iobuf_note_end(c->rbuf)) return;
+    complete_publish(c);
 }
 
 static void on_sys_message(struct client *c, const struct mosquitto_message *msg)
@@ -160,8 +181,9 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
         return;
     }
     st->sub_valid++;
-    st->sub_frontier += c->tracks.trackers[h.pub_index].next - before;
-    atomic_store_explicit(&env->live_frontier, st->sub_frontier, memory_order_relaxed);
+    uint64_t advance = c->tracks.trackers[h.pub_index].next - before;
+    st->sub_frontier += advance;
+    c->frontier += advance;
     if (!st->rx_first_ns) st->rx_first_ns = mono;
     st->rx_last_ns = mono;
     atomic_store_explicit(&env->live_last_rx_ns, mono, memory_order_relaxed);
@@ -202,6 +224,14 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    c->rbuf = malloc(sizeof(*c->rbuf));
+    if (!c->rbuf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(c->rbuf, 0, offsetof(struct iobuf, out));
+    c->rbuf->start = c->rbuf->end = 0;
+    c->rbuf->out_cap = role == CLIENT_PUB ? IOBUF_OUT_SIZE : 0;
     c->m = mosquitto_new(id, true, c);
     if (!c->m) {
         snprintf(err, errlen, "cannot create MQTT client: %s", strerror(errno));
@@ -237,9 +267,9 @@ int client_connect(struct client *c)
     return c->state == CLIENT_FAILED ? -1 : 0;
 }
 
-void client_handle(struct client *c, uint32_t events)
+bool client_handle(struct client *c, uint32_t events)
 {
-    if (!c->m) return;
+    if (!c->m) return false;
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
         /* loop_read handles one packet per call for QoS 0; keep calling until
          * the socket says EAGAIN instead of paying an epoll_wait per message. */
@@ -251,13 +281,17 @@ void client_handle(struct client *c, uint32_t events)
         }
     }
     if ((events & EPOLLOUT) && mosquitto_socket(c->m) >= 0) {
-        for (int i = 0; i < CLIENT_WRITE_BUDGET && mosquitto_want_write(c->m); i++) {
+        flush_output(c);
+        for (int i = 0; i < CLIENT_WRITE_BUDGET && mosquitto_want_write(c->m) &&
+                        !iobuf_out_pending(c->rbuf); i++) {
             errno = 0;
             int rc = mosquitto_loop_write(c->m, 1);
             if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK) break;
         }
+        flush_output(c);   /* collects what the write shim flushed on the way */
     }
     update_interest(c);
+    return c->fd >= 0 && iobuf_pending(c->rbuf);
 }
 
 uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns)
@@ -276,6 +310,11 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
     struct client_env *env = c->env;
     const struct mb_config *cfg = env->cfg;
     int n = 0;
+    /* Gather a burst into one write(): a syscall per small message is most of
+     * a publisher's cost on TCP. Messages count when the flush below puts
+     * them in the kernel (see iobuf.h). */
+    bool gather = budget > 1 && c->fd >= 0;
+    if (gather) iobuf_gather(c->rbuf, true);
     while (n < budget && client_next_due_ns(c, now_ns) == 0) {
         struct payload_header h = {
             .run_tag = env->run_tag, .pub_index = c->index, .seq = c->issued,
@@ -293,6 +332,11 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
         c->issued++;
         n++;
     }
+    if (n) atomic_fetch_add_explicit(&env->live_issued, (uint64_t)n, memory_order_relaxed);
+    if (gather) {
+        iobuf_gather(c->rbuf, false);
+        if (mosquitto_socket(c->m) == c->fd) flush_output(c);
+    }
     if (n) update_interest(c);
     return n;
 }
@@ -300,15 +344,25 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
 uint64_t client_flow_allowance(const struct client_flow *flow)
 {
     if (!flow || !flow->backlog) return UINT64_MAX;
-    uint64_t sent = 0, frontier = 0;
+    uint64_t issued = 0, frontier = UINT64_MAX;
     for (size_t i = 0; i < flow->nenvs; i++) {
-        sent += atomic_load_explicit(&flow->envs[i]->live_sent, memory_order_relaxed);
-        frontier += atomic_load_explicit(&flow->envs[i]->live_frontier, memory_order_relaxed);
+        /* Issued, not completed: a QoS 1/2 message may reach subscribers
+         * before its publisher's ack. */
+        issued += atomic_load_explicit(&flow->envs[i]->live_issued, memory_order_relaxed);
+        uint64_t f = atomic_load_explicit(&flow->envs[i]->live_min_frontier, memory_order_relaxed);
+        if (f < frontier) frontier = f;
     }
-    uint64_t due = sent * flow->subscribers;
-    uint64_t behind = due > frontier ? due - frontier : 0;
-    uint64_t limit = flow->backlog * flow->subscribers;
-    return behind >= limit ? 0 : (limit - behind) / flow->subscribers;
+    if (frontier == UINT64_MAX) return UINT64_MAX;
+    uint64_t behind = issued > frontier ? issued - frontier : 0;
+    return behind >= flow->backlog ? 0 : flow->backlog - behind;
+}
+
+uint64_t client_min_frontier(const struct client *clients, size_t n)
+{
+    uint64_t min = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (clients[i].role == CLIENT_SUB && clients[i].frontier < min) min = clients[i].frontier;
+    return min;
 }
 
 void client_stop_publishing(struct client *c)
@@ -345,5 +399,7 @@ void client_close(struct client *c)
 
 void client_free(struct client *c)
 {
+    free(c->rbuf);
+    c->rbuf = NULL;
     if (c->role == CLIENT_SUB) tracker_set_free(&c->tracks);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "iobuf.h"
 #include "options.h"
 #include "stats.h"
 #include "tracker.h"
@@ -28,14 +29,14 @@ enum client_state {
 
 struct client_env;
 
-/* `both` only: end-to-end flow control. Publishers pause while the subscribers
- * are on average more than `backlog` messages behind, so an unpaced run
- * measures what the broker sustains instead of overrunning its queues. */
+/* `both` only: end-to-end flow control. Publishers pause while the slowest
+ * subscriber is more than `backlog` messages behind what was published, so an
+ * unpaced run measures what the broker sustains instead of overrunning its
+ * per-subscriber queues. */
 struct client_flow {
     struct client_env *const *envs; /* every worker's env (their live counters) */
     size_t nenvs;
-    uint64_t backlog;               /* messages per subscriber */
-    uint64_t subscribers;
+    uint64_t backlog;               /* messages */
     uint64_t publishers;
 };
 
@@ -58,9 +59,11 @@ struct client_env {
     _Atomic uint32_t finished;  /* publishers whose quota completed */
     _Atomic uint32_t failed;    /* clients in CLIENT_FAILED */
     _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
+    _Atomic uint64_t live_issued;     /* publishes handed to libmosquitto (flow control) */
     _Atomic uint64_t live_received;   /* = st->sub_unique */
     _Atomic uint64_t live_last_rx_ns; /* = st->rx_last_ns */
-    _Atomic uint64_t live_frontier;   /* = st->sub_frontier */
+    _Atomic uint64_t live_min_frontier; /* the least frontier among this worker's
+                                           subscribers; UINT64_MAX when it has none */
     const struct client_flow *flow;   /* NULL: publishers never wait for subscribers */
     char error[256];            /* first fault seen by this worker; read after join */
     char broker_version[96];    /* from $SYS/broker/version, when the broker sends it */
@@ -75,6 +78,7 @@ struct client {
     int fd;                     /* registered in env->epfd, -1 when none */
     uint32_t events;            /* epoll events registered */
     bool closing;               /* disconnect requested by us */
+    struct iobuf *rbuf;         /* read buffer under libmosquitto (see iobuf.h) */
 
     /* publisher */
     uint32_t quota;             /* messages to send */
@@ -85,6 +89,7 @@ struct client {
 
     /* subscriber */
     struct tracker_set tracks;  /* per publisher: loss, duplicates, reordering */
+    uint64_t frontier;          /* messages received or known skipped, all publishers */
 };
 
 /* Create the libmosquitto instance for role/index (client id
@@ -98,8 +103,10 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
 int client_connect(struct client *c);
 
 /* Service epoll events on the client's socket: read until EAGAIN (bounded),
- * write what is queued, then update the epoll registration. */
-void client_handle(struct client *c, uint32_t events);
+ * write what is queued, then update the epoll registration. Returns true when
+ * buffered input is left (epoll will not report it): call again soon with
+ * EPOLLIN. */
+bool client_handle(struct client *c, uint32_t events);
 
 /* Publish while the inflight window, the quota and the schedule allow, at most
  * budget messages. Returns how many were issued. */
@@ -115,6 +122,9 @@ uint64_t client_flow_allowance(const struct client_flow *flow);
 
 /* Stop issuing new messages: the quota becomes what was issued so far. */
 void client_stop_publishing(struct client *c);
+
+/* The least frontier among n clients' subscribers (UINT64_MAX if none). */
+uint64_t client_min_frontier(const struct client *clients, size_t n);
 
 /* Keepalive and housekeeping, about once a second. */
 void client_misc(struct client *c);

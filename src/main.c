@@ -8,8 +8,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "broker.h"
+#include "iobuf.h"
 #include "options.h"
 #include "report.h"
 #include "result.h"
@@ -86,6 +88,17 @@ int main(int argc, char **argv)
     if (cfg.json_path) snprintf(json_path, sizeof(json_path), "%s", cfg.json_path);
     else result_default_path(&cfg, json_path, sizeof(json_path));
 
+    /* Preflight: every fd the soft limit allows up to the hard limit. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur > (1u << 22)) rl.rlim_cur = 1u << 22;
+    if (iobuf_init((size_t)rl.rlim_cur) != 0) {
+        fprintf(stderr, "mqttbench: out of memory\n");
+        return EXIT_FAILED;
+    }
     mosquitto_lib_init();
     install_signals();
 

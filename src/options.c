@@ -151,7 +151,7 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --help               this text\n",
         mode == MB_MODE_BOTH ?
         "      --backlog N          publishers pause while subscribers are N messages behind\n"
-        "                           (default 1000, mosquitto's max_queued_messages; 0 = never)\n" : "",
+        "                           (default 1000 at QoS 0, 10 at QoS 1/2; 0 = never)\n" : "",
         options_ncpus(), options_mode_name(mode));
 }
 
@@ -205,7 +205,7 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->drain_timeout_ns = 3000000000ull;
     cfg->connect_timeout_ns = 10000000000ull;
     cfg->broker_max_queued = 1000;
-    cfg->backlog = mode == MB_MODE_BOTH ? 1000 : 0;
+    cfg->backlog = UINT64_MAX;   /* set in validate(): depends on --qos */
 }
 
 /* Handles one option; returns 0, or -1 with err filled. */
@@ -350,6 +350,8 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
     }
     if (pub && (uint64_t)cfg->publishers > PAYLOAD_MAX_PUBLISHERS)
         return fail(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
+    if (cfg->backlog == UINT64_MAX)
+        cfg->backlog = cfg->mode != MB_MODE_BOTH ? 0 : cfg->qos == 0 ? 1000 : 10;
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return fail(err, errlen, "--rate: too small");
     return 0;

@@ -234,6 +234,8 @@ static cJSON *result_json(const struct run_result *r)
     cJSON_AddNumberToObject(res, "cpu_user_s", r->cpu_user_s);
     cJSON_AddNumberToObject(res, "cpu_sys_s", r->cpu_sys_s);
     cJSON_AddNumberToObject(res, "peak_rss_kb", (double)r->peak_rss_kb);
+    cJSON_AddNumberToObject(res, "read_syscalls", (double)r->read_syscalls);
+    cJSON_AddNumberToObject(res, "write_syscalls", (double)r->write_syscalls);
     return root;
 }
 

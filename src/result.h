@@ -72,6 +72,7 @@ struct run_result {
 
     double cpu_user_s, cpu_sys_s;
     long peak_rss_kb;
+    uint64_t read_syscalls, write_syscalls;   /* whole process, whole run */
 };
 
 /* Append one timeseries point. Returns 0, or -1 when out of memory. */

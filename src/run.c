@@ -107,7 +107,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     }
     if (cfg->mode == MB_MODE_BOTH && cfg->backlog && cfg->rate <= 0) {
         r->flow = (struct client_flow){ .envs = r->envs, .nenvs = T, .backlog = cfg->backlog,
-                                        .subscribers = S, .publishers = P };
+                                        .publishers = P };
         tmpl.flow = &r->flow;
     }
     size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
@@ -364,6 +364,7 @@ static void collect(struct run *r, uint64_t end_ns)
         res->expected = cfg->count * (uint64_t)cfg->subscribers;
     }
     sysinfo_resources(&res->cpu_user_s, &res->cpu_sys_s, &res->peak_rss_kb);
+    sysinfo_syscalls(&res->read_syscalls, &res->write_syscalls);
 }
 
 void run_execute(const struct mb_config *cfg, const struct run_target *target,

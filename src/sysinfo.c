@@ -53,3 +53,17 @@ void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb)
     *sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     *peak_rss_kb = ru.ru_maxrss;
 }
+
+void sysinfo_syscalls(uint64_t *reads, uint64_t *writes)
+{
+    *reads = *writes = 0;
+    FILE *f = fopen("/proc/self/io", "r");
+    if (!f) return;
+    char line[128];
+    unsigned long long v;
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "syscr: %llu", &v) == 1) *reads = v;
+        else if (sscanf(line, "syscw: %llu", &v) == 1) *writes = v;
+    }
+    fclose(f);
+}

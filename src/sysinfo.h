@@ -11,4 +11,8 @@ void sysinfo_fill(struct result_env *env);
 /* This process's CPU time (seconds) and peak resident set size (KiB). */
 void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb);
 
+/* Read- and write-family syscalls this process made so far (/proc/self/io
+ * syscr, syscw); 0 when unknown. */
+void sysinfo_syscalls(uint64_t *reads, uint64_t *writes);
+
 #endif

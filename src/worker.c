@@ -31,6 +31,7 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
     w->env.st = &w->st;
     w->env.error[0] = '\0';
     w->env.broker_version[0] = '\0';
+    atomic_init(&w->env.live_min_frontier, UINT64_MAX);
     w->env.epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->env.epfd < 0) {
         snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
@@ -39,7 +40,8 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
     size_t size = w->env.cfg->size ? w->env.cfg->size : PAYLOAD_HEADER_SIZE;
     w->env.scratch = malloc(size);
     w->clients = calloc(max_clients ? max_clients : 1, sizeof(*w->clients));
-    if (!w->env.scratch || !w->clients) {
+    w->pending = calloc(max_clients ? max_clients : 1, sizeof(*w->pending));
+    if (!w->env.scratch || !w->clients || !w->pending) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -100,6 +102,15 @@ static uint64_t publish_round(struct worker *w, uint64_t now)
     return next;
 }
 
+/* True when c is among the first `limit` entries of w->pending (the clients
+ * re-queued this turn; epoll reports each of its fds once per call). */
+static bool client_queued(const struct worker *w, const struct client *c, size_t limit)
+{
+    for (size_t i = 0; i < w->npending && i < limit; i++)
+        if (w->pending[i] == c) return true;
+    return false;
+}
+
 static int wait_events(struct worker *w, struct epoll_event *evs, uint64_t timeout_ns)
 {
     struct timespec ts = { (time_t)(timeout_ns / 1000000000ull), (long)(timeout_ns % 1000000000ull) };
@@ -145,9 +156,29 @@ static void *worker_main(void *arg)
             if (due == 0) timeout = 0;
             else if (due != UINT64_MAX && due - now < timeout) timeout = due - now;
         }
+        if (w->npending) timeout = 0;
         int n = wait_events(w, evs, timeout);
-        for (int i = 0; i < n; i++) client_handle(evs[i].data.ptr, evs[i].events);
+        /* First the clients whose input waits in their read buffer, then the
+         * new events; a client left with buffered input is queued again. */
+        size_t np = w->npending;
+        w->npending = 0;
+        for (size_t i = 0; i < np; i++) {
+            struct client *c = w->pending[i];
+            if (client_handle(c, EPOLLIN)) w->pending[w->npending++] = c;
+        }
+        size_t requeued = w->npending;
+        for (int i = 0; i < n; i++) {
+            struct client *c = evs[i].data.ptr;
+            if (client_handle(c, evs[i].events) && !client_queued(w, c, requeued))
+                w->pending[w->npending++] = c;
+        }
 
+        if (w->env.flow) {
+            /* Subscribers' progress, for the publishers' flow control. */
+            atomic_store_explicit(&w->env.live_min_frontier,
+                                  client_min_frontier(w->clients + w->npubs, w->nclients - w->npubs),
+                                  memory_order_relaxed);
+        }
         uint32_t req = atomic_load_explicit(&w->tick_req, memory_order_acquire);
         if (req != tick_seen) {
             take_snapshot(w, req);
@@ -204,6 +235,8 @@ void worker_destroy(struct worker *w)
     }
     free(w->clients);
     w->clients = NULL;
+    free(w->pending);
+    w->pending = NULL;
     free(w->env.scratch);
     w->env.scratch = NULL;
     if (w->env.epfd >= 0) close(w->env.epfd);

@@ -38,6 +38,8 @@ struct worker {
     struct client *clients; /* publishers first, then subscribers, then the $SYS client */
     size_t nclients, cap;
     size_t npubs;
+    struct client **pending;    /* clients with buffered input to read next turn */
+    size_t npending;
 
     uint64_t cpu_measure_ns;    /* thread CPU time when the measured phase began */
     uint64_t cpu_end_ns;        /* thread CPU time when the thread left */

@@ -74,6 +74,28 @@ json() {
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
 }
 
+# json_load FILE: fill the associative array J with every scalar of FILE by
+# dotted path (J[subscribe.lost], J[environment.broker_spawned]); null, true
+# and false as in JSON; lists are left out. One python start for many checks.
+# J is empty (and the status 1) when FILE is missing or not JSON.
+declare -A J
+json_load() {
+    local k v
+    J=()
+    while IFS= read -r -d '' k && IFS= read -r -d '' v; do J[$k]=$v; done < <(python3 -c '
+import json,sys
+try: d=json.load(open(sys.argv[1]))
+except Exception: sys.exit(0)
+def walk(p, v):
+    if isinstance(v, dict):
+        for k, x in v.items(): walk(p + [k], x)
+    elif not isinstance(v, list):
+        s = json.dumps(v) if isinstance(v, bool) or v is None else str(v)
+        sys.stdout.write(".".join(p) + "\0" + s + "\0")
+walk([], d)' "$1")
+    [ ${#J[@]} -gt 0 ]
+}
+
 # sys_value TOPIC: the broker's current $SYS value (waits for one publish).
 sys_value() {
     mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t "$1" -C 1 -W 5 2>/dev/null
@@ -81,4 +103,39 @@ sys_value() {
 
 finish() {
     [ "$FAILURES" -eq 0 ]
+}
+
+# wait_sys_at_least TOPIC N [TRIES]: poll the broker's $SYS value (refreshed
+# every sys_interval = 1 s) until it is a number >= N; about 0.15 s a try.
+wait_sys_at_least() {
+    local v i
+    for i in $(seq 1 "${3:-70}"); do
+        v=$(sys_value "$1")
+        if [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$2" ]; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# now_ms: wall-clock milliseconds, for timing how fast something exits.
+now_ms() { date +%s%3N; }
+
+# wait_exit PID MS: wait for a background job to end, at most MS milliseconds,
+# and set EXIT_RC to its exit status. When it is still running then, kill it
+# with SIGKILL, set EXIT_RC=timeout and return 1. Call it directly, not in
+# $(...): a subshell cannot wait for the job.
+wait_exit() {
+    local pid=$1 deadline=$(( $(now_ms) + $2 ))
+    EXIT_RC=
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            kill -9 "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+            EXIT_RC=timeout
+            return 1
+        fi
+        sleep 0.01
+    done
+    wait "$pid"
+    EXIT_RC=$?
 }
