@@ -111,3 +111,6 @@ clean:
 	rm -rf build build-san mqttbench bench/probe
 
 -include $(wildcard $(BUILD)/*.d)
+
+# Fuzzing the result reader (clang libFuzzer): rules live beside the target.
+-include tests/fuzz/fuzz.mk

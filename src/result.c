@@ -159,7 +159,7 @@ static cJSON *latency_json(const struct hist *h)
     return o;
 }
 
-static cJSON *result_json(const struct run_result *r)
+cJSON *result_to_json(const struct run_result *r)
 {
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
@@ -255,7 +255,7 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int result_write(const struct run_result *r, const char *path, char *err, size_t errlen)
 {
-    cJSON *root = result_json(r);
+    cJSON *root = result_to_json(r);
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text) {

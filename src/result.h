@@ -84,6 +84,12 @@ void result_free(struct run_result *r);
 /* "ok", "aborted" or "failed". */
 const char *result_status_name(enum result_status s);
 
+struct cJSON;
+
+/* r as a cJSON object (schema mqttbench.result.v1); the caller owns it
+ * (cJSON_Delete). NULL when out of memory. */
+struct cJSON *result_to_json(const struct run_result *r);
+
 /* Write r as JSON to path atomically (temp file in the same directory, fsync,
  * rename), creating the directory when it is missing. Returns 0, or -1 with
  * err filled; on failure no file is left at path or beside it. */

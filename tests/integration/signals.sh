@@ -1,0 +1,81 @@
+# Ctrl-C and SIGTERM: mqttbench stops within about a second, exits 130, and
+# still writes complete results (status "aborted") atomically.
+source tests/lib.sh
+start_broker "max_queued_messages 0" || exit 1
+# "Stops within 1 s"; the slack is for loaded CI machines and sanitizer builds.
+LIMIT_MS=2000
+
+# interrupt NAME SIGNAL RUN_MS ARGS...: start mqttbench ARGS in the background
+# with --json into a fresh directory, send SIGNAL after RUN_MS, and check the
+# exit code, how fast it left, and the result file. Leaves J loaded.
+interrupt() {
+    local name=$1 sig=$2 run_ms=$3; shift 3
+    local dir=$TEST_TMP/$name
+    mkdir -p "$dir"
+    # Not under `timeout`: the signal must reach mqttbench itself. wait_exit
+    # below bounds it (SIGKILL after 20 s).
+    "$MQTTBENCH" "$@" --json "$dir/r.json" > "$dir/out" 2> "$dir/err" &
+    local pid=$!
+    sleep "$(awk -v ms="$run_ms" 'BEGIN { print ms / 1000 }')"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid"
+        fail "$name: still running when signalled" "exited $? early: $(tail -n 3 "$dir/err")"
+        J=()
+        return
+    fi
+    local t0
+    t0=$(now_ms)
+    kill -s "$sig" "$pid"
+    wait_exit "$pid" 20000
+    local took=$(( $(now_ms) - t0 ))
+    check_eq "$name: exit code 130" 130 "$EXIT_RC"
+    check "$name: exited within ${LIMIT_MS} ms of $sig (took $took ms)" [ "$took" -lt "$LIMIT_MS" ]
+    check "$name: result file written" [ -s "$dir/r.json" ]
+    check_eq "$name: no temp file left beside it" "r.json" "$(ls -A "$dir" | grep -v -x -e out -e err | xargs)"
+    json_load "$dir/r.json"
+    check_eq "$name: status aborted" aborted "${J[status]}"
+    case "${J[error]}" in
+        *interrupted*) pass "$name: error says interrupted" ;;
+        *) fail "$name: error says interrupted" "error is '${J[error]}'" ;;
+    esac
+    check "$name: stderr says interrupted" grep -q '^mqttbench: .*interrupted' "$dir/err"
+}
+
+# Steady load for 1.5 s, then the signal.
+for sig in INT TERM; do
+    interrupt "both $sig" "$sig" 1500 both -p "$BROKER_PORT" --duration 60s --rate 2000
+    check "both $sig: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
+    check "both $sig: received before the signal (${J[subscribe.messages]})" [ "${J[subscribe.messages]:-0}" -gt 0 ]
+    check "both $sig: about 1.5 s at 2000/s published (${J[publish.messages]})" \
+        [ "${J[publish.messages]:-0}" -ge 1500 -a "${J[publish.messages]:-0}" -le 4000 ]
+    check "both $sig: timeseries present" python3 -c '
+import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["timeseries"] else 1)' "$TEST_TMP/both $sig/r.json"
+done
+
+# Flat out at QoS 1 with several clients: the workers are busy, not idle.
+interrupt "busy INT" INT 1000 both -p "$BROKER_PORT" --duration 60s --qos 1 --publishers 4 \
+    --subscribers 4 --quiet
+check "busy INT: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
+
+# A subscriber that is only waiting: nothing arrives, it must still stop.
+interrupt "idle sub INT" INT 700 sub -p "$BROKER_PORT" --duration 60s --quiet
+check_eq "idle sub INT: received nothing" 0 "${J[subscribe.messages]}"
+
+# A publisher alone, rate-limited (sleeping between messages).
+interrupt "pub TERM" TERM 700 pub -p "$BROKER_PORT" --duration 60s --rate 100 --quiet
+check "pub TERM: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
+
+# Interrupted while connecting: a listener that accepts TCP but never answers
+# the MQTT CONNECT, so mqttbench stays in its connect phase.
+BLACKHOLE_PORT=$(free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(60)' "$BLACKHOLE_PORT" &
+BLACKHOLE_PID=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$BLACKHOLE_PORT") 2>/dev/null && break; sleep 0.02; done
+interrupt "connecting INT" INT 500 both -p "$BLACKHOLE_PORT" --count 100 --connect-timeout 30s --quiet
+check_eq "connecting INT: nothing published" 0 "${J[publish.messages]}"
+kill "$BLACKHOLE_PID" 2>/dev/null
+wait "$BLACKHOLE_PID" 2>/dev/null
+finish
