@@ -54,12 +54,12 @@ all: mqttbench
 
 mqttbench: $(BUILD)/mqttbench
 ifeq ($(SAN),0)
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 endif
 
 $(BUILD)/mqttbench: $(BUILD)/main.o $(BUILD)/libmb.a
 	@[ "$(V)" = 1 ] || echo "  LINK  $@"
-	$(Q)$(CC) $(MB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(MB_LIBS)
+	$(Q)$(CC) $(MB_LDFLAGS) $(LDFLAGS) -o $@.tmp $^ $(MB_LIBS) && mv -f $@.tmp $@
 
 $(BUILD)/libmb.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
