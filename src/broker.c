@@ -145,6 +145,7 @@ static int write_config(const struct broker *b, long max_queued, char *err, size
             "persistence false\n"
             "max_queued_messages %ld\n"
             "sys_interval 1\n"
+            "set_tcp_nodelay true\n"
             "log_dest file %s\n"
             "log_type error\n"
             "log_type warning\n",

@@ -195,6 +195,14 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
             st->sub_negative++;
             lat = 0;
         }
+        hist_record(&st->service_lat, (uint64_t)lat);
+        if (env->schedule_known) {
+            /* Open loop: from the slot the message was due in, so time the
+             * generator spent late is part of the latency (no coordinated
+             * omission). Same clock: both sides are in this process. */
+            uint64_t due = client_due_ns(env, h.pub_index, h.seq);
+            lat = now > due ? (int64_t)(now - due) : 0;
+        }
         hist_record(&st->lat, (uint64_t)lat);
         hist_record(&st->lat_tick, (uint64_t)lat);
     }
@@ -294,6 +302,12 @@ bool client_handle(struct client *c, uint32_t events)
     return c->fd >= 0 && iobuf_pending(c->rbuf);
 }
 
+uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_t seq)
+{
+    uint64_t offset = env->slot_ns * pub_index / (uint64_t)env->cfg->publishers;
+    return env->t0_ns + offset + (uint64_t)seq * env->slot_ns;
+}
+
 uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns)
 {
     const struct client_env *env = c->env;
@@ -301,7 +315,7 @@ uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns)
         c->outstanding >= (uint32_t)env->cfg->inflight)
         return UINT64_MAX;
     if (!env->slot_ns) return 0;
-    uint64_t due = env->t0_ns + c->offset_ns + (uint64_t)c->issued * env->slot_ns;
+    uint64_t due = client_due_ns(env, c->index, c->issued);
     return due <= now_ns ? 0 : due;
 }
 
@@ -316,9 +330,17 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
     bool gather = budget > 1 && c->fd >= 0;
     if (gather) iobuf_gather(c->rbuf, true);
     while (n < budget && client_next_due_ns(c, now_ns) == 0) {
+        uint64_t ts = clock_ns(env->stamp_clock);
+        if (env->slot_ns) {
+            uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC ? ts : clock_mono_ns();
+            uint64_t due = client_due_ns(env, c->index, c->issued);
+            uint64_t lag = mono > due ? mono - due : 0;
+            if (lag >= env->slot_ns) env->st->pub_missed_slots++;
+            if (lag > env->st->pub_max_lag_ns) env->st->pub_max_lag_ns = lag;
+        }
         struct payload_header h = {
             .run_tag = env->run_tag, .pub_index = c->index, .seq = c->issued,
-            .ts_ns48 = clock_ns(env->stamp_clock) & PAYLOAD_TS_MASK,
+            .ts_ns48 = ts & PAYLOAD_TS_MASK,
         };
         payload_encode(env->scratch, &h);
         c->outstanding++;   /* before the call: QoS 0 completes inside it */

@@ -50,6 +50,8 @@ struct client_env {
     uint16_t run_tag;
     bool match_run_tag;         /* false: accept messages of any run (sub without --run-id) */
     uint64_t slot_ns;           /* paced: ns between two messages of one publisher; 0 = unpaced */
+    bool schedule_known;        /* subscribers can compute each message's intended send
+                                   time (paced, publishers in this process) */
     uint64_t t0_ns;             /* monotonic start of the measured phase (publish schedule origin) */
     struct stats *st;
     uint8_t *scratch;           /* cfg->size bytes, the outgoing payload */
@@ -85,7 +87,6 @@ struct client {
     uint32_t issued;            /* next sequence number */
     uint32_t done;              /* completed (on_publish) */
     uint32_t outstanding;       /* issued - done: bounded by --inflight */
-    uint64_t offset_ns;         /* paced: this publisher's phase within the slot */
 
     /* subscriber */
     struct tracker_set tracks;  /* per publisher: loss, duplicates, reordering */
@@ -111,6 +112,10 @@ bool client_handle(struct client *c, uint32_t events);
 /* Publish while the inflight window, the quota and the schedule allow, at most
  * budget messages. Returns how many were issued. */
 int client_publish_some(struct client *c, uint64_t now_ns, int budget);
+
+/* Paced: the monotonic time message seq of publisher pub_index is due
+ * (t0 + the publisher's offset within a slot + seq slots). */
+uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_t seq);
 
 /* Monotonic time of the client's next scheduled message; 0 when it could send
  * now, UINT64_MAX when it has nothing to send (quota reached or window full). */

@@ -43,6 +43,10 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f   (completed: written%s)\n", "published",
                 (unsigned long long)t->pub_done, r->pub_duration_s, per_s(t->pub_done, r->pub_duration_s),
                 c->qos == 0 ? " to the socket" : c->qos == 1 ? " and PUBACKed" : " and PUBCOMPed");
+    if (c->mode != MB_MODE_SUB && c->rate > 0)
+        fprintf(f, "  %-12s target %.0f msgs/s; %llu messages left a whole slot late, the latest by %s\n",
+                "schedule", c->rate, (unsigned long long)t->pub_missed_slots,
+                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)));
     if (c->mode != MB_MODE_PUB) {
         fprintf(f, "  %-12s %14llu %12.3f %14.0f\n", "received", (unsigned long long)t->sub_unique,
                 r->sub_duration_s, per_s(t->sub_unique, r->sub_duration_s));
@@ -57,8 +61,13 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
                     100.0 * (double)r->lost / (double)r->expected);
         const struct hist *h = &t->lat;
         if (h->count) {
-            fprintf(f, "\n  latency      (end to end, %s clock, from the publisher's send call)\n",
-                    c->mode == MB_MODE_BOTH ? "monotonic" : "wall");
+            bool intended = c->mode == MB_MODE_BOTH && c->rate > 0;
+            fprintf(f, "\n  latency      (end to end, %s clock, from the %s)\n",
+                    c->mode == MB_MODE_BOTH ? "monotonic" : "wall",
+                    intended ? "scheduled send time" : "publisher's send call");
+            if (intended)
+                fprintf(f, "               service latency p99 %s (excludes time the generator was late)\n",
+                        units_format_duration(hist_percentile(&t->service_lat, 99), b, sizeof(b)));
             static const struct { const char *name; double pct; } ps[] = {
                 { "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p99.9", 99.9 }, { "p99.99", 99.99 },
             };
@@ -75,8 +84,9 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
             r->cpu_user_s, r->cpu_sys_s, r->peak_rss_kb, r->connect_s);
     for (size_t i = 0; i < r->nworkers; i++)
         if (r->workers[i].utilization >= 0.9) {
-            fprintf(f, "  NOTE         worker %zu was busy %.0f%% of the run: mqttbench itself may have been "
-                       "the bottleneck; add --threads or cores\n", i, 100 * r->workers[i].utilization);
+            fprintf(f, "  NOTE         worker %zu was busy %.0f%% of the run: mqttbench itself was the "
+                       "bottleneck, not the broker; add --threads or cores, or run on another host\n",
+                    i, 100 * r->workers[i].utilization);
             break;
         }
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);

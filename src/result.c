@@ -185,6 +185,9 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddNumberToObject(p, "duration_s", r->pub_duration_s);
         cJSON_AddNumberToObject(p, "msgs_per_s", rate(t->pub_done, r->pub_duration_s));
         cJSON_AddNumberToObject(p, "publishers", c->publishers);
+        cJSON_AddNumberToObject(p, "target_msgs_per_s", c->rate);
+        cJSON_AddNumberToObject(p, "missed_slots", (double)t->pub_missed_slots);
+        cJSON_AddNumberToObject(p, "max_lag_ms", (double)t->pub_max_lag_ns / 1e6);
         cJSON_AddNumberToObject(p, "publishers_done", (double)r->publishers_done);
     } else {
         cJSON_AddNullToObject(root, "publish");
@@ -202,11 +205,18 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddNumberToObject(s, "duration_s", r->sub_duration_s);
         cJSON_AddNumberToObject(s, "msgs_per_s", rate(t->sub_unique, r->sub_duration_s));
         cJSON_AddNumberToObject(s, "subscribers", c->subscribers);
-        cJSON_AddItemToObject(root, "latency_us", latency_json(&t->lat));
-        cJSON_AddNumberToObject(cJSON_GetObjectItem(root, "latency_us"), "negative", (double)t->sub_negative);
+        cJSON *lat = latency_json(&t->lat);
+        bool intended = c->mode == MB_MODE_BOTH && c->rate > 0;
+        cJSON_AddStringToObject(lat, "from", intended ? "intended" : "send");
+        cJSON_AddNumberToObject(lat, "negative", (double)t->sub_negative);
+        cJSON_AddItemToObject(root, "latency_us", lat);
+        cJSON *svc = latency_json(&t->service_lat);
+        cJSON_AddStringToObject(svc, "from", "send");
+        cJSON_AddItemToObject(root, "service_latency_us", svc);
     } else {
         cJSON_AddNullToObject(root, "subscribe");
         cJSON_AddNullToObject(root, "latency_us");
+        cJSON_AddNullToObject(root, "service_latency_us");
     }
 
     cJSON *ts = cJSON_AddArrayToObject(root, "timeseries");

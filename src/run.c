@@ -62,6 +62,13 @@ static void live_read(const struct run *r, struct run_live *l)
     }
 }
 
+/* Set the phase and wake every worker so none sleeps through it. */
+static void set_phase(struct run *r, int phase)
+{
+    atomic_store_explicit(&r->phase, phase, memory_order_release);
+    for (size_t i = 0; i < r->nworkers; i++) worker_wake(&r->workers[i]);
+}
+
 static const char *first_error(const struct run *r)
 {
     for (size_t i = 0; i < r->nworkers; i++)
@@ -94,6 +101,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     tmpl.run_tag = payload_run_tag(cfg->run_id);
     tmpl.match_run_tag = cfg->mode == MB_MODE_BOTH || cfg->run_id_given;
     if (cfg->rate > 0) tmpl.slot_ns = (uint64_t)(1e9 * (double)P / cfg->rate);
+    tmpl.schedule_known = tmpl.slot_ns && cfg->mode == MB_MODE_BOTH;
 
     r->workers = calloc(T, sizeof(*r->workers));
     if (!r->workers) {
@@ -218,7 +226,7 @@ static void measure_phase(struct run *r)
     bool pub = cfg->mode != MB_MODE_SUB;
     r->t0_ns = clock_mono_ns();
     for (size_t i = 0; i < r->nworkers; i++) r->workers[i].env.t0_ns = r->t0_ns;
-    atomic_store_explicit(&r->phase, PHASE_MEASURE, memory_order_release);
+    set_phase(r, PHASE_MEASURE);
     r->last_tick_ns = r->t0_ns;
     r->next_tick_ns = r->t0_ns + RUN_TICK_NS;
     r->next_report = cfg->report_every;
@@ -259,12 +267,12 @@ static void measure_phase(struct run *r)
         }
         if (pub && !pub_end_ns) {
             if (phase == PHASE_MEASURE && cfg->duration_ns && now - r->t0_ns >= cfg->duration_ns) {
-                atomic_store_explicit(&r->phase, PHASE_STOP_PUBLISHING, memory_order_release);
+                set_phase(r, PHASE_STOP_PUBLISHING);
                 stop_pub_ns = now;
             }
             if (l.finished == P) {
                 pub_end_ns = now;
-                atomic_store_explicit(&r->phase, PHASE_STOP_PUBLISHING, memory_order_release);
+                set_phase(r, PHASE_STOP_PUBLISHING);
             } else if (stop_pub_ns && now - last_progress_ns > cfg->drain_timeout_ns) {
                 pub_end_ns = now;   /* unacknowledged publishes will not complete: stop waiting */
             }
@@ -392,7 +400,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     } else {
         set_status(&r, RESULT_FAILED, "%s", err);
     }
-    atomic_store_explicit(&r.phase, PHASE_STOP, memory_order_release);
+    set_phase(&r, PHASE_STOP);
     for (size_t i = 0; i < r.nworkers; i++) worker_join(&r.workers[i]);
     collect(&r, clock_mono_ns());
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);

@@ -8,6 +8,7 @@ void stats_init(struct stats *s)
     memset(s, 0, sizeof(*s));
     hist_init(&s->lat);
     hist_init(&s->lat_tick);
+    hist_init(&s->service_lat);
 }
 
 static uint64_t min_nonzero(uint64_t a, uint64_t b)
@@ -22,6 +23,8 @@ void stats_merge(struct stats *dst, const struct stats *src)
     dst->pub_done += src->pub_done;
     dst->pub_bytes += src->pub_bytes;
     dst->pub_errors += src->pub_errors;
+    dst->pub_missed_slots += src->pub_missed_slots;
+    if (src->pub_max_lag_ns > dst->pub_max_lag_ns) dst->pub_max_lag_ns = src->pub_max_lag_ns;
     if (src->pub_last_done_ns > dst->pub_last_done_ns) dst->pub_last_done_ns = src->pub_last_done_ns;
     dst->sub_valid += src->sub_valid;
     dst->sub_unique += src->sub_unique;
@@ -31,5 +34,6 @@ void stats_merge(struct stats *dst, const struct stats *src)
     dst->rx_first_ns = min_nonzero(dst->rx_first_ns, src->rx_first_ns);
     if (src->rx_last_ns > dst->rx_last_ns) dst->rx_last_ns = src->rx_last_ns;
     hist_merge(&dst->lat, &src->lat);
+    hist_merge(&dst->service_lat, &src->service_lat);
     dst->disconnects += src->disconnects;
 }

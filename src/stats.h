@@ -14,6 +14,8 @@ struct stats {
     uint64_t pub_bytes;         /* payload bytes of completed publishes */
     uint64_t pub_errors;        /* mosquitto_publish calls that failed */
     uint64_t pub_last_done_ns;  /* monotonic time the last publisher finished */
+    uint64_t pub_missed_slots;  /* paced: messages sent a whole slot or more after their time */
+    uint64_t pub_max_lag_ns;    /* paced: the latest a message left after its scheduled time */
 
     /* subscribing */
     uint64_t sub_valid;         /* messages with a valid header of this run (incl. duplicates) */
@@ -24,7 +26,9 @@ struct stats {
     uint64_t sub_negative;      /* latency below zero (clocks of two hosts disagree) */
     uint64_t rx_first_ns;       /* monotonic time of the first valid message, 0 = none */
     uint64_t rx_last_ns;        /* monotonic time of the last valid message */
-    struct hist lat;            /* end-to-end latency, whole measured run */
+    struct hist lat;            /* end-to-end latency from the intended send time (the
+                                   schedule's slot when paced and known, else the send call) */
+    struct hist service_lat;    /* end-to-end latency from the actual send call */
     struct hist lat_tick;       /* end-to-end latency since the last progress tick */
 
     /* faults */

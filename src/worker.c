@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -32,9 +34,16 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
     w->env.error[0] = '\0';
     w->env.broker_version[0] = '\0';
     atomic_init(&w->env.live_min_frontier, UINT64_MAX);
+    w->wakefd = -1;
     w->env.epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->env.epfd < 0) {
         snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+        return -1;
+    }
+    w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+    if (w->wakefd < 0 || epoll_ctl(w->env.epfd, EPOLL_CTL_ADD, w->wakefd, &ev) != 0) {
+        snprintf(err, errlen, "eventfd: %s", strerror(errno));
         return -1;
     }
     size_t size = w->env.cfg->size ? w->env.cfg->size : PAYLOAD_HEADER_SIZE;
@@ -61,9 +70,6 @@ int worker_add_client(struct worker *w, enum client_role role, uint32_t index, u
     if (client_init(c, &w->env, role, index, quota, err, errlen) != 0) return -1;
     if (role == CLIENT_PUB) {
         w->npubs++;
-        /* Spread publishers across one slot so paced sends do not bunch up. */
-        if (w->env.slot_ns && w->env.cfg->publishers > 0)
-            c->offset_ns = w->env.slot_ns * index / (uint64_t)w->env.cfg->publishers;
     }
     w->nclients++;
     return 0;
@@ -136,6 +142,7 @@ static void *worker_main(void *arg)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, NULL);   /* signals are main's business */
+    prctl(PR_SET_TIMERSLACK, 1UL);              /* wake on schedule, not 50 us later */
     for (size_t i = 0; i < w->nclients; i++) client_connect(&w->clients[i]);
 
     uint64_t next_misc = clock_mono_ns() + WORKER_MISC_NS;
@@ -169,6 +176,11 @@ static void *worker_main(void *arg)
         size_t requeued = w->npending;
         for (int i = 0; i < n; i++) {
             struct client *c = evs[i].data.ptr;
+            if (!c) {           /* the wake-up eventfd */
+                uint64_t v;
+                if (read(w->wakefd, &v, sizeof(v)) < 0) { }
+                continue;
+            }
             if (client_handle(c, evs[i].events) && !client_queued(w, c, requeued))
                 w->pending[w->npending++] = c;
         }
@@ -206,9 +218,16 @@ int worker_start(struct worker *w, char *err, size_t errlen)
     return 0;
 }
 
+void worker_wake(struct worker *w)
+{
+    uint64_t one = 1;
+    if (w->wakefd >= 0 && write(w->wakefd, &one, sizeof(one)) < 0) { }
+}
+
 void worker_request_snapshot(struct worker *w)
 {
     atomic_fetch_add_explicit(&w->tick_req, 1, memory_order_release);
+    worker_wake(w);
 }
 
 int worker_wait_snapshot(struct worker *w, int timeout_ms)
@@ -241,4 +260,6 @@ void worker_destroy(struct worker *w)
     w->env.scratch = NULL;
     if (w->env.epfd >= 0) close(w->env.epfd);
     w->env.epfd = -1;
+    if (w->wakefd >= 0) close(w->wakefd);
+    w->wakefd = -1;
 }

@@ -44,6 +44,8 @@ struct worker {
     uint64_t cpu_measure_ns;    /* thread CPU time when the measured phase began */
     uint64_t cpu_end_ns;        /* thread CPU time when the thread left */
 
+    int wakefd;                 /* eventfd in the worker's epoll set: main pokes it so a
+                                   phase change or snapshot request is seen at once */
     _Atomic uint32_t tick_req;  /* main bumps it to ask for a snapshot */
     _Atomic uint32_t tick_ack;  /* the worker stores tick_req here once snap is filled */
     struct worker_snapshot snap;
@@ -63,6 +65,9 @@ int worker_add_client(struct worker *w, enum client_role role, uint32_t index, u
 
 /* Start the thread. Returns 0, or -1 with err filled. */
 int worker_start(struct worker *w, char *err, size_t errlen);
+
+/* Wake the worker's loop now (after changing the phase). */
+void worker_wake(struct worker *w);
 
 /* Ask for a snapshot (call on every worker, then wait on each). */
 void worker_request_snapshot(struct worker *w);
