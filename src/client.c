@@ -26,9 +26,23 @@ static void set_error(struct client_env *env, const char *fmt, const char *a, co
     snprintf(env->error, sizeof(env->error), fmt, a, b);
 }
 
+/* Count a failure under its reason (the first 8 reasons get their own row). */
+static void count_failure(struct client_env *env, const char *why)
+{
+    size_t n = sizeof(env->failures) / sizeof(env->failures[0]);
+    for (size_t i = 0; i < n; i++) {
+        if (!env->failures[i].count) snprintf(env->failures[i].reason, sizeof(env->failures[i].reason), "%s", why);
+        if (!strcmp(env->failures[i].reason, why) || i == n - 1) {
+            env->failures[i].count++;
+            return;
+        }
+    }
+}
+
 static void mark_failed(struct client *c, const char *why)
 {
     if (c->state == CLIENT_FAILED || c->state == CLIENT_CLOSED) return;
+    count_failure(c->env, why);
     bool was_connecting = c->state == CLIENT_CONNECTING || c->state == CLIENT_NEW;
     c->state = CLIENT_FAILED;
     atomic_fetch_add_explicit(&c->env->failed, 1, memory_order_relaxed);
@@ -83,6 +97,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         return;
     }
     const struct mb_config *cfg = c->env->cfg;
+    hist_record(&c->env->st->connect_lat, clock_mono_ns() - c->connect_start_ns);
     if (c->role == CLIENT_PUB) {
         mark_ready(c);
     } else {
@@ -120,6 +135,11 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
 static void complete_publish(struct client *c)
 {
     struct client_env *env = c->env;
+    if (c->warm_done < c->warm_issued) {   /* a warm-up message: not measured */
+        c->warm_done++;
+        c->outstanding--;
+        return;
+    }
     struct stats *st = env->st;
     c->outstanding--;
     c->done++;
@@ -173,6 +193,12 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     struct payload_header h;
     int outcome;
     uint64_t before = 0;
+    if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) == 0 && env->warm_tag != env->run_tag &&
+        h.run_tag == env->warm_tag) {
+        st->sub_warmup++;
+        c->frontier++;          /* the flow control counts warm-up messages too */
+        return;
+    }
     if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) != 0 ||
         (env->match_run_tag && h.run_tag != env->run_tag) ||
         ((before = h.pub_index < c->tracks.count ? c->tracks.trackers[h.pub_index].next : 0),
@@ -263,10 +289,12 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
     return 0;
 }
 
-int client_connect(struct client *c)
+int client_connect(struct client *c, const char *bind_address)
 {
     c->state = CLIENT_CONNECTING;
-    int rc = mosquitto_connect_async(c->m, c->env->connect_ip, c->env->port, c->env->cfg->keepalive_s);
+    c->connect_start_ns = clock_mono_ns();
+    int rc = mosquitto_connect_bind_async(c->m, c->env->connect_ip, c->env->port, c->env->cfg->keepalive_s,
+                                          bind_address);
     if (rc != MOSQ_ERR_SUCCESS) {
         mark_failed(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
         return -1;
@@ -308,18 +336,20 @@ uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_
     return env->t0_ns + offset + (uint64_t)seq * env->slot_ns;
 }
 
-uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns)
+uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns, bool warm)
 {
     const struct client_env *env = c->env;
-    if (c->state != CLIENT_READY || c->issued >= c->quota ||
+    if (c->state != CLIENT_READY || (!warm && c->issued >= c->quota) ||
         c->outstanding >= (uint32_t)env->cfg->inflight)
         return UINT64_MAX;
     if (!env->slot_ns) return 0;
-    uint64_t due = client_due_ns(env, c->index, c->issued);
+    uint64_t due = warm ? c->warm_t0_ns + env->slot_ns * c->index / (uint64_t)env->cfg->publishers +
+                          (uint64_t)c->warm_issued * env->slot_ns
+                        : client_due_ns(env, c->index, c->issued);
     return due <= now_ns ? 0 : due;
 }
 
-int client_publish_some(struct client *c, uint64_t now_ns, int budget)
+int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm)
 {
     struct client_env *env = c->env;
     const struct mb_config *cfg = env->cfg;
@@ -329,9 +359,10 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
      * them in the kernel (see iobuf.h). */
     bool gather = budget > 1 && c->fd >= 0;
     if (gather) iobuf_gather(c->rbuf, true);
-    while (n < budget && client_next_due_ns(c, now_ns) == 0) {
+    if (warm && !c->warm_t0_ns) c->warm_t0_ns = now_ns;
+    while (n < budget && client_next_due_ns(c, now_ns, warm) == 0) {
         uint64_t ts = clock_ns(env->stamp_clock);
-        if (env->slot_ns) {
+        if (env->slot_ns && !warm) {
             uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC ? ts : clock_mono_ns();
             uint64_t due = client_due_ns(env, c->index, c->issued);
             uint64_t lag = mono > due ? mono - due : 0;
@@ -339,8 +370,8 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
             if (lag > env->st->pub_max_lag_ns) env->st->pub_max_lag_ns = lag;
         }
         struct payload_header h = {
-            .run_tag = env->run_tag, .pub_index = c->index, .seq = c->issued,
-            .ts_ns48 = ts & PAYLOAD_TS_MASK,
+            .run_tag = warm ? env->warm_tag : env->run_tag, .pub_index = c->index,
+            .seq = warm ? c->warm_issued : c->issued, .ts_ns48 = ts & PAYLOAD_TS_MASK,
         };
         payload_encode(env->scratch, &h);
         c->outstanding++;   /* before the call: QoS 0 completes inside it */
@@ -351,7 +382,8 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget)
             if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) mark_failed(c, mosquitto_strerror(rc));
             break;
         }
-        c->issued++;
+        if (warm) c->warm_issued++;
+        else c->issued++;
         n++;
     }
     if (n) atomic_fetch_add_explicit(&env->live_issued, (uint64_t)n, memory_order_relaxed);

@@ -48,11 +48,13 @@ struct client_env {
     int port;
     clockid_t stamp_clock;      /* clock of payload timestamps */
     uint16_t run_tag;
+    uint16_t warm_tag;          /* run tag of warm-up messages */
     bool match_run_tag;         /* false: accept messages of any run (sub without --run-id) */
     uint64_t slot_ns;           /* paced: ns between two messages of one publisher; 0 = unpaced */
     bool schedule_known;        /* subscribers can compute each message's intended send
                                    time (paced, publishers in this process) */
     uint64_t t0_ns;             /* monotonic start of the measured phase (publish schedule origin) */
+    uint64_t connect_interval_ns; /* this worker's spacing between two connects; 0 = none */
     struct stats *st;
     uint8_t *scratch;           /* cfg->size bytes, the outgoing payload */
     int epfd;
@@ -68,6 +70,10 @@ struct client_env {
                                            subscribers; UINT64_MAX when it has none */
     const struct client_flow *flow;   /* NULL: publishers never wait for subscribers */
     char error[256];            /* first fault seen by this worker; read after join */
+    struct {
+        char reason[96];
+        uint32_t count;
+    } failures[8];              /* connect/connection failures by reason; read after join */
     char broker_version[96];    /* from $SYS/broker/version, when the broker sends it */
 };
 
@@ -82,7 +88,11 @@ struct client {
     bool closing;               /* disconnect requested by us */
     struct iobuf *rbuf;         /* read buffer under libmosquitto (see iobuf.h) */
 
+    uint64_t connect_start_ns;  /* monotonic time of the connect call */
+
     /* publisher */
+    uint32_t warm_issued, warm_done; /* warm-up messages; completions come first, in order */
+    uint64_t warm_t0_ns;        /* schedule origin of the warm-up */
     uint32_t quota;             /* messages to send */
     uint32_t issued;            /* next sequence number */
     uint32_t done;              /* completed (on_publish) */
@@ -99,9 +109,10 @@ struct client {
 int client_init(struct client *c, struct client_env *env, enum client_role role,
                 uint32_t index, uint32_t quota, char *err, size_t errlen);
 
-/* Start a non-blocking connect and register the socket with env->epfd.
+/* Start a non-blocking connect (from bind_address when not NULL) and register
+ * the socket with env->epfd.
  * Returns 0, or -1 (the client is then CLIENT_FAILED and env->error says why). */
-int client_connect(struct client *c);
+int client_connect(struct client *c, const char *bind_address);
 
 /* Service epoll events on the client's socket: read until EAGAIN (bounded),
  * write what is queued, then update the epoll registration. Returns true when
@@ -111,7 +122,7 @@ bool client_handle(struct client *c, uint32_t events);
 
 /* Publish while the inflight window, the quota and the schedule allow, at most
  * budget messages. Returns how many were issued. */
-int client_publish_some(struct client *c, uint64_t now_ns, int budget);
+int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm);
 
 /* Paced: the monotonic time message seq of publisher pub_index is due
  * (t0 + the publisher's offset within a slot + seq slots). */
@@ -119,7 +130,7 @@ uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_
 
 /* Monotonic time of the client's next scheduled message; 0 when it could send
  * now, UINT64_MAX when it has nothing to send (quota reached or window full). */
-uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns);
+uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns, bool warm);
 
 /* How many more messages the flow control lets all publishers issue now
  * (UINT64_MAX when there is no flow control). */

@@ -8,10 +8,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "broker.h"
 #include "iobuf.h"
+#include "preflight.h"
 #include "options.h"
 #include "report.h"
 #include "result.h"
@@ -88,14 +88,9 @@ int main(int argc, char **argv)
     if (cfg.json_path) snprintf(json_path, sizeof(json_path), "%s", cfg.json_path);
     else result_default_path(&cfg, json_path, sizeof(json_path));
 
-    /* Preflight: every fd the soft limit allows up to the hard limit. */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur > (1u << 22)) rl.rlim_cur = 1u << 22;
-    if (iobuf_init((size_t)rl.rlim_cur) != 0) {
+    /* Preflight: every fd the hard limit allows; iobuf tracks fds below it. */
+    long nofile = preflight_raise_nofile();
+    if (iobuf_init((size_t)(nofile > (1L << 22) ? (1L << 22) : nofile)) != 0) {
         fprintf(stderr, "mqttbench: out of memory\n");
         return EXIT_FAILED;
     }
@@ -111,7 +106,8 @@ int main(int argc, char **argv)
     memset(&broker, 0, sizeof(broker));
     char ip[128];
     int port = 0;
-    if (choose_target(&cfg, &broker, ip, sizeof(ip), &port, &res.env, err, sizeof(err)) != 0) {
+    if (preflight_check(&cfg, nofile, err, sizeof(err)) != 0 ||
+        choose_target(&cfg, &broker, ip, sizeof(ip), &port, &res.env, err, sizeof(err)) != 0) {
         res.status = RESULT_FAILED;
         snprintf(res.error, sizeof(res.error), "%s", err);
         sysinfo_resources(&res.cpu_user_s, &res.cpu_sys_s, &res.peak_rss_kb);

@@ -2,6 +2,7 @@
  * emqtt-bench conventions (-h host, -p port, -t topic, -q qos ...). */
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <mosquitto.h>
@@ -24,6 +25,7 @@ enum {
     OPT_SUBSCRIBERS, OPT_THREADS, OPT_RATE, OPT_INFLIGHT, OPT_JSON, OPT_QUIET,
     OPT_REPORT_EVERY, OPT_DRAIN_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_SUB_DELAY,
     OPT_SPAWN_BROKER, OPT_RUN_ID, OPT_BROKER_MAX_QUEUED, OPT_HELP, OPT_VERSION, OPT_BACKLOG,
+    OPT_CONNECT_RATE, OPT_WARMUP, OPT_BIND_ADDRESS,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +50,9 @@ static const struct option long_opts[] = {
     { "backlog",           required_argument, NULL, OPT_BACKLOG },
     { "drain-timeout",     required_argument, NULL, OPT_DRAIN_TIMEOUT },
     { "connect-timeout",   required_argument, NULL, OPT_CONNECT_TIMEOUT },
+    { "connect-rate",      required_argument, NULL, OPT_CONNECT_RATE },
+    { "warmup",            required_argument, NULL, OPT_WARMUP },
+    { "bind-address",      required_argument, NULL, OPT_BIND_ADDRESS },
     { "spawn-broker",      no_argument,       NULL, OPT_SPAWN_BROKER },
     { "broker-max-queued", required_argument, NULL, OPT_BROKER_MAX_QUEUED },
     { "run-id",            required_argument, NULL, OPT_RUN_ID },
@@ -112,6 +117,10 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "  -V, --protocol VERSION   3.1.1 or 5 (default 3.1.1)\n"
         "  -u, --username USER      -P, --password PASS\n"
         "      --connect-timeout T  give up connecting after T (default 10s)\n"
+        "      --connect-rate R     new connections per second (default 2000; 0 = all at once)\n"
+        "      --bind-address A,B   source addresses for the connections, round robin\n"
+        "                           (each address gives another local port range)\n"
+        "      --warmup T           publish for T before measuring; not in the results\n"
         "\n"
         "Messages:\n"
         "  -q, --qos 0|1|2          quality of service (default 0)\n",
@@ -204,6 +213,7 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->inflight = 20;
     cfg->drain_timeout_ns = 3000000000ull;
     cfg->connect_timeout_ns = 10000000000ull;
+    cfg->connect_rate = 2000;
     cfg->broker_max_queued = 1000;
     cfg->backlog = UINT64_MAX;   /* set in validate(): depends on --qos */
 }
@@ -301,6 +311,28 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         if (u == 0) return fail(err, errlen, "--connect-timeout: must be more than 0, got '%s'", arg);
         cfg->connect_timeout_ns = u;
         return 0;
+    case OPT_CONNECT_RATE:
+        if (units_parse_rate(arg, &cfg->connect_rate) != 0)
+            return fail(err, errlen, "--connect-rate: expected connections/s such as 500 or 2k, got '%s'", arg);
+        return 0;
+    case OPT_WARMUP:
+        return parse_duration_flag("--warmup", arg, &cfg->warmup_ns, err, errlen);
+    case OPT_BIND_ADDRESS: {
+        /* A comma-separated list; the strings live in argv, so split in place. */
+        char *list = (char *)arg, *save = NULL;
+        cfg->nbind = 0;
+        for (char *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+            if (cfg->nbind == (int)(sizeof(cfg->bind_addresses) / sizeof(cfg->bind_addresses[0])))
+                return fail(err, errlen, "--bind-address: at most 64 addresses");
+            struct in6_addr tmp6;
+            struct in_addr tmp4;
+            if (inet_pton(AF_INET, a, &tmp4) != 1 && inet_pton(AF_INET6, a, &tmp6) != 1)
+                return fail(err, errlen, "--bind-address: '%s' is not an IP address", a);
+            cfg->bind_addresses[cfg->nbind++] = a;
+        }
+        if (!cfg->nbind) return fail(err, errlen, "--bind-address: expected one or more IP addresses");
+        return 0;
+    }
     case OPT_SPAWN_BROKER: cfg->spawn_broker = true; return 0;
     case OPT_BROKER_MAX_QUEUED:
         return parse_long("--broker-max-queued", arg, 0, 1000000000L, &cfg->broker_max_queued, err, errlen);
@@ -424,7 +456,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
                            (opt == OPT_PUBLISHERS || opt == OPT_RATE || opt == OPT_INFLIGHT || opt == 's')) ||
                           (mode == MB_MODE_PUB &&
                            (opt == OPT_SUBSCRIBERS || opt == OPT_SUB_DELAY || opt == OPT_DRAIN_TIMEOUT)) ||
-                          (mode != MB_MODE_BOTH && opt == OPT_BACKLOG);
+                          (mode != MB_MODE_BOTH && (opt == OPT_BACKLOG || opt == OPT_WARMUP));
         if (wrong_side) {
             fail(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
             return OPTIONS_ERROR;

@@ -42,6 +42,10 @@ struct mb_config {
     uint64_t sub_delay_ns;     /* per-message processing delay in subscribers (slow consumer) */
     uint64_t drain_timeout_ns; /* subscribers stop after this long without a message */
     uint64_t connect_timeout_ns;
+    double connect_rate;       /* new connections per second, all workers; 0 = all at once */
+    uint64_t warmup_ns;        /* publish this long before measuring; excluded from results */
+    const char *bind_addresses[64]; /* source addresses, used round robin; none = any */
+    int nbind;
 
     /* run identity */
     uint64_t run_id;           /* random unless --run-id */

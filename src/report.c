@@ -38,6 +38,10 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     fprintf(f, "broker %s%s%s%s\n", r->env.broker_address, r->env.broker_spawned ? " (started by mqttbench)" : "",
             r->env.broker_version[0] ? ", " : "", r->env.broker_version);
     if (r->status != RESULT_OK) fprintf(f, "error: %s\n", r->error);
+    if (!r->nworkers) {         /* nothing ran: no table to show */
+        if (json_path) fprintf(f, "results: %s\n", json_path);
+        return;
+    }
     fprintf(f, "\n  %-12s %14s %12s %14s\n", "", "messages", "seconds", "msgs/s");
     if (c->mode != MB_MODE_SUB)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f   (completed: written%s)\n", "published",

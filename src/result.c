@@ -174,8 +174,20 @@ cJSON *result_to_json(const struct run_result *r)
 
     cJSON *ph = cJSON_AddObjectToObject(root, "phases");
     cJSON_AddNumberToObject(ph, "connect_s", r->connect_s);
+    cJSON_AddNumberToObject(ph, "warmup_s", (double)c->warmup_ns / 1e9);
     cJSON_AddNumberToObject(ph, "measure_s", r->measure_s);
-    cJSON_AddNumberToObject(ph, "connect_failures", (double)r->connect_failures);
+    cJSON_AddNumberToObject(ph, "drain_s", r->drain_s);
+
+    cJSON *cn = cJSON_AddObjectToObject(root, "connect");
+    cJSON_AddNumberToObject(cn, "clients", (double)r->clients);
+    cJSON_AddNumberToObject(cn, "connected", (double)t->connect_lat.count);
+    cJSON_AddNumberToObject(cn, "failures", (double)r->connect_failures);
+    cJSON *why = cJSON_AddObjectToObject(cn, "failure_reasons");
+    for (size_t i = 0; i < r->nfailures; i++)
+        cJSON_AddNumberToObject(why, r->failures[i].reason, (double)r->failures[i].count);
+    cJSON_AddNumberToObject(cn, "clients_per_s", r->connect_s > 0 ? (double)t->connect_lat.count / r->connect_s : 0);
+    cJSON_AddItemToObject(cn, "time_us", latency_json(&t->connect_lat));
+    cJSON_AddNumberToObject(cn, "disconnects", (double)t->disconnects);
 
     if (pub) {
         cJSON *p = cJSON_AddObjectToObject(root, "publish");

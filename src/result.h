@@ -49,6 +49,7 @@ struct run_result {
     /* phases (seconds) */
     double connect_s;           /* until every client was connected and subscribed */
     double measure_s;           /* from the start of publishing to the end of the drain */
+    double drain_s;             /* from the last completed publish to the end */
 
     /* totals over all workers */
     struct stats total;
@@ -61,6 +62,12 @@ struct run_result {
     uint64_t out_of_order;
     uint64_t forgotten;         /* > 0: gap tracking overflowed, loss is approximate */
     uint64_t connect_failures;
+    struct {
+        char reason[96];
+        uint64_t count;
+    } failures[8];              /* failures by reason, summed over workers */
+    size_t nfailures;
+    uint64_t clients;           /* connections the run opened (incl. the $SYS reader) */
     uint64_t publishers_done;   /* publishers that completed their quota */
 
     struct result_point *points;

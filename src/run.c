@@ -99,6 +99,8 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     tmpl.port = target->port;
     tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH ? CLOCK_MONOTONIC : CLOCK_REALTIME;
     tmpl.run_tag = payload_run_tag(cfg->run_id);
+    tmpl.warm_tag = cfg->warmup_ns ? (uint16_t)(tmpl.run_tag ^ 0x8000u) : tmpl.run_tag;
+    if (cfg->connect_rate > 0) tmpl.connect_interval_ns = (uint64_t)(1e9 * (double)T / cfg->connect_rate);
     tmpl.match_run_tag = cfg->mode == MB_MODE_BOTH || cfg->run_id_given;
     if (cfg->rate > 0) tmpl.slot_ns = (uint64_t)(1e9 * (double)P / cfg->rate);
     tmpl.schedule_known = tmpl.slot_ns && cfg->mode == MB_MODE_BOTH;
@@ -224,6 +226,25 @@ static void measure_phase(struct run *r)
     const struct mb_config *cfg = r->cfg;
     size_t P = (size_t)cfg->publishers, S = (size_t)cfg->subscribers;
     bool pub = cfg->mode != MB_MODE_SUB;
+    if (cfg->warmup_ns && pub) {
+        /* Warm-up: publish under another run tag, measure nothing. */
+        set_phase(r, PHASE_WARMUP);
+        if (!cfg->quiet) fprintf(stderr, "mqttbench: warming up for %.1f s\n", (double)cfg->warmup_ns / 1e9);
+        uint64_t until = clock_mono_ns() + cfg->warmup_ns;
+        struct run_live wl;
+        while (clock_mono_ns() < until) {
+            sleep_ns(RUN_POLL_NS);
+            live_read(r, &wl);
+            if (*r->interrupted) {
+                set_status(r, RESULT_ABORTED, "interrupted during the warm-up%s", "");
+                return;
+            }
+            if (wl.failed) {
+                set_status(r, RESULT_FAILED, "%s", first_error(r));
+                return;
+            }
+        }
+    }
     r->t0_ns = clock_mono_ns();
     for (size_t i = 0; i < r->nworkers; i++) r->workers[i].env.t0_ns = r->t0_ns;
     set_phase(r, PHASE_MEASURE);
@@ -295,6 +316,7 @@ static void measure_phase(struct run *r)
     report_counts(r, l.received);
     if (end - r->last_tick_ns > RUN_TICK_NS / 20) tick(r, end);
     r->res->measure_s = (double)(end - r->t0_ns) / 1e9;
+    if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
 }
 
 /* Per-publisher completed counts, indexed by publisher index. */
@@ -316,11 +338,23 @@ static void collect(struct run *r, uint64_t end_ns)
     struct run_result *res = r->res;
     stats_init(&res->total);
     res->nworkers = r->nworkers;
+    res->clients = r->nclients;
     res->workers = calloc(r->nworkers, sizeof(*res->workers));
     for (size_t i = 0; i < r->nworkers; i++) {
         struct worker *w = &r->workers[i];
         stats_merge(&res->total, &w->st);
         res->connect_failures += atomic_load(&w->env.failed);
+        for (size_t k = 0; k < sizeof(w->env.failures) / sizeof(w->env.failures[0]); k++) {
+            if (!w->env.failures[k].count) break;
+            size_t j = 0;
+            while (j < res->nfailures && strcmp(res->failures[j].reason, w->env.failures[k].reason)) j++;
+            if (j == res->nfailures) {
+                if (j == sizeof(res->failures) / sizeof(res->failures[0])) j--;
+                else snprintf(res->failures[res->nfailures++].reason, sizeof(res->failures[0].reason), "%s",
+                              w->env.failures[k].reason);
+            }
+            res->failures[j].count += w->env.failures[k].count;
+        }
         res->publishers_done += atomic_load(&w->env.finished);
         if (!res->env.broker_version[0] && w->env.broker_version[0])
             snprintf(res->env.broker_version, sizeof(res->env.broker_version), "%s", w->env.broker_version);

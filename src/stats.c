@@ -9,6 +9,7 @@ void stats_init(struct stats *s)
     hist_init(&s->lat);
     hist_init(&s->lat_tick);
     hist_init(&s->service_lat);
+    hist_init(&s->connect_lat);
 }
 
 static uint64_t min_nonzero(uint64_t a, uint64_t b)
@@ -36,4 +37,6 @@ void stats_merge(struct stats *dst, const struct stats *src)
     hist_merge(&dst->lat, &src->lat);
     hist_merge(&dst->service_lat, &src->service_lat);
     dst->disconnects += src->disconnects;
+    dst->sub_warmup += src->sub_warmup;
+    hist_merge(&dst->connect_lat, &src->connect_lat);
 }

@@ -31,7 +31,10 @@ struct stats {
     struct hist service_lat;    /* end-to-end latency from the actual send call */
     struct hist lat_tick;       /* end-to-end latency since the last progress tick */
 
-    /* faults */
+    uint64_t sub_warmup;        /* warm-up messages received (not measured) */
+
+    /* connections */
+    struct hist connect_lat;    /* connect call to CONNACK */
     uint64_t disconnects;       /* connections lost during the run */
 };
 

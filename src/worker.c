@@ -86,7 +86,7 @@ static void take_snapshot(struct worker *w, uint32_t req)
 
 /* Publish for every publisher that may; returns the earliest next due time
  * (UINT64_MAX: nothing to send until an event arrives). */
-static uint64_t publish_round(struct worker *w, uint64_t now)
+static uint64_t publish_round(struct worker *w, uint64_t now, bool warm)
 {
     const struct client_flow *flow = w->env.flow;
     uint64_t allowed = client_flow_allowance(flow);
@@ -99,9 +99,9 @@ static uint64_t publish_round(struct worker *w, uint64_t now)
     for (size_t i = 0; i < w->npubs; i++) {
         struct client *c = &w->clients[i];
         int burst = allowed < WORKER_PUBLISH_BURST ? (int)allowed : WORKER_PUBLISH_BURST;
-        int n = burst ? client_publish_some(c, now, burst) : 0;
+        int n = burst ? client_publish_some(c, now, burst, warm) : 0;
         if (allowed != UINT64_MAX) allowed -= (uint64_t)n;
-        uint64_t due = client_next_due_ns(c, now);
+        uint64_t due = client_next_due_ns(c, now, warm);
         if (due == 0 && allowed == 0) due = now + WORKER_FLOW_WAIT_NS;
         if (due < next) next = due;
     }
@@ -143,7 +143,9 @@ static void *worker_main(void *arg)
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, NULL);   /* signals are main's business */
     prctl(PR_SET_TIMERSLACK, 1UL);              /* wake on schedule, not 50 us later */
-    for (size_t i = 0; i < w->nclients; i++) client_connect(&w->clients[i]);
+    const struct mb_config *cfg = w->env.cfg;
+    uint64_t ramp_start = clock_mono_ns();
+    size_t next_connect = 0;
 
     uint64_t next_misc = clock_mono_ns() + WORKER_MISC_NS;
     uint32_t tick_seen = 0;
@@ -153,13 +155,25 @@ static void *worker_main(void *arg)
         if (phase == PHASE_STOP) break;
         uint64_t now = clock_mono_ns();
         uint64_t timeout = WORKER_IDLE_NS;
+        /* Connect ramp: --connect-rate spreads the connects so the broker's
+         * listen backlog does not overflow. */
+        while (next_connect < w->nclients &&
+               now >= ramp_start + next_connect * w->env.connect_interval_ns) {
+            struct client *c = &w->clients[next_connect++];
+            size_t k = c->role == CLIENT_PUB ? c->index : (size_t)cfg->publishers + c->index;
+            client_connect(c, cfg->nbind ? cfg->bind_addresses[k % (size_t)cfg->nbind] : NULL);
+        }
+        if (next_connect < w->nclients) {
+            uint64_t due = ramp_start + next_connect * w->env.connect_interval_ns;
+            if (due - now < timeout) timeout = due - now;
+        }
         if (phase == PHASE_STOP_PUBLISHING && !stopped_publishing) {
             for (size_t i = 0; i < w->npubs; i++) client_stop_publishing(&w->clients[i]);
             stopped_publishing = true;
         }
         if (phase >= PHASE_MEASURE && !w->cpu_measure_ns) w->cpu_measure_ns = thread_cpu_ns();
-        if (phase >= PHASE_MEASURE && w->npubs) {
-            uint64_t due = publish_round(w, now);
+        if (phase >= PHASE_WARMUP && w->npubs) {
+            uint64_t due = publish_round(w, now, phase == PHASE_WARMUP);
             if (due == 0) timeout = 0;
             else if (due != UINT64_MAX && due - now < timeout) timeout = due - now;
         }

@@ -16,9 +16,10 @@
 /* Run phases, in order. Workers only read the phase. */
 enum run_phase {
     PHASE_CONNECT = 0,      /* connect and subscribe every client; publish nothing */
-    PHASE_MEASURE = 1,      /* publishers follow their quota and schedule */
-    PHASE_STOP_PUBLISHING = 2, /* no new messages; in-flight ones complete, subscribers drain */
-    PHASE_STOP = 3,         /* disconnect everything and leave the thread */
+    PHASE_WARMUP = 1,       /* publish under the warm-up tag; nothing is measured */
+    PHASE_MEASURE = 2,      /* publishers follow their quota and schedule */
+    PHASE_STOP_PUBLISHING = 3, /* no new messages; in-flight ones complete, subscribers drain */
+    PHASE_STOP = 4,         /* disconnect everything and leave the thread */
 };
 
 /* What a worker hands over once per progress tick. */
