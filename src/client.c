@@ -6,16 +6,20 @@
 #include "client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "payload.h"
+#include "topology.h"
 
 #define CLIENT_READ_BUDGET 4096   /* packets per readiness event before yielding */
 #define CLIENT_WRITE_BUDGET 64
@@ -101,8 +105,8 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     if (c->role == CLIENT_PUB) {
         mark_ready(c);
     } else {
-        const char *topic = c->role == CLIENT_SUB ? cfg->topic : "$SYS/broker/version";
-        int qos = c->role == CLIENT_SUB ? cfg->qos : 0;
+        const char *topic = c->role == CLIENT_SUB ? c->topic : "$SYS/broker/version";
+        int qos = c->role == CLIENT_SUB ? cfg->sub_qos : 0;
         int src = mosquitto_subscribe(m, NULL, topic, qos);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
     }
@@ -146,6 +150,7 @@ static void complete_publish(struct client *c)
     st->pub_done++;
     st->pub_bytes += env->cfg->size;
     atomic_store_explicit(&env->live_sent, st->pub_done, memory_order_relaxed);
+    atomic_fetch_add_explicit(&env->live_sent_weighted, c->fanout, memory_order_relaxed);
     if (c->done == c->quota) {
         st->pub_last_done_ns = clock_mono_ns();
         atomic_fetch_add_explicit(&env->finished, 1, memory_order_relaxed);
@@ -166,7 +171,7 @@ static void on_publish(struct mosquitto *m, void *obj, int mid)
     struct client *c = obj;
     /* QoS 0 reports right after the write, which may only have reached our
      * output buffer: then it counts when the flush puts it in the kernel. */
-    if (c->env->cfg->qos == 0 && !iobuf_note_end(c->rbuf)) return;
+    if (c->env->cfg->pub_qos == 0 && !iobuf_note_end(c->rbuf)) return;
     complete_publish(c);
 }
 
@@ -241,19 +246,24 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 }
 
 int client_init(struct client *c, struct client_env *env, enum client_role role,
-                uint32_t index, uint32_t quota, char *err, size_t errlen)
+                uint32_t index, const char *topic, uint32_t quota, char *err, size_t errlen)
 {
     memset(c, 0, sizeof(*c));
     c->env = env;
     c->role = role;
     c->index = index;
     c->quota = quota;
+    c->topic = topic;
+    c->fanout = 1;
     c->fd = -1;
     c->state = CLIENT_NEW;
     const struct mb_config *cfg = env->cfg;
     char id[128];
     static const char role_ch[] = { 'p', 's', 'x' };
-    snprintf(id, sizeof(id), "%s-%04x-%c%u", cfg->id_prefix, env->run_tag, role_ch[role], index);
+    /* The $SYS reader of every process gets its own id: two processes of one
+     * run (pub here, sub there) must not take each other's connection. */
+    topology_client_id(cfg, env->run_tag, role_ch[role], role == CLIENT_SYS ? (uint32_t)getpid() : index,
+                       id, sizeof(id));
     if (role == CLIENT_SUB && tracker_set_init(&c->tracks, 1, PAYLOAD_MAX_PUBLISHERS) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -266,7 +276,7 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
     memset(c->rbuf, 0, offsetof(struct iobuf, out));
     c->rbuf->start = c->rbuf->end = 0;
     c->rbuf->out_cap = role == CLIENT_PUB ? IOBUF_OUT_SIZE : 0;
-    c->m = mosquitto_new(id, true, c);
+    c->m = mosquitto_new(id, role == CLIENT_SYS ? true : cfg->clean, c);
     if (!c->m) {
         snprintf(err, errlen, "cannot create MQTT client: %s", strerror(errno));
         return -1;
@@ -293,8 +303,20 @@ int client_connect(struct client *c, const char *bind_address)
 {
     c->state = CLIENT_CONNECTING;
     c->connect_start_ns = clock_mono_ns();
-    int rc = mosquitto_connect_bind_async(c->m, c->env->connect_ip, c->env->port, c->env->cfg->keepalive_s,
-                                          bind_address);
+    const struct mb_config *cfg = c->env->cfg;
+    int rc;
+    if (cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS) {
+        /* libmosquitto has no asynchronous connect with properties: connect
+         * (blocking TCP handshake), then make the socket non-blocking. */
+        mosquitto_property *props = NULL;
+        mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)cfg->session_expiry_s);
+        rc = mosquitto_connect_bind_v5(c->m, c->env->connect_ip, c->env->port, cfg->keepalive_s, bind_address, props);
+        mosquitto_property_free_all(&props);
+        int fd = mosquitto_socket(c->m);
+        if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    } else {
+        rc = mosquitto_connect_bind_async(c->m, c->env->connect_ip, c->env->port, cfg->keepalive_s, bind_address);
+    }
     if (rc != MOSQ_ERR_SUCCESS) {
         mark_failed(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
         return -1;
@@ -375,7 +397,7 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm
         };
         payload_encode(env->scratch, &h);
         c->outstanding++;   /* before the call: QoS 0 completes inside it */
-        int rc = mosquitto_publish(c->m, NULL, cfg->topic, (int)cfg->size, env->scratch, cfg->qos, false);
+        int rc = mosquitto_publish(c->m, NULL, c->topic, (int)cfg->size, env->scratch, cfg->pub_qos, cfg->retain);
         if (rc != MOSQ_ERR_SUCCESS) {
             c->outstanding--;
             env->st->pub_errors++;
@@ -386,7 +408,10 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm
         else c->issued++;
         n++;
     }
-    if (n) atomic_fetch_add_explicit(&env->live_issued, (uint64_t)n, memory_order_relaxed);
+    if (n) {
+        atomic_fetch_add_explicit(&env->live_issued, (uint64_t)n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&env->live_issued_weighted, (uint64_t)n * c->fanout, memory_order_relaxed);
+    }
     if (gather) {
         iobuf_gather(c->rbuf, false);
         if (mosquitto_socket(c->m) == c->fd) flush_output(c);
@@ -398,24 +423,39 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm
 uint64_t client_flow_allowance(const struct client_flow *flow)
 {
     if (!flow || !flow->backlog) return UINT64_MAX;
-    uint64_t issued = 0, frontier = UINT64_MAX;
+    uint64_t issued = 0, frontier = UINT64_MAX, weighted = 0, sum = 0;
     for (size_t i = 0; i < flow->nenvs; i++) {
         /* Issued, not completed: a QoS 1/2 message may reach subscribers
          * before its publisher's ack. */
-        issued += atomic_load_explicit(&flow->envs[i]->live_issued, memory_order_relaxed);
-        uint64_t f = atomic_load_explicit(&flow->envs[i]->live_min_frontier, memory_order_relaxed);
+        const struct client_env *e = flow->envs[i];
+        issued += atomic_load_explicit(&e->live_issued, memory_order_relaxed);
+        weighted += atomic_load_explicit(&e->live_issued_weighted, memory_order_relaxed);
+        sum += atomic_load_explicit(&e->live_frontier_sum, memory_order_relaxed);
+        uint64_t f = atomic_load_explicit(&e->live_min_frontier, memory_order_relaxed);
         if (f < frontier) frontier = f;
     }
-    if (frontier == UINT64_MAX) return UINT64_MAX;
-    uint64_t behind = issued > frontier ? issued - frontier : 0;
-    return behind >= flow->backlog ? 0 : flow->backlog - behind;
+    if (flow->by_slowest) {
+        if (frontier == UINT64_MAX) return UINT64_MAX;
+        uint64_t behind = issued > frontier ? issued - frontier : 0;
+        return behind >= flow->backlog ? 0 : flow->backlog - behind;
+    }
+    /* Average over receivers, in messages per publisher. */
+    uint64_t behind = weighted > sum ? weighted - sum : 0;
+    uint64_t limit = flow->backlog * (flow->receivers ? flow->receivers : 1);
+    if (behind >= limit) return 0;
+    uint64_t per = flow->receivers ? (limit - behind) * flow->publishers / flow->receivers : UINT64_MAX;
+    return per ? per : 1;
 }
 
-uint64_t client_min_frontier(const struct client *clients, size_t n)
+uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *sum)
 {
     uint64_t min = UINT64_MAX;
-    for (size_t i = 0; i < n; i++)
-        if (clients[i].role == CLIENT_SUB && clients[i].frontier < min) min = clients[i].frontier;
+    *sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (clients[i].role != CLIENT_SUB) continue;
+        *sum += clients[i].frontier;
+        if (clients[i].frontier < min) min = clients[i].frontier;
+    }
     return min;
 }
 

@@ -38,6 +38,9 @@ struct client_flow {
     size_t nenvs;
     uint64_t backlog;               /* messages */
     uint64_t publishers;
+    uint64_t receivers;             /* subscribers and share groups */
+    bool by_slowest;                /* every subscriber hears every publisher: follow the
+                                       slowest one; else the average over receivers */
 };
 
 /* Shared by the clients of one worker; owned by the worker. The atomics are
@@ -63,7 +66,11 @@ struct client_env {
     _Atomic uint32_t finished;  /* publishers whose quota completed */
     _Atomic uint32_t failed;    /* clients in CLIENT_FAILED */
     _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
+    _Atomic uint64_t live_sent_weighted; /* completed publishes times their fanout: what
+                                            the subscribers should receive in all */
     _Atomic uint64_t live_issued;     /* publishes handed to libmosquitto (flow control) */
+    _Atomic uint64_t live_issued_weighted; /* the same, times each publisher's fanout */
+    _Atomic uint64_t live_frontier_sum;    /* frontiers of this worker's subscribers, summed */
     _Atomic uint64_t live_received;   /* = st->sub_unique */
     _Atomic uint64_t live_last_rx_ns; /* = st->rx_last_ns */
     _Atomic uint64_t live_min_frontier; /* the least frontier among this worker's
@@ -83,6 +90,8 @@ struct client {
     enum client_role role;
     enum client_state state;
     uint32_t index;             /* publisher or subscriber index */
+    const char *topic;          /* publish topic or subscription filter (owned by the topology) */
+    uint32_t fanout;            /* publisher: receivers that should get each of its messages */
     int fd;                     /* registered in env->epfd, -1 when none */
     uint32_t events;            /* epoll events registered */
     bool closing;               /* disconnect requested by us */
@@ -104,10 +113,11 @@ struct client {
 };
 
 /* Create the libmosquitto instance for role/index (client id
- * "<prefix>-<run tag>-<p|s|x><index>"). quota is the publisher's message count.
- * Returns 0, or -1 with err filled. */
+ * "<prefix>-<run tag>-<p|s|x><index>"). topic is the publish topic or the
+ * subscription filter (not copied: must outlive the client); quota is the
+ * publisher's message count. Returns 0, or -1 with err filled. */
 int client_init(struct client *c, struct client_env *env, enum client_role role,
-                uint32_t index, uint32_t quota, char *err, size_t errlen);
+                uint32_t index, const char *topic, uint32_t quota, char *err, size_t errlen);
 
 /* Start a non-blocking connect (from bind_address when not NULL) and register
  * the socket with env->epfd.
@@ -139,8 +149,9 @@ uint64_t client_flow_allowance(const struct client_flow *flow);
 /* Stop issuing new messages: the quota becomes what was issued so far. */
 void client_stop_publishing(struct client *c);
 
-/* The least frontier among n clients' subscribers (UINT64_MAX if none). */
-uint64_t client_min_frontier(const struct client *clients, size_t n);
+/* The least frontier among n clients' subscribers (UINT64_MAX if none);
+ * *sum gets their total. */
+uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *sum);
 
 /* Keepalive and housekeeping, about once a second. */
 void client_misc(struct client *c);

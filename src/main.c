@@ -112,6 +112,7 @@ int main(int argc, char **argv)
         snprintf(res.error, sizeof(res.error), "%s", err);
         sysinfo_resources(&res.cpu_user_s, &res.cpu_sys_s, &res.peak_rss_kb);
     } else {
+        cfg.port = port;   /* the results record the port in effect */
         struct run_target target = { .ip = ip, .port = port };
         run_execute(&cfg, &target, &res, &interrupted);
     }

@@ -25,7 +25,8 @@ enum {
     OPT_SUBSCRIBERS, OPT_THREADS, OPT_RATE, OPT_INFLIGHT, OPT_JSON, OPT_QUIET,
     OPT_REPORT_EVERY, OPT_DRAIN_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_SUB_DELAY,
     OPT_SPAWN_BROKER, OPT_RUN_ID, OPT_BROKER_MAX_QUEUED, OPT_HELP, OPT_VERSION, OPT_BACKLOG,
-    OPT_CONNECT_RATE, OPT_WARMUP, OPT_BIND_ADDRESS,
+    OPT_CONNECT_RATE, OPT_WARMUP, OPT_BIND_ADDRESS, OPT_SUB_TOPIC, OPT_SHAPE, OPT_PUB_QOS,
+    OPT_SUB_QOS, OPT_RETAIN, OPT_NO_CLEAN, OPT_SESSION_EXPIRY,
 };
 
 static const struct option long_opts[] = {
@@ -33,6 +34,13 @@ static const struct option long_opts[] = {
     { "port",              required_argument, NULL, 'p' },
     { "topic",             required_argument, NULL, 't' },
     { "id-prefix",         required_argument, NULL, OPT_ID_PREFIX },
+    { "sub-topic",         required_argument, NULL, OPT_SUB_TOPIC },
+    { "shape",             required_argument, NULL, OPT_SHAPE },
+    { "pub-qos",           required_argument, NULL, OPT_PUB_QOS },
+    { "sub-qos",           required_argument, NULL, OPT_SUB_QOS },
+    { "retain",            no_argument,       NULL, OPT_RETAIN },
+    { "no-clean",          no_argument,       NULL, OPT_NO_CLEAN },
+    { "session-expiry",    required_argument, NULL, OPT_SESSION_EXPIRY },
     { "keepalive",         required_argument, NULL, 'k' },
     { "protocol",          required_argument, NULL, 'V' },
     { "username",          required_argument, NULL, 'u' },
@@ -107,11 +115,16 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
     fprintf(f, "Usage: mqttbench %s [options]\n\n", options_mode_name(mode));
     fprintf(f,
         "Connection:\n"
-        "  -h, --host HOST          broker host (default: 127.0.0.1:1883%s)\n"
+        "  -h, --host HOST          broker host (default 127.0.0.1%s)\n"
         "  -p, --port PORT          broker port (default 1883)\n"
         "      --spawn-broker       start a private mosquitto on a free 127.0.0.1 port\n"
         "      --broker-max-queued N  max_queued_messages of a broker we start (default 1000)\n"
-        "  -t, --topic TOPIC        topic (default mqttbench/test)\n"
+        "  -t, --topic TOPIC        topic (default mqttbench/test); %%i client index,\n"
+        "                           %%c client id, %%h hostname\n"
+        "      --sub-topic FILTER   subscription filter (default: the topic, or as --shape says;\n"
+        "                           $share/GROUP/FILTER: one delivery per group)\n"
+        "      --shape SHAPE        all (every subscriber gets every message), fan-in\n"
+        "                           (TOPIC/%%i -> TOPIC/+), fan-out (1 publisher), pairs (i -> i)\n"
         "      --id-prefix PREFIX   client id prefix (default mqttbench)\n"
         "  -k, --keepalive SECONDS  keepalive (default 60)\n"
         "  -V, --protocol VERSION   3.1.1 or 5 (default 3.1.1)\n"
@@ -120,11 +133,16 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --connect-rate R     new connections per second (default 2000; 0 = all at once)\n"
         "      --bind-address A,B   source addresses for the connections, round robin\n"
         "                           (each address gives another local port range)\n"
-        "      --warmup T           publish for T before measuring; not in the results\n"
+        "%s"
         "\n"
         "Messages:\n"
-        "  -q, --qos 0|1|2          quality of service (default 0)\n",
-        mode == MB_MODE_BOTH ? "; if nothing listens there, a private mosquitto is started" : "");
+        "  -q, --qos 0|1|2          quality of service (default 0)\n"
+        "      --pub-qos Q, --sub-qos Q  separate QoS for publishing and subscribing\n"
+        "      --retain             publish with the retain flag\n"
+        "      --no-clean           persistent sessions (clean session off / clean start off)\n"
+        "      --session-expiry S   MQTT 5 session expiry interval in seconds\n",
+        mode == MB_MODE_BOTH ? "; if nothing listens there, a private mosquitto is started" : "",
+        mode == MB_MODE_BOTH ? "      --warmup T           publish for T before measuring; not in the results\n" : "");
     if (pub)
         fprintf(f,
         "  -s, --size BYTES         payload size, at least %d (default 64; 1k = 1024)\n"
@@ -197,6 +215,17 @@ static int parse_duration_flag(const char *flag, const char *arg, uint64_t *out,
     return 0;
 }
 
+/* The name a message should use for option opt (its long form). */
+static const char *flag_name(int opt, const char *fallback, char *buf, size_t len)
+{
+    for (const struct option *o = long_opts; o->name; o++)
+        if (o->val == opt) {
+            snprintf(buf, len, "--%s", o->name);
+            return buf;
+        }
+    return fallback;
+}
+
 static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -206,6 +235,10 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->keepalive_s = 60;
     cfg->protocol = 4;
     cfg->qos = 0;
+    cfg->pub_qos = cfg->sub_qos = -1;
+    cfg->shape = "all";
+    cfg->clean = true;
+    cfg->session_expiry_s = -1;
     cfg->size = 64;
     cfg->publishers = mode == MB_MODE_SUB ? 0 : 1;
     cfg->subscribers = mode == MB_MODE_PUB ? 0 : 1;
@@ -215,7 +248,7 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->connect_timeout_ns = 10000000000ull;
     cfg->connect_rate = 2000;
     cfg->broker_max_queued = 1000;
-    cfg->backlog = UINT64_MAX;   /* set in validate(): depends on --qos */
+    cfg->backlog = UINT64_MAX;   /* set in validate(): depends on the QoS */
 }
 
 /* Handles one option; returns 0, or -1 with err filled. */
@@ -247,6 +280,23 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         else if (!strcmp(arg, "5") || !strcmp(arg, "mqttv5")) cfg->protocol = 5;
         else return fail(err, errlen, "--protocol: expected 3.1.1 or 5, got '%s'", arg);
         return 0;
+    case OPT_SUB_TOPIC: cfg->sub_topic = arg; return 0;
+    case OPT_SHAPE:
+        if (strcmp(arg, "all") && strcmp(arg, "fan-in") && strcmp(arg, "fan-out") && strcmp(arg, "pairs"))
+            return fail(err, errlen, "--shape: expected all, fan-in, fan-out or pairs, got '%s'", arg);
+        cfg->shape = arg;
+        return 0;
+    case OPT_PUB_QOS:
+    case OPT_SUB_QOS:
+        if (units_parse_int(arg, 0, 2, &v) != 0)
+            return fail(err, errlen, "%s: must be 0, 1 or 2, got '%s'", opt == OPT_PUB_QOS ? "--pub-qos" : "--sub-qos", arg);
+        if (opt == OPT_PUB_QOS) cfg->pub_qos = (int)v;
+        else cfg->sub_qos = (int)v;
+        return 0;
+    case OPT_RETAIN: cfg->retain = true; return 0;
+    case OPT_NO_CLEAN: cfg->clean = false; return 0;
+    case OPT_SESSION_EXPIRY:
+        return parse_long("--session-expiry", arg, 0, 4294967295L, &cfg->session_expiry_s, err, errlen);
     case 'u': cfg->username = arg; return 0;
     case 'P': cfg->password = arg; return 0;
     case 'q':
@@ -363,11 +413,25 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
 {
     bool pub = cfg->mode != MB_MODE_SUB;
     if (!cfg->topic[0]) return fail(err, errlen, "--topic: must not be empty");
-    if (strlen(cfg->topic) > 60000) return fail(err, errlen, "--topic: too long");
+    if (strlen(cfg->topic) > 1000) return fail(err, errlen, "--topic: at most 1000 characters");
+    if (cfg->sub_topic && !cfg->sub_topic[0]) return fail(err, errlen, "--sub-topic: must not be empty");
+    if (cfg->sub_topic && strlen(cfg->sub_topic) > 1000) return fail(err, errlen, "--sub-topic: at most 1000 characters");
     if (pub && mosquitto_pub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS)
         return fail(err, errlen, "--topic: a publish topic cannot contain + or # wildcards, got '%s'", cfg->topic);
-    if (mosquitto_sub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS)
+    if (!cfg->sub_topic && mosquitto_sub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS)
         return fail(err, errlen, "--topic: not a valid topic filter: '%s'", cfg->topic);
+    if (cfg->sub_topic && mosquitto_sub_topic_check(cfg->sub_topic) != MOSQ_ERR_SUCCESS)
+        return fail(err, errlen, "--sub-topic: not a valid topic filter: '%s'", cfg->sub_topic);
+    for (const char *p = cfg->topic; (p = strchr(p, '%')); p += 2)
+        if (p[1] != 'i' && p[1] != 'c' && p[1] != 'h')
+            return fail(err, errlen, "--topic: unknown pattern '%%%c' (use %%i, %%c or %%h)", p[1] ? p[1] : ' ');
+    if (cfg->pub_qos < 0) cfg->pub_qos = cfg->qos;
+    if (cfg->sub_qos < 0) cfg->sub_qos = cfg->qos;
+    if (!strcmp(cfg->shape, "pairs") && cfg->mode == MB_MODE_BOTH && cfg->publishers != cfg->subscribers)
+        return fail(err, errlen, "--shape pairs: needs as many --publishers as --subscribers (%d vs %d)",
+                    cfg->publishers, cfg->subscribers);
+    if (cfg->session_expiry_s >= 0 && cfg->protocol != 5)
+        return fail(err, errlen, "--session-expiry: needs -V 5 (an MQTT 5 property)");
     if (cfg->spawn_broker && cfg->host)
         return fail(err, errlen, "--spawn-broker: cannot be combined with --host");
     if (cfg->password && !cfg->username)
@@ -383,7 +447,7 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
     if (pub && (uint64_t)cfg->publishers > PAYLOAD_MAX_PUBLISHERS)
         return fail(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
     if (cfg->backlog == UINT64_MAX)
-        cfg->backlog = cfg->mode != MB_MODE_BOTH ? 0 : cfg->qos == 0 ? 1000 : 10;
+        cfg->backlog = cfg->mode != MB_MODE_BOTH ? 0 : (cfg->pub_qos == 0 && cfg->sub_qos == 0) ? 1000 : 10;
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return fail(err, errlen, "--rate: too small");
     return 0;
@@ -434,7 +498,8 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
     optind = 1;
     int opt, idx;
     while ((opt = getopt_long(sub_argc, sub_argv, short_opts, long_opts, &idx)) != -1) {
-        const char *flag = sub_argv[optind - 1];
+        char flagbuf[64];
+        const char *flag = flag_name(opt, sub_argv[optind - 1], flagbuf, sizeof(flagbuf));
         if (opt == '?') {
             if (optopt) fail(err, errlen, "unknown option '-%c' (see mqttbench %s --help)", optopt, cmd);
             else fail(err, errlen, "unknown option '%s' (see mqttbench %s --help)", flag, cmd);
@@ -454,8 +519,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         }
         bool wrong_side = (mode == MB_MODE_SUB &&
                            (opt == OPT_PUBLISHERS || opt == OPT_RATE || opt == OPT_INFLIGHT || opt == 's')) ||
-                          (mode == MB_MODE_PUB &&
-                           (opt == OPT_SUBSCRIBERS || opt == OPT_SUB_DELAY || opt == OPT_DRAIN_TIMEOUT)) ||
+                          (mode == MB_MODE_PUB && (opt == OPT_SUBSCRIBERS || opt == OPT_SUB_DELAY)) ||
                           (mode != MB_MODE_BOTH && (opt == OPT_BACKLOG || opt == OPT_WARMUP));
         if (wrong_side) {
             fail(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);

@@ -17,7 +17,13 @@ struct mb_config {
     const char *host;          /* as given; NULL when not given */
     int port;                  /* 0 when not given (then 1883 or the spawned broker's) */
     bool spawn_broker;         /* --spawn-broker: always start our own mosquitto */
-    const char *topic;
+    const char *topic;         /* publish topic pattern: %i index, %c client id, %h hostname */
+    const char *sub_topic;     /* subscription filter pattern; NULL = derived from topic/shape */
+    const char *shape;         /* "all" (default), "fan-in", "fan-out" or "pairs" */
+    int pub_qos, sub_qos;      /* default: --qos */
+    bool retain;               /* publish with the retain flag */
+    bool clean;                /* clean session / clean start (default true) */
+    long session_expiry_s;     /* MQTT 5 session expiry interval; -1 = not sent */
     const char *id_prefix;
     int keepalive_s;
     int protocol;              /* 4 (MQTT 3.1.1) or 5 */

@@ -12,6 +12,7 @@
 #include "payload.h"
 #include "report.h"
 #include "sysinfo.h"
+#include "topology.h"
 #include "worker.h"
 
 #define RUN_POLL_NS 5000000ull       /* how often the controller looks at the workers */
@@ -26,6 +27,8 @@ struct run {
     size_t nworkers;
     struct client_flow flow;
     struct client_env **envs;
+    struct topology topo;
+    bool tail_waited;       /* sub: stopped on the count or the drain timeout, not cut short */
     size_t nclients;
     _Atomic int phase;
     uint64_t t0_ns;
@@ -37,7 +40,7 @@ struct run {
 
 /* Live totals read from the workers' atomics. */
 struct run_live {
-    uint64_t sent, received, last_rx_ns;
+    uint64_t sent, sent_weighted, received, last_rx_ns;
     uint32_t ready, finished, failed;
 };
 
@@ -53,6 +56,7 @@ static void live_read(const struct run *r, struct run_live *l)
     for (size_t i = 0; i < r->nworkers; i++) {
         struct client_env *e = &r->workers[i].env;
         l->sent += atomic_load_explicit(&e->live_sent, memory_order_relaxed);
+        l->sent_weighted += atomic_load_explicit(&e->live_sent_weighted, memory_order_relaxed);
         l->received += atomic_load_explicit(&e->live_received, memory_order_relaxed);
         uint64_t rx = atomic_load_explicit(&e->live_last_rx_ns, memory_order_relaxed);
         if (rx > l->last_rx_ns) l->last_rx_ns = rx;
@@ -115,9 +119,11 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (topology_build(&r->topo, cfg, r->res->env.hostname, tmpl.run_tag, err, errlen) != 0) return -1;
     if (cfg->mode == MB_MODE_BOTH && cfg->backlog && cfg->rate <= 0) {
         r->flow = (struct client_flow){ .envs = r->envs, .nenvs = T, .backlog = cfg->backlog,
-                                        .publishers = P };
+                                        .publishers = P, .receivers = r->topo.nreceivers,
+                                        .by_slowest = r->topo.uniform };
         tmpl.flow = &r->flow;
     }
     size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
@@ -129,17 +135,21 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     for (size_t i = 0; i < P; i++) {
         uint64_t quota = UINT32_MAX;
         if (cfg->count) quota = cfg->count / P + (i < cfg->count % P ? 1 : 0);
-        if (worker_add_client(&r->workers[i % T], CLIENT_PUB, (uint32_t)i, (uint32_t)quota, err, errlen) != 0)
+        struct worker *w = &r->workers[i % T];
+        if (worker_add_client(w, CLIENT_PUB, (uint32_t)i, r->topo.pub_topics[i], (uint32_t)quota, err, errlen) != 0)
             return -1;
+        /* In `both` each message should reach this many receivers; a lone
+         * `pub` cannot know, and counts 1. */
+        if (cfg->mode == MB_MODE_BOTH) w->clients[w->nclients - 1].fanout = r->topo.pub_fanout[i];
     }
     for (size_t j = 0; j < S; j++) {
         struct worker *w = &r->workers[(P + j) % T];
-        if (worker_add_client(w, CLIENT_SUB, (uint32_t)j, 0, err, errlen) != 0) return -1;
+        if (worker_add_client(w, CLIENT_SUB, (uint32_t)j, r->topo.sub_filters[j], 0, err, errlen) != 0) return -1;
         struct client *c = &w->clients[w->nclients - 1];
         c->tracks.max_publishers = cfg->mode == MB_MODE_BOTH ? P : RUN_SUB_MAX_PUBLISHERS;
     }
     /* One extra client reads $SYS/broker/version for the results. */
-    if (worker_add_client(&r->workers[0], CLIENT_SYS, 0, 0, err, errlen) != 0) return -1;
+    if (worker_add_client(&r->workers[0], CLIENT_SYS, 0, NULL, 0, err, errlen) != 0) return -1;
     r->nclients = P + S + 1;
     return 0;
 }
@@ -182,8 +192,9 @@ static void tick(struct run *r, uint64_t now)
 static void report_counts(struct run *r, uint64_t received)
 {
     if (!r->cfg->report_every) return;
+    const char *what = r->cfg->mode == MB_MODE_PUB ? "sent" : "received";
     while (received >= r->next_report) {
-        printf("received %" PRIu64 "\n", r->next_report);
+        printf("%s %" PRIu64 "\n", what, r->next_report);
         r->next_report += r->cfg->report_every;
     }
     fflush(stdout);
@@ -256,8 +267,8 @@ static void measure_phase(struct run *r)
     struct run_live l;
     for (;;) {
         sleep_ns(RUN_POLL_NS);
-        uint64_t now = clock_mono_ns();
         live_read(r, &l);
+        uint64_t now = clock_mono_ns();   /* after the counters: none is later than now */
         if (*r->interrupted) {
             set_status(r, RESULT_ABORTED, "interrupted by a signal%s", "");
             break;
@@ -266,7 +277,7 @@ static void measure_phase(struct run *r)
             set_status(r, RESULT_FAILED, "%s", first_error(r));
             break;
         }
-        report_counts(r, l.received);
+        report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
         if (now >= r->next_tick_ns) {
             tick(r, now);
             r->next_tick_ns += RUN_TICK_NS;
@@ -303,17 +314,23 @@ static void measure_phase(struct run *r)
         } else if (cfg->mode == MB_MODE_BOTH) {
             if (pub_end_ns) {
                 uint64_t since = l.last_rx_ns > pub_end_ns ? l.last_rx_ns : pub_end_ns;
-                if (l.received >= l.sent * S || now - since >= cfg->drain_timeout_ns) break;
+                if (l.received >= l.sent_weighted || now - since >= cfg->drain_timeout_ns) break;
             }
         } else {
-            if (cfg->count_given && l.received >= cfg->count * S) break;
+            if (cfg->count_given && l.received >= cfg->count * S) {
+                r->tail_waited = true;
+                break;
+            }
             if (cfg->duration_ns && now - r->t0_ns >= cfg->duration_ns) break;
-            if (l.received && now - l.last_rx_ns >= cfg->drain_timeout_ns) break;
+            if (l.received && now - l.last_rx_ns >= cfg->drain_timeout_ns) {
+                r->tail_waited = true;   /* the tail had its chance to arrive */
+                break;
+            }
         }
     }
     uint64_t end = clock_mono_ns();
     live_read(r, &l);
-    report_counts(r, l.received);
+    report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
     if (end - r->last_tick_ns > RUN_TICK_NS / 20) tick(r, end);
     r->res->measure_s = (double)(end - r->t0_ns) / 1e9;
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
@@ -330,6 +347,96 @@ static uint64_t *publisher_done_counts(const struct run *r)
         for (size_t k = 0; k < w->npubs; k++) done[w->clients[k].index] = w->clients[k].done;
     }
     return done;
+}
+
+/* Subscriber clients by subscriber index. */
+static const struct client **subscriber_clients(const struct run *r)
+{
+    const struct client **subs = calloc((size_t)r->cfg->subscribers + 1, sizeof(*subs));
+    if (!subs) return NULL;
+    for (size_t i = 0; i < r->nworkers; i++) {
+        const struct worker *w = &r->workers[i];
+        for (size_t k = 0; k < w->nclients; k++)
+            if (w->clients[k].role == CLIENT_SUB) subs[w->clients[k].index] = &w->clients[k];
+    }
+    return subs;
+}
+
+/* `both`: every receiver (a subscriber, or a share group counted once) against
+ * what each publisher it should hear really sent. */
+static void account_both(struct run *r)
+{
+    const struct topology *tp = &r->topo;
+    struct run_result *res = r->res;
+    size_t P = tp->npubs;
+    uint64_t *done = publisher_done_counts(r);
+    const struct client **subs = subscriber_clients(r);
+    const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
+    if (!done || !subs || !group) {
+        set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
+        goto out;
+    }
+    res->expected_known = true;
+    for (size_t j = 0; j < tp->nsubs; j++) {
+        struct tracker_totals tt;
+        tracker_set_totals(&subs[j]->tracks, &tt);
+        res->duplicates += tt.duplicates;
+        res->out_of_order += tt.out_of_order;
+        res->forgotten += tt.forgotten;
+    }
+    for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
+        const struct topology_match *m = &tp->matches[rcv];
+        size_t n = m->all ? P : m->n;
+        for (size_t k = 0; k < n; k++) {
+            uint32_t i = m->all ? (uint32_t)k : m->pubs[k];
+            res->expected += done[i];
+            size_t members = 0;
+            uint64_t member_received = 0;
+            for (size_t j = 0; j < tp->nsubs; j++) {
+                if (tp->sub_receiver[j] != rcv) continue;
+                const struct tracker *t = tracker_set_get(&subs[j]->tracks, i);
+                group[members++] = t;
+                if (t) member_received += tracker_received(t);
+            }
+            if (members == 1) {
+                res->lost += group[0] ? tracker_lost(group[0], done[i]) : done[i];
+                continue;
+            }
+            /* A share group: a message counts once however many members got it. */
+            int64_t u = tracker_union_received(group, members);
+            if (u < 0) u = (int64_t)member_received;
+            res->lost += done[i] > (uint64_t)u ? done[i] - (uint64_t)u : 0;
+            res->duplicates += member_received - (uint64_t)u;
+        }
+    }
+out:
+    free(done);
+    free(subs);
+    free(group);
+}
+
+/* `sub`: what arrived against --count when given, else the gaps seen. */
+static void account_sub(struct run *r)
+{
+    const struct mb_config *cfg = r->cfg;
+    struct run_result *res = r->res;
+    /* Loss against --count is exact only when the run waited for the tail. */
+    res->expected_known = cfg->count_given && r->tail_waited && res->status == RESULT_OK;
+    for (size_t i = 0; i < r->nworkers; i++) {
+        const struct worker *w = &r->workers[i];
+        for (size_t k = 0; k < w->nclients; k++) {
+            const struct client *c = &w->clients[k];
+            if (c->role != CLIENT_SUB) continue;
+            struct tracker_totals tt;
+            tracker_set_totals(&c->tracks, &tt);
+            res->duplicates += tt.duplicates;
+            res->out_of_order += tt.out_of_order;
+            res->forgotten += tt.forgotten;
+            if (cfg->count_given) res->lost += cfg->count > tt.received ? cfg->count - tt.received : 0;
+            else res->lost += tt.missing + tt.forgotten;
+        }
+    }
+    if (cfg->count_given) res->expected = cfg->count * (uint64_t)cfg->subscribers;
 }
 
 static void collect(struct run *r, uint64_t end_ns)
@@ -377,34 +484,9 @@ static void collect(struct run *r, uint64_t end_ns)
         }
     }
 
-    /* Delivery accounting, subscriber by subscriber. */
-    uint64_t *done = cfg->mode == MB_MODE_BOTH ? publisher_done_counts(r) : NULL;
-    res->expected_known = (cfg->mode == MB_MODE_BOTH && done) || (cfg->mode == MB_MODE_SUB && cfg->count_given);
-    for (size_t i = 0; i < r->nworkers; i++) {
-        const struct worker *w = &r->workers[i];
-        for (size_t k = 0; k < w->nclients; k++) {
-            const struct client *c = &w->clients[k];
-            if (c->role != CLIENT_SUB) continue;
-            struct tracker_totals tt;
-            tracker_set_totals(&c->tracks, &tt);
-            res->duplicates += tt.duplicates;
-            res->out_of_order += tt.out_of_order;
-            res->forgotten += tt.forgotten;
-            if (done) {
-                res->lost += tracker_set_lost(&c->tracks, done, (size_t)cfg->publishers);
-            } else if (cfg->mode == MB_MODE_SUB && cfg->count_given) {
-                res->lost += cfg->count > tt.received ? cfg->count - tt.received : 0;
-            } else {
-                res->lost += tt.missing + tt.forgotten;
-            }
-        }
-    }
-    if (done) {
-        for (size_t i = 0; i < (size_t)cfg->publishers; i++) res->expected += done[i] * (uint64_t)cfg->subscribers;
-        free(done);
-    } else if (res->expected_known) {
-        res->expected = cfg->count * (uint64_t)cfg->subscribers;
-    }
+    /* Delivery accounting. */
+    if (cfg->mode == MB_MODE_BOTH) account_both(r);
+    else if (cfg->mode == MB_MODE_SUB) account_sub(r);
     sysinfo_resources(&res->cpu_user_s, &res->cpu_sys_s, &res->peak_rss_kb);
     sysinfo_syscalls(&res->read_syscalls, &res->write_syscalls);
 }
@@ -440,4 +522,5 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
     free(r.workers);
     free(r.envs);
+    topology_free(&r.topo);
 }

@@ -291,3 +291,42 @@ uint64_t tracker_set_lost(const struct tracker_set *set, const uint64_t *expecte
     }
     return lost;
 }
+
+/* Mark seqs [lo, hi) in a bitmap. */
+static void bits_set(uint64_t *bits, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t i = lo; i < hi;) {
+        if ((i & 63) == 0 && i + 64 <= hi) {
+            bits[i >> 6] = ~UINT64_C(0);
+            i += 64;
+        } else {
+            bits[i >> 6] |= UINT64_C(1) << (i & 63);
+            i++;
+        }
+    }
+}
+
+int64_t tracker_union_received(const struct tracker *const *ts, size_t n)
+{
+    uint64_t max = 0;
+    for (size_t k = 0; k < n; k++)
+        if (ts[k] && ts[k]->next > max) max = ts[k]->next;
+    if (!max) return 0;
+    uint64_t *bits = calloc((size_t)((max + 63) / 64), sizeof(*bits));
+    if (!bits) return -1;
+    for (size_t k = 0; k < n; k++) {
+        const struct tracker *t = ts[k];
+        if (!t) continue;
+        uint64_t from = 0;   /* seen: [0, next) less the live gaps */
+        for (uint32_t g = 0; g < t->count; g++) {
+            const struct tracker_gap *gap = &t->gaps[t->first + g];
+            bits_set(bits, from, gap->lo);
+            from = (uint64_t)gap->hi + 1;
+        }
+        bits_set(bits, from, t->next);
+    }
+    uint64_t total = 0;
+    for (uint64_t w = 0; w < (max + 63) / 64; w++) total += (uint64_t)__builtin_popcountll(bits[w]);
+    free(bits);
+    return (int64_t)total;
+}

@@ -162,4 +162,9 @@ void tracker_set_totals(const struct tracker_set *set, struct tracker_totals *ou
  * are not counted. Exact when the totals' forgotten == 0. */
 uint64_t tracker_set_lost(const struct tracker_set *set, const uint64_t *expected_per_pub, size_t n);
 
+/* Distinct seqs seen by any of the n trackers (NULL entries allowed): what a
+ * share group received together. Uses a temporary bitmap of the highest seq
+ * (one bit each). Returns the count, or -1 when out of memory. */
+int64_t tracker_union_received(const struct tracker *const *ts, size_t n);
+
 #endif

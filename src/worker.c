@@ -59,15 +59,15 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
     return 0;
 }
 
-int worker_add_client(struct worker *w, enum client_role role, uint32_t index, uint32_t quota,
-                      char *err, size_t errlen)
+int worker_add_client(struct worker *w, enum client_role role, uint32_t index, const char *topic,
+                      uint32_t quota, char *err, size_t errlen)
 {
     if (w->nclients >= w->cap) {
         snprintf(err, errlen, "worker %d: too many clients", w->id);
         return -1;
     }
     struct client *c = &w->clients[w->nclients];
-    if (client_init(c, &w->env, role, index, quota, err, errlen) != 0) return -1;
+    if (client_init(c, &w->env, role, index, topic, quota, err, errlen) != 0) return -1;
     if (role == CLIENT_PUB) {
         w->npubs++;
     }
@@ -201,9 +201,10 @@ static void *worker_main(void *arg)
 
         if (w->env.flow) {
             /* Subscribers' progress, for the publishers' flow control. */
-            atomic_store_explicit(&w->env.live_min_frontier,
-                                  client_min_frontier(w->clients + w->npubs, w->nclients - w->npubs),
-                                  memory_order_relaxed);
+            uint64_t sum;
+            uint64_t min = client_min_frontier(w->clients + w->npubs, w->nclients - w->npubs, &sum);
+            atomic_store_explicit(&w->env.live_min_frontier, min, memory_order_relaxed);
+            atomic_store_explicit(&w->env.live_frontier_sum, sum, memory_order_relaxed);
         }
         uint32_t req = atomic_load_explicit(&w->tick_req, memory_order_acquire);
         if (req != tick_seen) {

@@ -59,10 +59,11 @@ struct worker {
 int worker_init(struct worker *w, int id, size_t max_clients, const struct client_env *env_template,
                 _Atomic int *phase, char *err, size_t errlen);
 
-/* Add one client before worker_start (publishers must be added first).
+/* Add one client before worker_start (publishers must be added first);
+ * topic is its publish topic or subscription filter (not copied).
  * Returns 0, or -1 with err filled. */
-int worker_add_client(struct worker *w, enum client_role role, uint32_t index, uint32_t quota,
-                      char *err, size_t errlen);
+int worker_add_client(struct worker *w, enum client_role role, uint32_t index, const char *topic,
+                      uint32_t quota, char *err, size_t errlen);
 
 /* Start the thread. Returns 0, or -1 with err filled. */
 int worker_start(struct worker *w, char *err, size_t errlen);

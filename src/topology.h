@@ -1,0 +1,51 @@
+/* topology: who publishes where and who should receive what.
+ * Expands topic patterns (%i client index, %c client id, %h hostname) for
+ * every publisher and subscriber, applies --shape, groups shared
+ * subscriptions ($share/GROUP/FILTER) and works out, for every receiver (a
+ * plain subscriber, or a whole share group), which publishers it should hear.
+ * That is what makes loss exact in every layout. */
+#ifndef MB_TOPOLOGY_H
+#define MB_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+/* The publishers one receiver should hear: all of them, or a sorted list. */
+struct topology_match {
+    bool all;
+    uint32_t *pubs;
+    uint32_t n;
+};
+
+struct topology {
+    size_t npubs, nsubs;
+    char **pub_topics;              /* [npubs], expanded */
+    char **sub_filters;             /* [nsubs], expanded, with any $share/ prefix */
+    size_t nreceivers;
+    uint32_t *sub_receiver;         /* [nsubs]: the receiver a subscriber belongs to */
+    uint32_t *receiver_members;     /* [nreceivers]: subscribers in it (1 unless shared) */
+    bool *receiver_shared;          /* [nreceivers] */
+    struct topology_match *matches; /* [nreceivers] */
+    uint32_t *pub_fanout;           /* [npubs]: receivers that should hear each publisher */
+    bool uniform;                   /* no share groups, every receiver hears every publisher */
+};
+
+/* The client id of role 'p', 's' or 'x' number index into buf (len bytes). */
+void topology_client_id(const struct mb_config *cfg, uint16_t run_tag, char role, uint32_t index,
+                        char *buf, size_t len);
+
+/* Build the topology of cfg (publishers and subscribers it runs; a `pub` or
+ * `sub` process only knows its own side). Returns 0, or -1 with err filled.
+ * Free with topology_free. */
+int topology_build(struct topology *t, const struct mb_config *cfg, const char *hostname,
+                   uint16_t run_tag, char *err, size_t errlen);
+
+/* True when receiver r should hear publisher pub. */
+bool topology_expects(const struct topology *t, size_t r, uint32_t pub);
+
+void topology_free(struct topology *t);
+
+#endif
