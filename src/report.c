@@ -86,12 +86,12 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     }
     fprintf(f, "\n  mqttbench    cpu %.2fs user + %.2fs sys, peak RSS %ld KiB, connect %.3fs\n",
             r->cpu_user_s, r->cpu_sys_s, r->peak_rss_kb, r->connect_s);
-    for (size_t i = 0; i < r->nworkers; i++)
-        if (r->workers[i].utilization >= 0.9) {
-            fprintf(f, "  NOTE         worker %zu was busy %.0f%% of the run: mqttbench itself was the "
-                       "bottleneck, not the broker; add --threads or cores, or run on another host\n",
-                    i, 100 * r->workers[i].utilization);
-            break;
-        }
+    if (r->generator_saturated)
+        fprintf(f, "  NOTE         mqttbench itself was the bottleneck (busiest worker %.0f%% CPU%s): the broker\n"
+                   "               may do better than these numbers; add --threads, cores or load hosts\n",
+                100 * r->max_utilization, r->schedule_lagging ? ", schedule slipping" : "");
+    else if (r->schedule_lagging)
+        fprintf(f, "  NOTE         publishers fell behind their schedule while mqttbench had CPU to spare:\n"
+                   "               the broker did not keep up with %.0f msgs/s\n", c->rate);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);
 }

@@ -251,6 +251,7 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddItemToArray(ws, e);
     }
     cJSON_AddBoolToObject(root, "generator_saturated", r->generator_saturated);
+    cJSON_AddBoolToObject(root, "schedule_lagging", r->schedule_lagging);
 
     cJSON *res = cJSON_AddObjectToObject(root, "resources");
     cJSON_AddNumberToObject(res, "cpu_user_s", r->cpu_user_s);

@@ -75,7 +75,9 @@ struct run_result {
 
     struct result_worker *workers;
     size_t nworkers;
-    bool generator_saturated;
+    bool generator_saturated;   /* mqttbench, not the broker, limited the run */
+    bool schedule_lagging;      /* paced: over 1% of messages left a whole slot late */
+    double max_utilization;     /* busiest worker, 0..1 */
 
     double cpu_user_s, cpu_sys_s;
     long peak_rss_kb;

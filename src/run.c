@@ -470,10 +470,15 @@ static void collect(struct run *r, uint64_t end_ns)
             double wall = (double)(end_ns - r->t0_ns) / 1e9;
             res->workers[i].cpu_s = cpu;
             res->workers[i].utilization = wall > 0 ? cpu / wall : 0;
-            if (res->workers[i].utilization >= 0.9) res->generator_saturated = true;
+            if (res->workers[i].utilization > res->max_utilization) res->max_utilization = res->workers[i].utilization;
         }
     }
     const struct stats *t = &res->total;
+    /* Self-check: a worker near 100% CPU, or a schedule slipping while the
+     * workers were busy, means the generator set the pace, not the broker. */
+    res->schedule_lagging = cfg->rate > 0 && t->pub_done && t->pub_missed_slots * 100 > t->pub_done;
+    res->generator_saturated = res->max_utilization >= 0.9 ||
+                               (res->schedule_lagging && res->max_utilization >= 0.7);
     if (r->t0_ns) {
         uint64_t pub_end = res->publishers_done == (uint64_t)cfg->publishers && t->pub_last_done_ns
                                ? t->pub_last_done_ns : end_ns;
