@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -104,10 +106,17 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     hist_record(&c->env->st->connect_lat, clock_mono_ns() - c->connect_start_ns);
     if (c->role == CLIENT_PUB) {
         mark_ready(c);
+    } else if (c->role == CLIENT_SUB) {
+        int src = mosquitto_subscribe(m, NULL, c->topic, cfg->sub_qos);
+        if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
     } else {
-        const char *topic = c->role == CLIENT_SUB ? c->topic : "$SYS/broker/version";
-        int qos = c->role == CLIENT_SUB ? cfg->sub_qos : 0;
-        int src = mosquitto_subscribe(m, NULL, topic, qos);
+        /* The broker's version, and the control topics: one SUBSCRIBE, one SUBACK. */
+        char topics[4][400];
+        char *list[5];
+        size_t n = c->env->control ? control_subscriptions(c->env->control, topics, 4) : 0;
+        for (size_t i = 0; i < n; i++) list[i] = topics[i];
+        list[n++] = (char *)"$SYS/broker/version";
+        int src = mosquitto_subscribe_multiple(m, NULL, (int)n, list, 1, 0, NULL);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
     }
 }
@@ -116,12 +125,17 @@ static void on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const i
 {
     (void)m; (void)mid;
     struct client *c = obj;
-    if (n < 1 || granted[0] > 2) {
-        if (c->role == CLIENT_SYS) mark_ready(c);   /* $SYS is optional */
-        else mark_failed(c, "the broker refused the subscription");
-        return;
-    }
-    mark_ready(c);
+    /* The $SYS/control client: its last filter ($SYS) is optional, the
+     * control topics before it are not. */
+    int required = c->role == CLIENT_SYS ? n - 1 : n;
+    for (int i = 0; i < required; i++)
+        if (granted[i] > 2) {
+            mark_failed(c, c->role == CLIENT_SYS ? "the broker refused the control topics (try --no-control)"
+                                                 : "the broker refused the subscription");
+            return;
+        }
+    if (n < 1) mark_failed(c, "the broker refused the subscription");
+    else mark_ready(c);
 }
 
 static void on_disconnect(struct mosquitto *m, void *obj, int rc)
@@ -190,7 +204,10 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     struct client_env *env = c->env;
     struct stats *st = env->st;
     if (c->role == CLIENT_SYS) {
-        on_sys_message(c, msg);
+        if (!strncmp(msg->topic, "$SYS/", 5)) on_sys_message(c, msg);
+        else if (env->control)
+            control_on_message(env->control, msg->topic, msg->payload, (size_t)msg->payloadlen,
+                               control_now_ns(env->control));
         return;
     }
     uint64_t now = clock_ns(env->stamp_clock);
@@ -221,7 +238,9 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     if (outcome != TRACKER_DUPLICATE) {
         st->sub_unique++;
         atomic_store_explicit(&env->live_received, st->sub_unique, memory_order_relaxed);
-        int64_t lat = payload_latency_ns(now, h.ts_ns48);
+        /* Across hosts: our clock = publisher clock + offset (control.c). */
+        int64_t offset = env->control && env->stamp_clock == CLOCK_REALTIME ? control_offset(env->control, h.pub_index) : 0;
+        int64_t lat = payload_latency_ns(now - (uint64_t)offset, h.ts_ns48);
         if (lat < 0) {
             st->sub_negative++;
             lat = 0;
@@ -338,6 +357,12 @@ bool client_handle(struct client *c, uint32_t events)
             if (mosquitto_socket(c->m) < 0) break;
         }
     }
+    if (c->role == CLIENT_SYS && c->fd >= 0) {
+        /* The control client times clock exchanges: ACK at once, so a broker
+         * that leaves Nagle on does not hold its next answer to us. */
+        int one = 1;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+    }
     if ((events & EPOLLOUT) && mosquitto_socket(c->m) >= 0) {
         flush_output(c);
         for (int i = 0; i < CLIENT_WRITE_BUDGET && mosquitto_want_write(c->m) &&
@@ -383,7 +408,7 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm
     if (gather) iobuf_gather(c->rbuf, true);
     if (warm && !c->warm_t0_ns) c->warm_t0_ns = now_ns;
     while (n < budget && client_next_due_ns(c, now_ns, warm) == 0) {
-        uint64_t ts = clock_ns(env->stamp_clock);
+        uint64_t ts = clock_ns(env->stamp_clock) + (uint64_t)env->stamp_skew_ns;
         if (env->slot_ns && !warm) {
             uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC ? ts : clock_mono_ns();
             uint64_t due = client_due_ns(env, c->index, c->issued);
@@ -468,6 +493,15 @@ void client_stop_publishing(struct client *c)
         c->env->st->pub_last_done_ns = clock_mono_ns();
         atomic_fetch_add_explicit(&c->env->finished, 1, memory_order_relaxed);
     }
+}
+
+int client_send(void *client, const char *topic, const char *payload, size_t len, bool retain)
+{
+    struct client *c = client;
+    if (!c->m || c->state != CLIENT_READY) return -1;
+    int rc = mosquitto_publish(c->m, NULL, topic, (int)len, len ? payload : NULL, 1, retain);
+    update_interest(c);
+    return rc == MOSQ_ERR_SUCCESS ? 0 : -1;
 }
 
 void client_misc(struct client *c)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "control.h"
 #include "iobuf.h"
 #include "options.h"
 #include "stats.h"
@@ -59,6 +60,8 @@ struct client_env {
     uint64_t t0_ns;             /* monotonic start of the measured phase (publish schedule origin) */
     uint64_t connect_interval_ns; /* this worker's spacing between two connects; 0 = none */
     struct stats *st;
+    struct control *control;    /* pub/sub processes: the run's control plane; NULL in `both` */
+    int64_t stamp_skew_ns;      /* added to payload stamps (test-only clock skew) */
     uint8_t *scratch;           /* cfg->size bytes, the outgoing payload */
     int epfd;
 
@@ -152,6 +155,9 @@ void client_stop_publishing(struct client *c);
 /* The least frontier among n clients' subscribers (UINT64_MAX if none);
  * *sum gets their total. */
 uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *sum);
+
+/* Publish a control message (QoS 1) on the $SYS/control client. Returns 0 or -1. */
+int client_send(void *client, const char *topic, const char *payload, size_t len, bool retain);
 
 /* Keepalive and housekeeping, about once a second. */
 void client_misc(struct client *c);

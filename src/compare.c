@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hist.h"
 #include "jsonfile.h"
 #include "reader.h"
 
@@ -234,7 +235,7 @@ static void fmt_pct(char *buf, size_t len, const struct compare_row *r)
     else snprintf(buf, len, "-");
 }
 
-/* One line of the scenario: mode, QoS, size, count/duration, clients. */
+/* One line of the scenario: mode, QoS, size, count or duration, clients. */
 static void scenario_line(const cJSON *res, char *buf, size_t len)
 {
     const cJSON *mode = reader_find(res, "mode"), *qos = reader_find(res, "config.qos"),
@@ -242,10 +243,16 @@ static void scenario_line(const cJSON *res, char *buf, size_t len)
                 *dur = reader_find(res, "config.duration_s"), *np = reader_find(res, "config.publishers"),
                 *ns = reader_find(res, "config.subscribers");
     char m[40];
+    size_t used;
     reader_sanitize(cJSON_IsString(mode) ? mode->valuestring : "?", 16, m, sizeof(m));
 #define NUM(x) (cJSON_IsNumber(x) ? (x)->valuedouble : -1)
-    snprintf(buf, len, "%s, QoS %.0f, %.0f-byte payloads, %.0f messages, %.15g s, %.0f publishers, %.0f subscribers",
-             m, NUM(qos), NUM(size), NUM(count), NUM(dur), NUM(np), NUM(ns));
+#define APPEND(...) do { if (used < len) used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__); } while (0)
+    used = (size_t)snprintf(buf, len, "%s, QoS %.0f, %.0f-byte payloads", m, NUM(qos), NUM(size));
+    if (NUM(count) > 0) APPEND(", %.0f messages", NUM(count));
+    if (NUM(dur) > 0) APPEND(", %.15g s", NUM(dur));
+    if (NUM(np) > 0) APPEND(", %.0f publisher%s", NUM(np), NUM(np) == 1 ? "" : "s");
+    if (NUM(ns) > 0) APPEND(", %.0f subscriber%s", NUM(ns), NUM(ns) == 1 ? "" : "s");
+#undef APPEND
 #undef NUM
 }
 
@@ -260,11 +267,14 @@ static void print_text(FILE *f, const struct compare_cli *c, const struct compar
     fprintf(f, "  limits    throughput drop %g%%, latency p50/p99 rise %g%%, loss %s\n\n",
             c->opts.max_throughput_drop_pct, c->opts.max_latency_rise_pct,
             c->opts.allow_loss ? "allowed" : "not allowed");
-    fprintf(f, "%-20s %14s %14s %14s %9s  %-12s%s\n", "metric", "base", "new", "delta", "delta %", "verdict",
-            range ? "  base range" : "");
+    if (range)
+        fprintf(f, "%-20s %14s %14s %14s %9s  %-12s  %s\n", "metric", "base", "new", "delta", "delta %",
+                "verdict", "base range");
+    else
+        fprintf(f, "%-20s %14s %14s %14s %9s  %s\n", "metric", "base", "new", "delta", "delta %", "verdict");
     for (size_t i = 0; i < METRICS_NFIELDS; i++) {
         const struct compare_row *r = &rep->rows[i];
-        char b[48] = "-", n[48] = "-", d[48] = "-", p[24] = "-", rg[112] = "";
+        char b[48] = "-", n[48] = "-", d[48] = "-", p[24] = "-", rg[112] = "-";
         int dec = row_rules[i].decimals;
         if (r->present) {
             fmt_value(b, sizeof(b), r->base, dec, false);
@@ -275,11 +285,15 @@ static void print_text(FILE *f, const struct compare_cli *c, const struct compar
                 char lo[48], hi[48];
                 fmt_value(lo, sizeof(lo), r->base_min, dec, false);
                 fmt_value(hi, sizeof(hi), r->base_max, dec, false);
-                snprintf(rg, sizeof(rg), "  %s..%s", lo, hi);
+                snprintf(rg, sizeof(rg), "%s..%s", lo, hi);
             }
         }
-        fprintf(f, "%-20s %14s %14s %14s %9s  %-12s%s\n", metrics_fields[i].row, b, n, d, p,
-                compare_verdict_name(r->verdict), rg);
+        if (range)
+            fprintf(f, "%-20s %14s %14s %14s %9s  %-12s  %s\n", metrics_fields[i].row, b, n, d, p,
+                    compare_verdict_name(r->verdict), rg);
+        else
+            fprintf(f, "%-20s %14s %14s %14s %9s  %s\n", metrics_fields[i].row, b, n, d, p,
+                    compare_verdict_name(r->verdict));
     }
     if (base->runs > 1 || nw->runs > 1)
         fprintf(f, "\n(medians of the runs; lost and duplicates: the worst run)\n");
@@ -422,8 +436,22 @@ static int load_side(const char *path, cJSON **doc, struct metrics_spread *s, co
     char why[400];
     if (reader_load(path, doc, err, errlen) != 0)
         return -1;
-    if (reader_string(*doc, "status", status, why, sizeof(why)) != 0 ||
-        metrics_extract_spread(*doc, s, why, sizeof(why)) != 0) {
+    const cJSON *lat = reader_find(*doc, "latency_us");
+    int bad = reader_string(*doc, "status", status, why, sizeof(why)) != 0 ||
+              metrics_extract_spread(*doc, s, why, sizeof(why)) != 0;
+    if (!bad && cJSON_IsObject(lat)) {
+        struct hist *h = malloc(sizeof(*h));       /* the histogram must be sound too */
+        char hwhy[300];
+        if (!h) {
+            snprintf(why, sizeof(why), "out of memory");
+            bad = 1;
+        } else if (reader_histogram(lat, h, hwhy, sizeof(hwhy)) != 0) {
+            snprintf(why, sizeof(why), "latency_us.%s", hwhy);
+            bad = 1;
+        }
+        free(h);
+    }
+    if (bad) {
         snprintf(err, errlen, "%s: %s", path, why);
         cJSON_Delete(*doc);
         *doc = NULL;

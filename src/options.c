@@ -26,7 +26,9 @@ enum {
     OPT_REPORT_EVERY, OPT_DRAIN_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_SUB_DELAY,
     OPT_SPAWN_BROKER, OPT_RUN_ID, OPT_BROKER_MAX_QUEUED, OPT_HELP, OPT_VERSION, OPT_BACKLOG,
     OPT_CONNECT_RATE, OPT_WARMUP, OPT_BIND_ADDRESS, OPT_SUB_TOPIC, OPT_SHAPE, OPT_PUB_QOS,
-    OPT_SUB_QOS, OPT_RETAIN, OPT_NO_CLEAN, OPT_SESSION_EXPIRY,
+    OPT_SUB_QOS, OPT_RETAIN, OPT_NO_CLEAN, OPT_SESSION_EXPIRY, OPT_CONTROL_PREFIX,
+    OPT_EXPECT_PUBLISHERS, OPT_WAIT_SUBSCRIBERS, OPT_WAIT_TIMEOUT, OPT_FIRST_PUBLISHER, OPT_CLOCK,
+    OPT_PROCESSES, OPT_CHILD, OPT_NO_CONTROL,
 };
 
 static const struct option long_opts[] = {
@@ -64,6 +66,15 @@ static const struct option long_opts[] = {
     { "spawn-broker",      no_argument,       NULL, OPT_SPAWN_BROKER },
     { "broker-max-queued", required_argument, NULL, OPT_BROKER_MAX_QUEUED },
     { "run-id",            required_argument, NULL, OPT_RUN_ID },
+    { "control-prefix",    required_argument, NULL, OPT_CONTROL_PREFIX },
+    { "expect-publishers", required_argument, NULL, OPT_EXPECT_PUBLISHERS },
+    { "wait-subscribers",  required_argument, NULL, OPT_WAIT_SUBSCRIBERS },
+    { "wait-timeout",      required_argument, NULL, OPT_WAIT_TIMEOUT },
+    { "first-publisher",   required_argument, NULL, OPT_FIRST_PUBLISHER },
+    { "clock",             required_argument, NULL, OPT_CLOCK },
+    { "processes",         no_argument,       NULL, OPT_PROCESSES },
+    { "child",             no_argument,       NULL, OPT_CHILD },
+    { "no-control",        no_argument,       NULL, OPT_NO_CONTROL },
     { "json",              required_argument, NULL, OPT_JSON },
     { "quiet",             no_argument,       NULL, OPT_QUIET },
     { "report-every",      required_argument, NULL, OPT_REPORT_EVERY },
@@ -154,8 +165,23 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
     fprintf(f,
         "      --duration T         stop after T (30s, 500ms, 2m)\n"
         "      --run-id HEX         run identifier (default: random%s)\n"
+        "%s"
         "\n"
-        "Clients and pacing:\n", sub && !pub ? "; sub accepts any run unless given" : "");
+        "Clients and pacing:\n", sub && !pub ? "; sub accepts any run unless given" : "",
+        mode == MB_MODE_BOTH ?
+        "      --processes          publishers and subscribers as two processes on this host,\n"
+        "                           coordinated as separate hosts are (monotonic clock shared)\n" :
+        mode == MB_MODE_PUB ?
+        "      --wait-subscribers N wait until N sub processes of this run are ready (and have\n"
+        "                           measured this host's clock) before publishing\n"
+        "      --wait-timeout T     how long to wait for them (default 30s)\n"
+        "      --first-publisher K  number this process's publishers from K (several pub hosts)\n"
+        "      --control-prefix P   control topics: P/<run id>/... (default mqttbench/ctl)\n"
+        "      --no-control         no announcements (a plain publisher)\n" :
+        "      --expect-publishers N  stop once N pub processes of this run announced their end\n"
+        "                           and their messages arrived (or the drain timeout passed)\n"
+        "      --control-prefix P   control topics: P/<run id>/... (default mqttbench/ctl)\n"
+        "      --no-control         ignore announcements\n");
     if (pub)
         fprintf(f,
         "      --publishers N       publishing clients (default 1)\n"
@@ -247,6 +273,8 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->drain_timeout_ns = 3000000000ull;
     cfg->connect_timeout_ns = 10000000000ull;
     cfg->connect_rate = 2000;
+    cfg->control_prefix = "mqttbench/ctl";
+    cfg->wait_timeout_ns = 30000000000ull;
     cfg->broker_max_queued = 1000;
     cfg->backlog = UINT64_MAX;   /* set in validate(): depends on the QoS */
 }
@@ -383,6 +411,30 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         if (!cfg->nbind) return fail(err, errlen, "--bind-address: expected one or more IP addresses");
         return 0;
     }
+    case OPT_CONTROL_PREFIX:
+        if (!*arg || strchr(arg, '+') || strchr(arg, '#') || strlen(arg) > 200)
+            return fail(err, errlen, "--control-prefix: expected a topic prefix without wildcards, got '%s'", arg);
+        cfg->control_prefix = arg;
+        return 0;
+    case OPT_EXPECT_PUBLISHERS:
+        return parse_long("--expect-publishers", arg, 1, 64, &cfg->expect_publishers, err, errlen);
+    case OPT_WAIT_SUBSCRIBERS:
+        return parse_long("--wait-subscribers", arg, 1, 64, &cfg->wait_subscribers, err, errlen);
+    case OPT_WAIT_TIMEOUT:
+        if (parse_duration_flag("--wait-timeout", arg, &cfg->wait_timeout_ns, err, errlen)) return -1;
+        if (!cfg->wait_timeout_ns) return fail(err, errlen, "--wait-timeout: must be more than 0");
+        return 0;
+    case OPT_FIRST_PUBLISHER:
+        return parse_long("--first-publisher", arg, 0, (long)PAYLOAD_MAX_PUBLISHERS - 1, &cfg->first_publisher,
+                          err, errlen);
+    case OPT_CLOCK:
+        if (!strcmp(arg, "monotonic")) cfg->clock_monotonic = true;
+        else if (!strcmp(arg, "realtime")) cfg->clock_monotonic = false;
+        else return fail(err, errlen, "--clock: expected realtime or monotonic, got '%s'", arg);
+        return 0;
+    case OPT_PROCESSES: cfg->processes = true; return 0;
+    case OPT_CHILD: cfg->child = true; return 0;
+    case OPT_NO_CONTROL: cfg->no_control = true; return 0;
     case OPT_SPAWN_BROKER: cfg->spawn_broker = true; return 0;
     case OPT_BROKER_MAX_QUEUED:
         return parse_long("--broker-max-queued", arg, 0, 1000000000L, &cfg->broker_max_queued, err, errlen);
@@ -497,6 +549,9 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
     opterr = 0;
     optind = 1;
     int opt, idx;
+    bool child_mode = false;
+    for (int i = 1; i < sub_argc; i++)
+        if (!strcmp(sub_argv[i], "--child")) child_mode = true;
     while ((opt = getopt_long(sub_argc, sub_argv, short_opts, long_opts, &idx)) != -1) {
         char flagbuf[64];
         const char *flag = flag_name(opt, sub_argv[optind - 1], flagbuf, sizeof(flagbuf));
@@ -521,6 +576,11 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
                            (opt == OPT_PUBLISHERS || opt == OPT_RATE || opt == OPT_INFLIGHT || opt == 's')) ||
                           (mode == MB_MODE_PUB && (opt == OPT_SUBSCRIBERS || opt == OPT_SUB_DELAY)) ||
                           (mode != MB_MODE_BOTH && (opt == OPT_BACKLOG || opt == OPT_WARMUP));
+        wrong_side = wrong_side ||
+                     (mode != MB_MODE_SUB && opt == OPT_EXPECT_PUBLISHERS) ||
+                     (mode != MB_MODE_PUB && (opt == OPT_WAIT_SUBSCRIBERS || opt == OPT_FIRST_PUBLISHER)) ||
+                     (mode != MB_MODE_BOTH && opt == OPT_PROCESSES);
+        if (wrong_side && child_mode) continue;   /* both --processes passes every option on */
         if (wrong_side) {
             fail(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
             return OPTIONS_ERROR;

@@ -53,6 +53,17 @@ struct mb_config {
     const char *bind_addresses[64]; /* source addresses, used round robin; none = any */
     int nbind;
 
+    /* separate processes and hosts */
+    const char *control_prefix;  /* control topics live under <prefix>/<run id> */
+    long expect_publishers;      /* sub: publishing processes to wait for (0 = whatever announces) */
+    long wait_subscribers;       /* pub: subscribing processes that must be ready first */
+    uint64_t wait_timeout_ns;
+    long first_publisher;        /* pub: index of this process's first publisher */
+    bool clock_monotonic;        /* stamp with CLOCK_MONOTONIC (processes on one host) */
+    bool processes;              /* both: publishers and subscribers as two processes */
+    bool child;                  /* started by both --processes (options of the other side ignored) */
+    bool no_control;             /* pub/sub: no announcements (for brokers that refuse them) */
+
     /* run identity */
     uint64_t run_id;           /* random unless --run-id */
     bool run_id_given;

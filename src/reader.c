@@ -85,8 +85,11 @@ static const char *type_name(const cJSON *x)
 }
 
 /* Raw-byte checks before cJSON: no NUL byte, nesting at most READER_MAX_DEPTH
- * (brackets inside strings do not count), something besides whitespace. */
-static int scan_bytes(const char *buf, size_t len, const char *name, char *err, size_t errlen)
+ * (brackets inside strings do not count), something besides whitespace.
+ * *open_at_end tells whether a string or a bracket was still open at the end
+ * (then a parse error means a truncated file). */
+static int scan_bytes(const char *buf, size_t len, const char *name, bool *open_at_end,
+                      char *err, size_t errlen)
 {
     size_t depth = 0, line, col;
     bool in_string = false, escaped = false, seen_value = false;
@@ -122,6 +125,7 @@ static int scan_bytes(const char *buf, size_t len, const char *name, char *err, 
         set_err(err, errlen, "%s: no JSON value (only whitespace)", name);
         return -1;
     }
+    *open_at_end = in_string || depth > 0;
     return 0;
 }
 
@@ -197,13 +201,16 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
                 name, len, READER_MAX_BYTES >> 20);
         return -1;
     }
-    if (scan_bytes(buf, len, name, err, errlen) != 0)
+    bool open_at_end = false;
+    if (scan_bytes(buf, len, name, &open_at_end, err, errlen) != 0)
         return -1;
 
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
     if (!root) {
         size_t off = (end && end >= buf && end <= buf + len) ? (size_t)(end - buf) : len;
+        if (open_at_end)
+            off = len;          /* cJSON points at the start of the unfinished value */
         size_t line, col;
         text_position(buf, off, &line, &col);
         if (off >= len) {

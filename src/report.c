@@ -84,6 +84,15 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
             fprintf(f, "  %-8s %10s\n", "max", units_format_duration(h->max_ns, a, sizeof(a)));
         }
     }
+    if (c->mode == MB_MODE_SUB && r->clock.npeers) {
+        fprintf(f, "\n  clock        offset to the publisher %.1f us +- %.1f us (%d samples, drift %.1f us)\n",
+                r->clock.offset_us, r->clock.uncertainty_us, r->clock.samples, r->clock.drift_us);
+        double p50_us = (double)hist_percentile(&t->lat, 50) / 1e3;
+        if (t->lat.count && r->clock.uncertainty_us > 0.1 * p50_us)
+            fprintf(f, "  NOTE         the clock uncertainty is %.0f%% of the median latency: read latencies\n"
+                       "               as +- %.1f us\n", 100 * r->clock.uncertainty_us / (p50_us > 0 ? p50_us : 1),
+                    r->clock.uncertainty_us);
+    }
     fprintf(f, "\n  mqttbench    cpu %.2fs user + %.2fs sys, peak RSS %ld KiB, connect %.3fs\n",
             r->cpu_user_s, r->cpu_sys_s, r->peak_rss_kb, r->connect_s);
     if (r->generator_saturated)

@@ -231,6 +231,23 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddNullToObject(root, "service_latency_us");
     }
 
+    cJSON *ck = cJSON_AddObjectToObject(root, "clock");
+    cJSON_AddStringToObject(ck, "method", r->clock.method);
+    cJSON_AddNumberToObject(ck, "offset_us", r->clock.offset_us);
+    cJSON_AddNumberToObject(ck, "uncertainty_us", r->clock.uncertainty_us);
+    cJSON_AddNumberToObject(ck, "drift_us", r->clock.drift_us);
+    cJSON_AddNumberToObject(ck, "samples", r->clock.samples);
+    cJSON *peers = cJSON_AddArrayToObject(ck, "publishers");
+    for (size_t i = 0; i < r->clock.npeers; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "id", r->clock.peers[i].id);
+        cJSON_AddNumberToObject(p, "offset_before_us", r->clock.peers[i].before_us);
+        cJSON_AddNumberToObject(p, "offset_after_us", r->clock.peers[i].after_us);
+        cJSON_AddNumberToObject(p, "uncertainty_us", r->clock.peers[i].uncertainty_us);
+        cJSON_AddNumberToObject(p, "samples", r->clock.peers[i].samples);
+        cJSON_AddItemToArray(peers, p);
+    }
+
     cJSON *ts = cJSON_AddArrayToObject(root, "timeseries");
     for (size_t i = 0; i < r->npoints; i++) {
         const struct result_point *p = &r->points[i];

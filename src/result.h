@@ -40,6 +40,21 @@ struct result_env {
     char broker_version[96];    /* $SYS/broker/version; "" when not published */
 };
 
+/* How latencies were made comparable across clocks. */
+struct result_clock {
+    char method[80];
+    double offset_us;           /* subscriber clock - publisher clock (before the run) */
+    double uncertainty_us;      /* half the best round trip, or the drift if larger */
+    double drift_us;            /* offset after the run - offset before */
+    int samples;
+    size_t npeers;
+    struct {
+        char id[96];
+        double before_us, after_us, uncertainty_us;
+        int samples;
+    } peers[8];
+};
+
 struct run_result {
     enum result_status status;
     char error[512];            /* when status is not OK */
@@ -75,6 +90,7 @@ struct run_result {
 
     struct result_worker *workers;
     size_t nworkers;
+    struct result_clock clock;
     bool generator_saturated;   /* mqttbench, not the broker, limited the run */
     bool schedule_lagging;      /* paced: over 1% of messages left a whole slot late */
     double max_utilization;     /* busiest worker, 0..1 */

@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,10 @@ struct run {
     struct client_flow flow;
     struct client_env **envs;
     struct topology topo;
+    struct control ctl;
+    bool has_ctl;
     bool tail_waited;       /* sub: stopped on the count or the drain timeout, not cut short */
+    uint64_t ended_ns;      /* sub: when the last expected publishing process announced its end */
     size_t nclients;
     _Atomic int phase;
     uint64_t t0_ns;
@@ -101,7 +105,11 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     tmpl.cfg = cfg;
     tmpl.connect_ip = target->ip;
     tmpl.port = target->port;
-    tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+    tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+    if (r->has_ctl) {
+        tmpl.control = &r->ctl;
+        if (cfg->mode == MB_MODE_PUB) tmpl.stamp_skew_ns = r->ctl.skew_ns;
+    }
     tmpl.run_tag = payload_run_tag(cfg->run_id);
     tmpl.warm_tag = cfg->warmup_ns ? (uint16_t)(tmpl.run_tag ^ 0x8000u) : tmpl.run_tag;
     if (cfg->connect_rate > 0) tmpl.connect_interval_ns = (uint64_t)(1e9 * (double)T / cfg->connect_rate);
@@ -136,7 +144,8 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         uint64_t quota = UINT32_MAX;
         if (cfg->count) quota = cfg->count / P + (i < cfg->count % P ? 1 : 0);
         struct worker *w = &r->workers[i % T];
-        if (worker_add_client(w, CLIENT_PUB, (uint32_t)i, r->topo.pub_topics[i], (uint32_t)quota, err, errlen) != 0)
+        uint32_t gi = (uint32_t)(i + (size_t)cfg->first_publisher);
+        if (worker_add_client(w, CLIENT_PUB, gi, r->topo.pub_topics[i], (uint32_t)quota, err, errlen) != 0)
             return -1;
         /* In `both` each message should reach this many receivers; a lone
          * `pub` cannot know, and counts 1. */
@@ -231,12 +240,89 @@ static int connect_phase(struct run *r)
     return 0;
 }
 
+/* Per-publisher completed counts, indexed by publisher index. */
+static uint64_t *publisher_done_counts(const struct run *r)
+{
+    size_t P = (size_t)r->cfg->publishers;
+    uint64_t *done = calloc(P ? P : 1, sizeof(*done));
+    if (!done) return NULL;
+    for (size_t i = 0; i < r->nworkers; i++) {
+        const struct worker *w = &r->workers[i];
+        for (size_t k = 0; k < w->npubs; k++)
+            done[w->clients[k].index - (uint32_t)r->cfg->first_publisher] = w->clients[k].done;
+    }
+    return done;
+}
+
+/* pub: announce the run, then wait for --wait-subscribers subscribers to be
+ * ready and (wall clock) to have measured our clock. Returns 0 to go on. */
+static int start_barrier(struct run *r)
+{
+    const struct mb_config *cfg = r->cfg;
+    control_announce_start(&r->ctl, (uint32_t)cfg->first_publisher, (uint32_t)cfg->publishers);
+    if (!cfg->wait_subscribers) return 0;
+    uint64_t start = clock_mono_ns();
+    bool said = false;
+    for (;;) {
+        size_t ready = control_ready_subscribers(&r->ctl, !cfg->clock_monotonic);
+        if (ready >= (size_t)cfg->wait_subscribers) return 0;
+        if (*r->interrupted) {
+            set_status(r, RESULT_ABORTED, "interrupted while waiting for subscribers%s", "");
+            return -1;
+        }
+        uint64_t now = clock_mono_ns();
+        if (!said && !cfg->quiet && now - start > 1000000000ull) {
+            fprintf(stderr, "mqttbench: waiting for %ld subscriber process%s of run %016llx (%zu ready)\n",
+                    cfg->wait_subscribers, cfg->wait_subscribers == 1 ? "" : "es",
+                    (unsigned long long)cfg->run_id, ready);
+            said = true;
+        }
+        if (now - start > cfg->wait_timeout_ns) {
+            char why[200];
+            snprintf(why, sizeof(why), "%zu of %ld subscriber processes of run %016llx were ready within %.0f s "
+                     "(start them first with the same --run-id and broker, or raise --wait-timeout)",
+                     ready, cfg->wait_subscribers, (unsigned long long)cfg->run_id,
+                     (double)cfg->wait_timeout_ns / 1e9);
+            set_status(r, RESULT_FAILED, "start barrier: %s", why);
+            return -1;
+        }
+        sleep_ns(RUN_POLL_NS * 2);
+    }
+}
+
+/* After the measured phase. pub: announce what was sent, then linger so the
+ * subscribers can measure our clock again. sub: measure every publisher's
+ * clock again, then say done. */
+static void control_epilogue(struct run *r)
+{
+    const struct mb_config *cfg = r->cfg;
+    if (cfg->mode == MB_MODE_PUB) {
+        uint64_t *done = publisher_done_counts(r);
+        if (done) control_announce_end(&r->ctl, (uint32_t)cfg->first_publisher, done, (uint32_t)cfg->publishers);
+        free(done);
+        size_t want = control_ready_subscribers(&r->ctl, false);
+        if ((size_t)cfg->wait_subscribers > want) want = (size_t)cfg->wait_subscribers;
+        uint64_t until = clock_mono_ns() + cfg->drain_timeout_ns + 3000000000ull;
+        while (want && control_done_subscribers(&r->ctl) < want && clock_mono_ns() < until && !*r->interrupted)
+            sleep_ns(RUN_POLL_NS * 2);
+        control_clear_start(&r->ctl);
+    } else {
+        control_sync_after(&r->ctl);
+        uint64_t until = clock_mono_ns() + 3000000000ull;
+        while (control_syncing(&r->ctl) && clock_mono_ns() < until && !*r->interrupted) sleep_ns(RUN_POLL_NS);
+        control_announce_done(&r->ctl);
+    }
+    sleep_ns(50000000ull);   /* let the worker send the last control messages */
+}
+
 /* Phases 2 and 3: publish, then let subscribers drain. */
 static void measure_phase(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
     size_t P = (size_t)cfg->publishers, S = (size_t)cfg->subscribers;
     bool pub = cfg->mode != MB_MODE_SUB;
+    if (r->has_ctl && cfg->mode == MB_MODE_SUB) control_announce_ready(&r->ctl);
+    if (r->has_ctl && cfg->mode == MB_MODE_PUB && start_barrier(r) != 0) return;
     if (cfg->warmup_ns && pub) {
         /* Warm-up: publish under another run tag, measure nothing. */
         set_phase(r, PHASE_WARMUP);
@@ -317,12 +403,26 @@ static void measure_phase(struct run *r)
                 if (l.received >= l.sent_weighted || now - since >= cfg->drain_timeout_ns) break;
             }
         } else {
+            size_t announced = 0, ended = 0;
+            uint64_t sent_total = 0;
+            if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
+            size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
+            if (want && ended >= want) {
+                /* Every publishing process said what it sent: wait for exactly that. */
+                if (!r->ended_ns) r->ended_ns = now;
+                uint64_t since = l.last_rx_ns > r->ended_ns ? l.last_rx_ns : r->ended_ns;
+                if (l.received >= sent_total * S || now - since >= cfg->drain_timeout_ns) {
+                    r->tail_waited = true;
+                    break;
+                }
+                continue;
+            }
             if (cfg->count_given && l.received >= cfg->count * S) {
                 r->tail_waited = true;
                 break;
             }
             if (cfg->duration_ns && now - r->t0_ns >= cfg->duration_ns) break;
-            if (l.received && now - l.last_rx_ns >= cfg->drain_timeout_ns) {
+            if (l.received && !announced && now - l.last_rx_ns >= cfg->drain_timeout_ns) {
                 r->tail_waited = true;   /* the tail had its chance to arrive */
                 break;
             }
@@ -334,19 +434,6 @@ static void measure_phase(struct run *r)
     if (end - r->last_tick_ns > RUN_TICK_NS / 20) tick(r, end);
     r->res->measure_s = (double)(end - r->t0_ns) / 1e9;
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
-}
-
-/* Per-publisher completed counts, indexed by publisher index. */
-static uint64_t *publisher_done_counts(const struct run *r)
-{
-    size_t P = (size_t)r->cfg->publishers;
-    uint64_t *done = calloc(P ? P : 1, sizeof(*done));
-    if (!done) return NULL;
-    for (size_t i = 0; i < r->nworkers; i++) {
-        const struct worker *w = &r->workers[i];
-        for (size_t k = 0; k < w->npubs; k++) done[w->clients[k].index] = w->clients[k].done;
-    }
-    return done;
 }
 
 /* Subscriber clients by subscriber index. */
@@ -415,11 +502,93 @@ out:
     free(group);
 }
 
-/* `sub`: what arrived against --count when given, else the gaps seen. */
+/* Clock section of the results. */
+static void account_clock(struct run *r)
+{
+    const struct mb_config *cfg = r->cfg;
+    struct result_clock *ck = &r->res->clock;
+    if (cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic) {
+        snprintf(ck->method, sizeof(ck->method), "%s",
+                 cfg->mode == MB_MODE_BOTH ? "one process: CLOCK_MONOTONIC" : "one host: shared CLOCK_MONOTONIC");
+        return;
+    }
+    if (cfg->mode == MB_MODE_PUB || !r->has_ctl) {
+        snprintf(ck->method, sizeof(ck->method), "%s",
+                 cfg->mode == MB_MODE_PUB ? "publisher: stamps CLOCK_REALTIME" : "none: CLOCK_REALTIME as is");
+        return;
+    }
+    struct control_pub pubs[CONTROL_MAX_PEERS];
+    size_t n = control_publishers(&r->ctl, pubs, CONTROL_MAX_PEERS);
+    snprintf(ck->method, sizeof(ck->method), "NTP-style over the broker, min round trip of %d", CONTROL_CLOCK_SAMPLES);
+    for (size_t i = 0; i < n; i++) {
+        if (!pubs[i].synced_before) continue;
+        double before = (double)pubs[i].before.offset_ns / 1e3;
+        double after = pubs[i].synced_after ? (double)pubs[i].after.offset_ns / 1e3 : before;
+        double unc = (double)pubs[i].before.uncertainty_ns / 1e3;
+        if (pubs[i].synced_after && (double)pubs[i].after.uncertainty_ns / 1e3 > unc)
+            unc = (double)pubs[i].after.uncertainty_ns / 1e3;
+        double drift = after - before;
+        if (fabs(drift) / 2 > unc) unc = fabs(drift) / 2;
+        if (ck->npeers < sizeof(ck->peers) / sizeof(ck->peers[0])) {
+            snprintf(ck->peers[ck->npeers].id, sizeof(ck->peers[0].id), "%s", pubs[i].id);
+            ck->peers[ck->npeers].before_us = before;
+            ck->peers[ck->npeers].after_us = after;
+            ck->peers[ck->npeers].uncertainty_us = unc;
+            ck->peers[ck->npeers].samples = pubs[i].before.samples;
+            ck->npeers++;
+        }
+        if (ck->npeers == 1 || unc > ck->uncertainty_us) {
+            ck->offset_us = before;
+            ck->drift_us = drift;
+            ck->uncertainty_us = unc;
+        }
+        ck->samples += pubs[i].before.samples + (pubs[i].synced_after ? pubs[i].after.samples : 0);
+    }
+    if (!ck->npeers) snprintf(ck->method, sizeof(ck->method), "none: no publisher clock measured (CLOCK_REALTIME as is)");
+}
+
+/* `sub`: against what the publishing processes announced they sent (exact,
+ * tail included); else against --count; else the gaps seen. */
 static void account_sub(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
     struct run_result *res = r->res;
+    size_t announced = 0, ended = 0;
+    uint64_t sent_total = 0;
+    if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
+    if (ended) {
+        size_t n = 0;
+        struct control_pub pubs[CONTROL_MAX_PEERS];
+        size_t np = control_publishers(&r->ctl, pubs, CONTROL_MAX_PEERS);
+        for (size_t i = 0; i < np; i++)
+            if ((size_t)pubs[i].first + pubs[i].count > n) n = (size_t)pubs[i].first + pubs[i].count;
+        uint64_t *expected = calloc(n ? n : 1, sizeof(*expected));
+        if (expected) {
+            control_expected(&r->ctl, expected, n);
+            size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
+            res->expected_known = ended >= want && r->tail_waited;
+            for (size_t i = 0; i < r->nworkers; i++) {
+                const struct worker *w = &r->workers[i];
+                for (size_t k = 0; k < w->nclients; k++) {
+                    const struct client *c = &w->clients[k];
+                    if (c->role != CLIENT_SUB) continue;
+                    struct tracker_totals tt;
+                    tracker_set_totals(&c->tracks, &tt);
+                    res->duplicates += tt.duplicates;
+                    res->out_of_order += tt.out_of_order;
+                    res->forgotten += tt.forgotten;
+                    for (size_t p = 0; p < n; p++) {
+                        if (expected[p] == UINT64_MAX) continue;
+                        const struct tracker *t = tracker_set_get(&c->tracks, (uint32_t)p);
+                        res->lost += t ? tracker_lost(t, expected[p]) : expected[p];
+                        res->expected += expected[p];
+                    }
+                }
+            }
+            free(expected);
+            return;
+        }
+    }
     /* Loss against --count is exact only when the run waited for the tail. */
     res->expected_known = cfg->count_given && r->tail_waited && res->status == RESULT_OK;
     for (size_t i = 0; i < r->nworkers; i++) {
@@ -492,6 +661,7 @@ static void collect(struct run *r, uint64_t end_ns)
     /* Delivery accounting. */
     if (cfg->mode == MB_MODE_BOTH) account_both(r);
     else if (cfg->mode == MB_MODE_SUB) account_sub(r);
+    account_clock(r);
     sysinfo_resources(&res->cpu_user_s, &res->cpu_sys_s, &res->peak_rss_kb);
     sysinfo_syscalls(&res->read_syscalls, &res->write_syscalls);
 }
@@ -510,6 +680,8 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     res->status = RESULT_OK;
 
     char err[256] = "";
+    r.has_ctl = cfg->mode != MB_MODE_BOTH && !cfg->no_control;
+    if (r.has_ctl) control_init(&r.ctl, cfg, res->env.hostname);
     if (setup_workers(&r, target, err, sizeof(err)) == 0) {
         for (size_t i = 0; i < r.nworkers; i++) {
             if (worker_start(&r.workers[i], err, sizeof(err)) != 0) {
@@ -517,7 +689,10 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
                 break;
             }
         }
-        if (res->status == RESULT_OK && connect_phase(&r) == 0) measure_phase(&r);
+        if (res->status == RESULT_OK && connect_phase(&r) == 0) {
+            measure_phase(&r);
+            if (r.has_ctl && res->status == RESULT_OK) control_epilogue(&r);
+        }
     } else {
         set_status(&r, RESULT_FAILED, "%s", err);
     }
@@ -528,4 +703,5 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     free(r.workers);
     free(r.envs);
     topology_free(&r.topo);
+    if (r.has_ctl) control_free(&r.ctl);
 }

@@ -86,8 +86,9 @@ int topology_build(struct topology *t, const struct mb_config *cfg, const char *
         !t->receiver_shared || !t->matches || !t->pub_fanout)
         goto nomem;
     for (size_t i = 0; i < P; i++) {
-        topology_client_id(cfg, run_tag, 'p', (uint32_t)i, id, sizeof(id));
-        if (!(t->pub_topics[i] = expand(pub_pat, (uint32_t)i, id, hostname))) goto nomem;
+        uint32_t gi = (uint32_t)(i + (size_t)cfg->first_publisher);   /* index across processes */
+        topology_client_id(cfg, run_tag, 'p', gi, id, sizeof(id));
+        if (!(t->pub_topics[i] = expand(pub_pat, gi, id, hostname))) goto nomem;
         if (mosquitto_pub_topic_check(t->pub_topics[i]) != MOSQ_ERR_SUCCESS) {
             snprintf(err, errlen, "--topic: '%s' expands to '%s', not a valid publish topic", pub_pat, t->pub_topics[i]);
             return -1;

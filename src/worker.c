@@ -152,7 +152,11 @@ static void *worker_main(void *arg)
     bool stopped_publishing = false;
     for (;;) {
         int phase = atomic_load_explicit(w->phase, memory_order_acquire);
-        if (phase == PHASE_STOP) break;
+        if (phase == PHASE_STOP) {
+            if (w->env.control && w->id == 0 && w->nclients)   /* last words: done/retained clears */
+                control_flush(w->env.control, client_send, &w->clients[w->nclients - 1]);
+            break;
+        }
         uint64_t now = clock_mono_ns();
         uint64_t timeout = WORKER_IDLE_NS;
         /* Connect ramp: --connect-rate spreads the connects so the broker's
@@ -205,6 +209,11 @@ static void *worker_main(void *arg)
             uint64_t min = client_min_frontier(w->clients + w->npubs, w->nclients - w->npubs, &sum);
             atomic_store_explicit(&w->env.live_min_frontier, min, memory_order_relaxed);
             atomic_store_explicit(&w->env.live_frontier_sum, sum, memory_order_relaxed);
+        }
+        if (w->env.control && w->id == 0 && w->nclients) {
+            /* The control client is this worker's last client. */
+            control_tick(w->env.control, clock_mono_ns());
+            control_flush(w->env.control, client_send, &w->clients[w->nclients - 1]);
         }
         uint32_t req = atomic_load_explicit(&w->tick_req, memory_order_acquire);
         if (req != tick_seen) {

@@ -1,0 +1,147 @@
+/* control: the run's control plane over the broker, for `pub` and `sub`
+ * started as separate commands (other hosts, or `both --processes`).
+ *
+ * Topics, under PREFIX = <--control-prefix>/<run id hex>, QoS 1:
+ *   PREFIX/pub/<pid>/start   a publishing process: its publisher indexes, count, size, QoS
+ *   PREFIX/pub/<pid>/end     exactly what each of its publishers sent
+ *   PREFIX/sub/<sid>/ready   (retained) a subscribing process listens, and the
+ *                            publishing processes whose clock it has measured
+ *   PREFIX/sub/<sid>/done    the subscriber has finished (publishers may leave)
+ *   PREFIX/clock/req/<pid>   NTP-style request from a subscriber (t1)
+ *   PREFIX/clock/resp/<sid>  the publisher's answer (t1, t2 receipt, t3 send)
+ * Process ids are "<hostname>-<pid>". Payloads are small JSON objects.
+ *
+ * Threads: the worker that owns the control client calls control_on_message,
+ * control_tick and control_flush; the main thread calls the rest. A mutex
+ * guards the state (control traffic is rare; the data path never takes it),
+ * except the clock-offset table, which the data path reads lock-free. */
+#ifndef MB_CONTROL_H
+#define MB_CONTROL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+#define CONTROL_MAX_PEERS 64
+#define CONTROL_CLOCK_SAMPLES 32
+
+/* One clock-offset estimate: peer clock + offset = our clock. */
+struct control_clock {
+    int64_t offset_ns;
+    int64_t uncertainty_ns;   /* half the smallest round trip */
+    int samples;
+};
+
+/* A publishing process as its announcements describe it. */
+struct control_pub {
+    char id[96];
+    uint32_t first, count;      /* its publisher indexes: first .. first+count-1 */
+    bool ended;
+    uint64_t *sent;             /* [count], from its end announcement */
+    uint64_t sent_total;
+    struct control_clock before, after;
+    bool synced_before, synced_after;
+};
+
+/* Lock-free offset lookup for the data path: publisher index ranges. */
+struct control_offsets {
+    size_t n;
+    struct { uint32_t first, count; int64_t offset_ns; } r[CONTROL_MAX_PEERS];
+};
+
+/* Called by control_flush to publish one message on the control client. */
+typedef int (*control_send_fn)(void *ctx, const char *topic, const char *payload, size_t len,
+                               bool retain);
+
+struct control {
+    pthread_mutex_t mu;
+    const struct mb_config *cfg;
+    char prefix[300];
+    char self_id[96];
+    int64_t skew_ns;            /* MQTTBENCH_TEST_CLOCK_SKEW_NS: tests shift this clock */
+
+    /* outbox, filled by any thread, sent by control_flush */
+    struct { char topic[400]; char *payload; bool retain; bool clock_resp; int64_t t1, t2; } out[256];
+    size_t nout;
+
+    /* subscriber side */
+    struct control_pub pubs[CONTROL_MAX_PEERS];
+    size_t npubs;
+    int sync_peer;              /* index in pubs being measured, -1 none */
+    bool sync_after;            /* the measurement is the one after the run */
+    int sync_sent, sync_got;
+    uint64_t sync_next_ns;
+    int64_t best_rtt_ns;
+    struct control_clock sync_best;
+    _Atomic(struct control_offsets *) offsets;
+
+    /* publisher side */
+    char ready_subs[CONTROL_MAX_PEERS][96];
+    bool ready_synced[CONTROL_MAX_PEERS]; /* that subscriber has measured our clock */
+    size_t nready;
+    size_t ndone;
+};
+
+/* Set up for cfg (prefix from --control-prefix and the run id). Returns 0 or -1. */
+int control_init(struct control *c, const struct mb_config *cfg, const char *hostname);
+void control_free(struct control *c);
+
+/* Topics the control client subscribes to (for this process's role); writes up
+ * to max pointers into topics (owned by c) and returns how many. */
+size_t control_subscriptions(struct control *c, char topics[][400], size_t max);
+
+/* A control message arrived (worker thread). recv_ns: our wall clock at receipt. */
+void control_on_message(struct control *c, const char *topic, const void *payload, size_t len,
+                        uint64_t recv_ns);
+
+/* Drive the clock measurement (worker thread, every loop turn). */
+void control_tick(struct control *c, uint64_t now_mono_ns);
+
+/* Send what is queued (worker thread). */
+void control_flush(struct control *c, control_send_fn send, void *ctx);
+
+/* Publisher side (main thread). */
+void control_announce_start(struct control *c, uint32_t first, uint32_t count);
+void control_announce_end(struct control *c, uint32_t first, const uint64_t *sent, uint32_t count);
+/* Subscribers that announced ready (and, when want_synced, measured our clock). */
+size_t control_ready_subscribers(struct control *c, bool want_synced);
+size_t control_done_subscribers(struct control *c);
+
+/* Subscriber side (main thread). */
+void control_announce_ready(struct control *c);
+void control_announce_done(struct control *c);
+/* Start measuring every publisher's clock again (after the run). */
+void control_sync_after(struct control *c);
+/* True while a clock measurement is under way or queued. */
+bool control_syncing(struct control *c);
+/* Copy of the announced publishing processes (sent arrays not copied). */
+size_t control_publishers(struct control *c, struct control_pub *out, size_t max);
+/* Expected messages per publisher index from end announcements, into
+ * expected[0..n) (UINT64_MAX where unknown); returns processes ended. */
+size_t control_expected(struct control *c, uint64_t *expected, size_t n);
+
+/* The data path: clock offset for publisher pub_index (0 when unknown). */
+static inline int64_t control_offset(const struct control *c, uint32_t pub_index)
+{
+    const struct control_offsets *o = atomic_load_explicit(&((struct control *)c)->offsets, memory_order_acquire);
+    if (!o) return 0;
+    for (size_t i = 0; i < o->n; i++)
+        if (pub_index - o->r[i].first < o->r[i].count) return o->r[i].offset_ns;
+    return 0;
+}
+
+/* Subscriber: publishing processes announced, those that ended, and what
+ * the ended ones sent in all. */
+void control_progress(struct control *c, size_t *announced, size_t *ended, uint64_t *sent_total);
+
+/* Publisher: remove the retained start announcement (at exit). */
+void control_clear_start(struct control *c);
+
+/* Our wall clock as the control plane and payload stamps see it (ns, incl. test skew). */
+uint64_t control_now_ns(const struct control *c);
+
+#endif
