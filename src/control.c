@@ -215,7 +215,7 @@ void control_on_message(struct control *c, const char *topic, const void *payloa
             c->out[c->nout].retain = false;
             c->out[c->nout].clock_resp = true;
             c->out[c->nout].t1 = (int64_t)num(o, "t1", 0);
-            c->out[c->nout].t2 = (int64_t)(recv_ns + (uint64_t)c->skew_ns);
+            c->out[c->nout].t2 = (int64_t)recv_ns;   /* already on our (skewed) clock */
             c->nout++;
         }
     }
