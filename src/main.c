@@ -12,6 +12,7 @@
 #include "broker.h"
 #include "iobuf.h"
 #include "preflight.h"
+#include "processes.h"
 #include "options.h"
 #include "report.h"
 #include "result.h"
@@ -111,6 +112,14 @@ int main(int argc, char **argv)
         res.status = RESULT_FAILED;
         snprintf(res.error, sizeof(res.error), "%s", err);
         sysinfo_resources(&res.cpu_user_s, &res.cpu_sys_s, &res.peak_rss_kb);
+    } else if (cfg.processes) {
+        /* Two processes write two results; the merged one is the result. */
+        int code = processes_run(&cfg, argc, argv, ip, port, json_path, &interrupted, err, sizeof(err));
+        broker_stop(&broker);
+        if (code) fprintf(stderr, "mqttbench: %s\n", err);
+        else printf("\ncombined result (publishers and subscribers as two processes): %s\n", json_path);
+        mosquitto_lib_cleanup();
+        return code;
     } else {
         cfg.port = port;   /* the results record the port in effect */
         struct run_target target = { .ip = ip, .port = port };

@@ -67,7 +67,7 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         if (h->count) {
             bool intended = c->mode == MB_MODE_BOTH && c->rate > 0;
             fprintf(f, "\n  latency      (end to end, %s clock, from the %s)\n",
-                    c->mode == MB_MODE_BOTH ? "monotonic" : "wall",
+                    c->mode == MB_MODE_BOTH || c->clock_monotonic ? "monotonic" : "wall",
                     intended ? "scheduled send time" : "publisher's send call");
             if (intended)
                 fprintf(f, "               service latency p99 %s (excludes time the generator was late)\n",

@@ -117,7 +117,8 @@ static cJSON *environment_json(const struct run_result *r)
     if (e->broker_version[0]) cJSON_AddStringToObject(o, "broker_version", e->broker_version);
     else cJSON_AddNullToObject(o, "broker_version");
     cJSON_AddStringToObject(o, "latency_clock",
-                            r->cfg->mode == MB_MODE_BOTH ? "CLOCK_MONOTONIC" : "CLOCK_REALTIME");
+                            r->cfg->mode == MB_MODE_BOTH || r->cfg->clock_monotonic ? "CLOCK_MONOTONIC"
+                                                                                      : "CLOCK_REALTIME");
     return o;
 }
 
