@@ -4,13 +4,19 @@
  *   1   the run failed: no broker, connection lost, results not writable
  *   2   bad usage: nothing connected, nothing written
  *   130 interrupted by SIGINT/SIGTERM: results written with status "aborted" */
+#include <cjson/cJSON.h>
 #include <mosquitto.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "broker.h"
+#include "compare.h"
+#include "merge.h"
 #include "iobuf.h"
+#include "jsonfile.h"
+#include "metrics.h"
 #include "preflight.h"
 #include "processes.h"
 #include "options.h"
@@ -71,9 +77,127 @@ static int choose_target(const struct mb_config *cfg, struct broker *broker, cha
     return 0;
 }
 
+static int exit_code(enum result_status s)
+{
+    return s == RESULT_OK ? EXIT_OK : s == RESULT_ABORTED ? EXIT_INTERRUPTED : EXIT_FAILED;
+}
+
+/* Subscribe rate for both/sub, publish rate for pub: how runs are ranked. */
+static double primary_rate(const struct run_result *r)
+{
+    double s = r->cfg->mode == MB_MODE_PUB ? r->pub_duration_s : r->sub_duration_s;
+    uint64_t n = r->cfg->mode == MB_MODE_PUB ? r->total.pub_done : r->total.sub_unique;
+    return s > 0 ? (double)n / s : 0;
+}
+
+/* --repeat N: N runs with fresh connections (run ids id..id+N-1) against one
+ * broker; the file holds the median run's result at the top level, "repeat"
+ * (median, min, max of each metric) and "runs" (every run). Returns the exit
+ * code. */
+static int repeat_runs(struct mb_config *cfg, const struct run_target *target, struct run_result *first,
+                       const char *json_path)
+{
+    long n = cfg->repeat;
+    struct run_result *runs = calloc((size_t)n, sizeof(*runs));
+    struct mb_config *cfgs = calloc((size_t)n, sizeof(*cfgs));
+    struct metrics *m = calloc((size_t)n, sizeof(*m));
+    cJSON **docs = calloc((size_t)n, sizeof(*docs));
+    char err[512];
+    if (!runs || !cfgs || !m || !docs) {
+        fprintf(stderr, "mqttbench: out of memory\n");
+        return EXIT_FAILED;
+    }
+    long done = 0;
+    enum result_status worst = RESULT_OK;
+    for (long k = 0; k < n; k++) {
+        cfgs[k] = *cfg;
+        cfgs[k].run_id = cfg->run_id + (uint64_t)k;
+        runs[k].env = first->env;
+        run_execute(&cfgs[k], target, &runs[k], &interrupted);
+        docs[k] = result_to_json(&runs[k]);
+        done++;
+        if (docs[k] && metrics_extract(docs[k], &m[k], err, sizeof(err)) != 0) memset(&m[k], 0, sizeof(m[k]));
+        fprintf(stderr, "mqttbench: run %ld/%ld %s, %.0f msgs/s, p99 %.1f us, lost %llu\n", k + 1, n,
+                result_status_name(runs[k].status), primary_rate(&runs[k]),
+                (double)hist_percentile(&runs[k].total.lat, 99) / 1e3, (unsigned long long)runs[k].lost);
+        if (runs[k].status != RESULT_OK) {
+            worst = runs[k].status;
+            fprintf(stderr, "mqttbench: %s\n", runs[k].error);
+            break;
+        }
+    }
+    /* The median run (by rate) stands for the scenario at the top level. */
+    long med = 0;
+    if (worst == RESULT_OK) {
+        long *order = calloc((size_t)done, sizeof(*order));
+        for (long i = 0; order && i < done; i++) order[i] = i;
+        for (long i = 1; order && i < done; i++)
+            for (long j = i; j > 0 && primary_rate(&runs[order[j]]) < primary_rate(&runs[order[j - 1]]); j--) {
+                long t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        if (order) med = order[(done - 1) / 2];
+        free(order);
+    } else {
+        med = done - 1;   /* the run that failed */
+    }
+    int code = exit_code(worst);
+    cJSON *root = result_to_json(&runs[med]);
+    cJSON *summary = worst == RESULT_OK ? metrics_repeat_json(m, (size_t)done) : NULL;
+    cJSON *all = cJSON_CreateArray();
+    if (root && all) {
+        if (summary) cJSON_AddItemToObject(root, "repeat", summary);
+        for (long k = 0; k < done; k++)
+            if (docs[k]) {
+                cJSON_AddItemToArray(all, docs[k]);
+                docs[k] = NULL;
+            }
+        cJSON_AddItemToObject(root, "runs", all);
+        if (jsonfile_write(root, json_path, err, sizeof(err)) != 0) {
+            fprintf(stderr, "mqttbench: %s\n", err);
+            if (!code) code = EXIT_FAILED;
+        }
+    }
+    cJSON_Delete(root);
+    report_summary(stdout, &runs[med], json_path);
+    if (done > 1 && worst == RESULT_OK) {
+        printf("\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
+        printf("  %-22s %14s %14s %14s\n", "", "median", "min", "max");
+        struct metrics lo = m[0], hi = m[0];
+        for (size_t f = 0; f < METRICS_NFIELDS; f++) {
+            if (!metrics_has(&m[0], f)) continue;
+            double v[1000];
+            for (long k = 0; k < done; k++) v[k] = metrics_value(&m[k], f);
+            for (long i = 1; i < done; i++)
+                for (long j = i; j > 0 && v[j] < v[j - 1]; j--) {
+                    double t = v[j];
+                    v[j] = v[j - 1];
+                    v[j - 1] = t;
+                }
+            double median = done % 2 ? v[done / 2] : (v[done / 2 - 1] + v[done / 2]) / 2;
+            printf("  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row, median, v[0], v[done - 1]);
+        }
+        (void)lo;
+        (void)hi;
+    }
+    for (long k = 0; k < n; k++) {
+        cJSON_Delete(docs[k]);
+        result_free(&runs[k]);
+    }
+    free(runs);
+    free(cfgs);
+    free(m);
+    free(docs);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     char err[512] = "";
+    /* Commands that read results instead of running a benchmark. */
+    if (argc >= 2 && !strcmp(argv[1], "compare")) return compare_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "merge")) return merge_main(argc - 1, argv + 1);
     struct mb_config cfg;
     switch (options_parse(argc, argv, &cfg, err, sizeof(err))) {
     case OPTIONS_EXIT_OK:
@@ -118,6 +242,13 @@ int main(int argc, char **argv)
         broker_stop(&broker);
         if (code) fprintf(stderr, "mqttbench: %s\n", err);
         else printf("\ncombined result (publishers and subscribers as two processes): %s\n", json_path);
+        mosquitto_lib_cleanup();
+        return code;
+    } else if (cfg.repeat > 1) {
+        cfg.port = port;
+        struct run_target target = { .ip = ip, .port = port };
+        int code = repeat_runs(&cfg, &target, &res, json_path);
+        broker_stop(&broker);
         mosquitto_lib_cleanup();
         return code;
     } else {

@@ -28,7 +28,7 @@ enum {
     OPT_CONNECT_RATE, OPT_WARMUP, OPT_BIND_ADDRESS, OPT_SUB_TOPIC, OPT_SHAPE, OPT_PUB_QOS,
     OPT_SUB_QOS, OPT_RETAIN, OPT_NO_CLEAN, OPT_SESSION_EXPIRY, OPT_CONTROL_PREFIX,
     OPT_EXPECT_PUBLISHERS, OPT_WAIT_SUBSCRIBERS, OPT_WAIT_TIMEOUT, OPT_FIRST_PUBLISHER, OPT_CLOCK,
-    OPT_PROCESSES, OPT_CHILD, OPT_NO_CONTROL,
+    OPT_PROCESSES, OPT_CHILD, OPT_NO_CONTROL, OPT_REPEAT,
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +76,7 @@ static const struct option long_opts[] = {
     { "child",             no_argument,       NULL, OPT_CHILD },
     { "no-control",        no_argument,       NULL, OPT_NO_CONTROL },
     { "json",              required_argument, NULL, OPT_JSON },
+    { "repeat",            required_argument, NULL, OPT_REPEAT },
     { "quiet",             no_argument,       NULL, OPT_QUIET },
     { "report-every",      required_argument, NULL, OPT_REPORT_EVERY },
     { "help",              no_argument,       NULL, OPT_HELP },
@@ -199,6 +200,8 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "\n"
         "Output:\n"
         "      --json FILE          result file (default results/mqttbench-%s-<UTC time>.json)\n"
+        "      --repeat N           run the scenario N times (fresh connections, run ids\n"
+        "                           id..id+N-1); one file with every run, median, min, max\n"
         "      --quiet              no progress lines\n"
         "      --report-every N     print the received count every N messages\n"
         "      --help               this text\n",
@@ -276,6 +279,7 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->control_prefix = "mqttbench/ctl";
     cfg->wait_timeout_ns = 30000000000ull;
     cfg->broker_max_queued = 1000;
+    cfg->repeat = 1;
     cfg->backlog = UINT64_MAX;   /* set in validate(): depends on the QoS */
 }
 
@@ -452,6 +456,7 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         cfg->json_path = arg;
         return 0;
     case OPT_QUIET: cfg->quiet = true; return 0;
+    case OPT_REPEAT: return parse_long("--repeat", arg, 1, 1000, &cfg->repeat, err, errlen);
     case OPT_REPORT_EVERY:
         if (parse_count_flag("--report-every", arg, &cfg->report_every, err, errlen)) return -1;
         if (cfg->report_every == 0) return fail(err, errlen, "--report-every: must be at least 1");
@@ -482,6 +487,8 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
     if (!strcmp(cfg->shape, "pairs") && cfg->mode == MB_MODE_BOTH && cfg->publishers != cfg->subscribers)
         return fail(err, errlen, "--shape pairs: needs as many --publishers as --subscribers (%d vs %d)",
                     cfg->publishers, cfg->subscribers);
+    if (cfg->repeat > 1 && cfg->processes)
+        return fail(err, errlen, "--repeat: not with --processes (repeat the pub and sub commands instead)");
     if (cfg->session_expiry_s >= 0 && cfg->protocol != 5)
         return fail(err, errlen, "--session-expiry: needs -V 5 (an MQTT 5 property)");
     if (cfg->spawn_broker && cfg->host)

@@ -71,6 +71,8 @@ struct mb_config {
     /* spawned broker */
     long broker_max_queued;    /* max_queued_messages for a broker we start */
 
+    long repeat;               /* runs of the scenario, each with fresh connections */
+
     /* output */
     const char *json_path;     /* NULL: results/mqttbench-<mode>-<UTC>.json */
     bool quiet;

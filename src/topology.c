@@ -41,9 +41,23 @@ static void shape_patterns(const struct mb_config *cfg, char *pub, char *sub, si
     bool per_pub = !strcmp(cfg->shape, "fan-in") || !strcmp(cfg->shape, "pairs");
     if (per_pub && !strstr(cfg->topic, "%i")) snprintf(pub, len, "%s/%%i", cfg->topic);
     else snprintf(pub, len, "%s", cfg->topic);
-    if (cfg->sub_topic) snprintf(sub, len, "%s", cfg->sub_topic);
-    else if (!strcmp(cfg->shape, "fan-in")) snprintf(sub, len, "%s/+", cfg->topic);
-    else snprintf(sub, len, "%s", pub);
+    if (cfg->sub_topic) {
+        snprintf(sub, len, "%s", cfg->sub_topic);
+    } else if (!strcmp(cfg->shape, "fan-in")) {
+        /* One wildcard level where each publisher's topic differs. */
+        size_t o = 0;
+        for (const char *p = pub; *p && o + 2 < len; p++) {
+            if (p[0] == '%' && (p[1] == 'i' || p[1] == 'c')) {
+                sub[o++] = '+';
+                p++;
+            } else {
+                sub[o++] = *p;
+            }
+        }
+        sub[o] = '\0';
+    } else {
+        snprintf(sub, len, "%s", pub);
+    }
 }
 
 static const char *share_filter(const char *filter, size_t *group_len)

@@ -10,8 +10,17 @@ FAILURES=0
 
 cleanup() {
     stop_broker
-    # shellcheck disable=SC2046
-    kill $(jobs -p) 2>/dev/null || true
+    # Stop what is still running and let it exit before removing TEST_TMP: an
+    # interrupted mqttbench writes its results on the way out, and would
+    # otherwise recreate a directory under TEST_TMP after the rm.
+    local pids p i
+    pids=$(jobs -p)
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill $pids 2>/dev/null
+    for p in $pids; do
+        for i in $(seq 1 250); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+        kill -9 "$p" 2>/dev/null
+    done
     rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
@@ -105,18 +114,6 @@ finish() {
     [ "$FAILURES" -eq 0 ]
 }
 
-# wait_sys_at_least TOPIC N [TRIES]: poll the broker's $SYS value (refreshed
-# every sys_interval = 1 s) until it is a number >= N; about 0.15 s a try.
-wait_sys_at_least() {
-    local v i
-    for i in $(seq 1 "${3:-70}"); do
-        v=$(sys_value "$1")
-        if [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$2" ]; then return 0; fi
-        sleep 0.1
-    done
-    return 1
-}
-
 # now_ms: wall-clock milliseconds, for timing how fast something exits.
 now_ms() { date +%s%3N; }
 
@@ -138,4 +135,15 @@ wait_exit() {
     done
     wait "$pid"
     EXIT_RC=$?
+}
+
+# json_edit SRC DST PYTHON: write DST as SRC's JSON after running the Python
+# statements PYTHON on it as d (d["subscribe"]["msgs_per_s"] *= 0.8).
+json_edit() {
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec(sys.argv[3]); json.dump(d, open(sys.argv[2], "w"), indent=1)' "$1" "$2" "$3"
+}
+
+# has_subcommand NAME: mqttbench knows NAME (its --help exits 0).
+has_subcommand() {
+    "$MQTTBENCH" "$1" --help > /dev/null 2>&1
 }

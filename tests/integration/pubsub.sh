@@ -13,11 +13,11 @@ start_broker "max_queued_messages 0" || exit 1
 # on change and up to a second late, so a baseline read from it can be stale.)
 start_sub() {
     local name=$1; shift
-    local err=$TEST_TMP/$name.sub.err i
+    local err=$TEST_TMP/$name.sub.err
     timeout 60 "$MQTTBENCH" sub -p "$BROKER_PORT" --duration 30s "$@" \
         > "$TEST_TMP/$name.sub.out" 2> "$err" &
     SUB_PID=$!
-    for i in $(seq 1 500); do
+    for _ in $(seq 1 500); do
         grep -q '^\[' "$err" 2>/dev/null && return 0
         kill -0 "$SUB_PID" 2>/dev/null || break
         sleep 0.02
@@ -111,13 +111,13 @@ fi
 N=1500
 S=$TEST_TMP/foreign.sub.json P=$TEST_TMP/foreign.pub.json
 t0=$(now_ms)
-if start_sub foreign --duration 2s --run-id aaaa --json "$S"; then
+if start_sub foreign --duration 2500ms --run-id aaaa --json "$S"; then
     timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --count $N --run-id bbbb --json "$P" --quiet \
         > "$TEST_TMP/foreign.pub.out" 2>&1
     check_eq "foreign: pub exits 0" 0 "$?"
     finish_sub foreign
     check_eq "foreign: sub exits 0 after its --duration" 0 "$SUB_RC"
-    check "foreign: sub ran about 2 s, not 30 s" [ $(( $(now_ms) - t0 )) -lt 15000 ]
+    check "foreign: sub ran about 2.5 s, not 30 s" [ $(( $(now_ms) - t0 )) -lt 15000 ]
     check_eq "foreign: published" $N "$(json "$P" 'd["publish"]["messages"]')"
     json_load "$S"
     check_eq "foreign: all counted as foreign" $N "${J[subscribe.foreign]}"
