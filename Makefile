@@ -19,7 +19,7 @@ PKGS      := libmosquitto libcjson
 
 # Debian packages: what `make run` and `make test` install when they are missing.
 DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 clang libclang-rt-14-dev
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-format-truncation -D_GNU_SOURCE -pthread \
@@ -49,7 +49,7 @@ LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean install run test test-unit test-integration bench deps-build deps-test check-deps regress
+.PHONY: all clean install run test test-unit test-integration bench deps-build deps-test check-deps regress baseline
 all: mqttbench
 
 mqttbench: $(BUILD)/mqttbench
@@ -101,6 +101,20 @@ test: deps-test
 
 bench: mqttbench bench/probe
 	bench/headline.sh
+
+# The CI regression gate: the standard scenario, five times, against the
+# committed baseline of this kind of machine (docs/ci.md).
+REGRESS_SCENARIO := both --spawn-broker --qos 1 --count 100000 --size 64 --publishers 2 --subscribers 2
+BASELINE         ?= results/baseline/standard-2core.json
+regress: deps-build
+	@$(MAKE) --no-print-directory mqttbench
+	./mqttbench $(REGRESS_SCENARIO) --repeat 5 --quiet --json results/regress-latest.json
+	./mqttbench compare $(BASELINE) results/regress-latest.json
+
+# Record a new baseline (commit it when the change in performance is intended).
+baseline: deps-build
+	@$(MAKE) --no-print-directory mqttbench
+	./mqttbench $(REGRESS_SCENARIO) --repeat 5 --quiet --json $(BASELINE)
 
 install: mqttbench
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
