@@ -223,13 +223,13 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     }
     if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) != 0 ||
         (env->match_run_tag && h.run_tag != env->run_tag) ||
-        ((before = h.pub_index < c->tracks.count ? c->tracks.trackers[h.pub_index].next : 0),
+        ((before = tracker_set_get(&c->tracks, h.pub_index) ? tracker_set_get(&c->tracks, h.pub_index)->next : 0),
          (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0)) {
         st->sub_foreign++;
         return;
     }
     st->sub_valid++;
-    uint64_t advance = c->tracks.trackers[h.pub_index].next - before;
+    uint64_t advance = tracker_set_get(&c->tracks, h.pub_index)->next - before;
     st->sub_frontier += advance;
     c->frontier += advance;
     if (!st->rx_first_ns) st->rx_first_ns = mono;
@@ -272,6 +272,8 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
     c->role = role;
     c->index = index;
     c->quota = quota;
+    if (role == CLIENT_PUB && quota == 0)   /* --count below --publishers: nothing to send */
+        atomic_fetch_add_explicit(&env->finished, 1, memory_order_relaxed);
     c->topic = topic;
     c->fanout = 1;
     c->fd = -1;

@@ -17,8 +17,10 @@ struct hist;
 struct cJSON *histjson_latency_us(const struct hist *h);
 
 /* The compact histogram object for h: layout, unit, sub_buckets, count,
- * min_ns, max_ns, sum_ns, sumsq_ns, buckets. Caller owns it; NULL when out of
- * memory. */
+ * min_ns, max_ns, sum_ns, sumsq_ns, buckets. count, min_ns, max_ns and the
+ * sums are printed with 17 significant digits, so they read back bit-exact
+ * (cJSON's own printing may drop the last bits). Caller owns it; NULL when
+ * out of memory. */
 struct cJSON *histjson_histogram(const struct hist *h);
 
 #endif

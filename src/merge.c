@@ -257,6 +257,10 @@ static int merge_publish(struct merger *m, cJSON *root)
     cJSON_AddNumberToObject(p, "duration_s", dur);
     cJSON_AddNumberToObject(p, "msgs_per_s", dur > 0 ? (double)msgs / dur : 0.0);
     if (add_count(m, p, SIDE_PUB, "publish.publishers", "publishers", true) != 0 ||
+        add_number(m, p, SIDE_PUB, "publish.target_msgs_per_s", "target_msgs_per_s", METRICS_MAX_VALUE, false,
+                   true, NULL) != 0 ||
+        add_count(m, p, SIDE_PUB, "publish.missed_slots", "missed_slots", true) != 0 ||
+        add_number(m, p, SIDE_PUB, "publish.max_lag_ms", "max_lag_ms", METRICS_MAX_VALUE, true, true, NULL) != 0 ||
         add_count(m, p, SIDE_PUB, "publish.publishers_done", "publishers_done", true) != 0)
         return -1;
     return 0;
@@ -306,32 +310,57 @@ static int merge_subscribe(struct merger *m, cJSON *root)
     return 0;
 }
 
-static int merge_latency(struct merger *m, cJSON *root)
+/* Whether every input of side s has an object at key. */
+static bool all_objects(const struct merger *m, enum side s, const char *key)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (uses(&m->in[i], s) && !cJSON_IsObject(reader_find(m->in[i].doc, key)))
+            return false;
+    return true;
+}
+
+/* A latency object (latency_us, service_latency_us, connect.time_us) merged
+ * over the inputs of side s: the histograms merged exactly, the keys rebuilt
+ * the way the writer makes them (histjson), and "from" kept when every input
+ * says the same. Added to obj as name; *out (may be NULL) gets it. */
+static int merge_latency(struct merger *m, cJSON *obj, enum side s, const char *key, const char *name,
+                         cJSON **out)
 {
     struct hist *total = malloc(sizeof(*total)), *one = malloc(sizeof(*one));
     char why[300];
     int rc = 0;
+    const char *from = NULL;
+    bool same_from = true;
     if (!total || !one) {
         m->oom = true;
         goto out;
     }
     hist_init(total);
     for (size_t i = 0; i < m->n && rc == 0; i++) {
-        if (!m->in[i].sub)
+        if (!uses(&m->in[i], s))
             continue;
-        const cJSON *lat = reader_find(m->in[i].doc, "latency_us");
-        if (reader_histogram(lat, one, why, sizeof(why)) != 0)
-            rc = fail(m, "%s: latency_us.%s", m->in[i].name, why);
+        const cJSON *lat = reader_find(m->in[i].doc, key);
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(lat, "from");
+        if (reader_histogram(lat, one, why, sizeof(why)) != 0) {
+            rc = fail(m, "%s: %s.%s", m->in[i].name, key, why);
+            break;
+        }
+        hist_merge(total, one);
+        if (!cJSON_IsString(f) || (from && strcmp(from, f->valuestring) != 0))
+            same_from = false;
         else
-            hist_merge(total, one);
+            from = f->valuestring;
     }
     if (rc == 0) {
         cJSON *l = histjson_latency_us(total);
-        if (!l || !cJSON_AddItemToObject(root, "latency_us", l)) {
+        if (!l || !cJSON_AddItemToObject(obj, name, l)) {
             cJSON_Delete(l);
             m->oom = true;
         } else {
-            rc = add_count(m, l, SIDE_SUB, "latency_us.negative", "negative", true);
+            if (same_from && from)
+                cJSON_AddStringToObject(l, "from", from);
+            if (out)
+                *out = l;
         }
     }
 out:
@@ -340,10 +369,78 @@ out:
     return rc;
 }
 
+/* connect (extra): counts summed, failure reasons summed by reason, connect
+ * times merged exactly, clients_per_s = connected / the longest connect phase. */
+static int merge_connect(struct merger *m, cJSON *root)
+{
+    if (!all_objects(m, SIDE_ALL, "connect"))
+        return 0;
+    cJSON *c = cJSON_AddObjectToObject(root, "connect");
+    if (!c) {
+        m->oom = true;
+        return 0;
+    }
+    if (add_count(m, c, SIDE_ALL, "connect.clients", "clients", true) != 0 ||
+        add_count(m, c, SIDE_ALL, "connect.connected", "connected", true) != 0 ||
+        add_count(m, c, SIDE_ALL, "connect.failures", "failures", true) != 0)
+        return -1;
+    if (all_objects(m, SIDE_ALL, "connect.failure_reasons")) {
+        cJSON *fr = cJSON_AddObjectToObject(c, "failure_reasons");
+        if (!fr) {
+            m->oom = true;
+            return 0;
+        }
+        for (size_t i = 0; i < m->n; i++) {
+            const cJSON *in = reader_find(m->in[i].doc, "connect.failure_reasons");
+            for (const cJSON *r = in->child; r; r = r->next) {
+                double v = r->valuedouble;
+                if (!cJSON_IsNumber(r) || !(v >= 0 && v <= READER_MAX_COUNT) || floor(v) != v) {
+                    char shown[64];
+                    reader_sanitize(r->string, 40, shown, sizeof(shown));
+                    return fail(m, "%s: connect.failure_reasons.%s: expected a count", m->in[i].name, shown);
+                }
+                cJSON *have = cJSON_GetObjectItemCaseSensitive(fr, r->string);
+                if (have) cJSON_SetNumberValue(have, have->valuedouble + v);
+                else if (!cJSON_AddNumberToObject(fr, r->string, v)) m->oom = true;
+            }
+        }
+    }
+    const cJSON *connected = cJSON_GetObjectItemCaseSensitive(c, "connected");
+    if (connected && all_have(m, SIDE_ALL, "phases.connect_s")) {
+        double connect_s;
+        if (fold_number(m, SIDE_ALL, "phases.connect_s", MERGE_MAX_SECONDS, true, &connect_s) != 0)
+            return -1;
+        cJSON_AddNumberToObject(c, "clients_per_s", connect_s > 0 ? connected->valuedouble / connect_s : 0);
+    }
+    if (all_objects(m, SIDE_ALL, "connect.time_us") &&
+        merge_latency(m, c, SIDE_ALL, "connect.time_us", "time_us", NULL) != 0)
+        return -1;
+    if (add_count(m, c, SIDE_ALL, "connect.disconnects", "disconnects", true) != 0)
+        return -1;
+    return 0;
+}
+
+/* clock (extra): the receiving side's clock estimate, from the first input
+ * that subscribed (or the first input). */
+static void merge_clock(struct merger *m, cJSON *root)
+{
+    size_t from = 0;
+    while (from < m->n && !m->in[from].sub)
+        from++;
+    const cJSON *ck = reader_find(m->in[from < m->n ? from : 0].doc, "clock");
+    if (!cJSON_IsObject(ck))
+        return;
+    cJSON *d = cJSON_Duplicate(ck, 1);
+    if (!d || !cJSON_AddItemToObject(root, "clock", d)) {
+        cJSON_Delete(d);
+        m->oom = true;
+    }
+}
+
 /* One timeseries point of one input, placed on the merged clock. */
 struct tpoint {
     double w;           /* seconds since the merged start */
-    long long key;      /* the wall-clock second it falls in: ceil(w) */
+    long long key;      /* the wall-clock second it belongs to: w rounded */
     double sent, received, p50, p99;
 };
 
@@ -354,10 +451,13 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /* Timeseries by wall-clock second: each input's point at start_time +
- * connect_s + t goes to second ceil(that - merged start). Per second, sent and
- * received are the sums of each input's latest cumulative value; p50/p99 are
- * the largest of the inputs' values in that second (an upper bound: the
- * per-second histograms are not in the file). */
+ * connect_s + t goes to second round(that - merged start); progress ticks
+ * land near whole seconds, so each second gets one tick per input (an
+ * input's final, partial point shares a second with its last tick when it
+ * came less than half a second later). Per second, t is the latest point's,
+ * sent and received are the sums of each input's latest cumulative values,
+ * and p50/p99 are the largest of the inputs' values in that second (an upper
+ * bound: the per-second histograms are not in the files). */
 static int merge_timeseries(struct merger *m, cJSON *root)
 {
     char why[300];
@@ -408,7 +508,7 @@ static int merge_timeseries(struct merger *m, cJSON *root)
             }
             last_t = t;
             p->w = m->in[i].start_s - t0 + t;
-            p->key = (long long)ceil(p->w - 1e-9);
+            p->key = (long long)floor(p->w + 0.5);
             p->sent = (double)sent;
             p->received = (double)received;
             keys[nkeys++] = p->key;
@@ -568,15 +668,23 @@ static int merge_header(struct merger *m, cJSON *root, bool split)
     set_item(m, env, "start_time", cJSON_Duplicate(st, 1));
 
     if (all_have(m, SIDE_ALL, "phases")) {
+        /* extra: every numeric key all inputs have; the longest phase, the summed failures */
+        const cJSON *first = reader_find(m->in[0].doc, "phases");
         cJSON *ph = cJSON_AddObjectToObject(root, "phases");
         if (!ph) {
             m->oom = true;
             return 0;
         }
-        if (add_number(m, ph, SIDE_ALL, "phases.connect_s", "connect_s", MERGE_MAX_SECONDS, true, true, NULL) ||
-            add_number(m, ph, SIDE_ALL, "phases.measure_s", "measure_s", MERGE_MAX_SECONDS, true, true, NULL) ||
-            add_count(m, ph, SIDE_ALL, "phases.connect_failures", "connect_failures", true))
-            return -1;
+        for (const cJSON *k = cJSON_IsObject(first) ? first->child : NULL; k; k = k->next) {
+            char key[96];
+            if (!cJSON_IsNumber(k) || strlen(k->string) > 64)
+                continue;
+            snprintf(key, sizeof(key), "phases.%s", k->string);
+            if (strcmp(k->string, "connect_failures") == 0
+                    ? add_count(m, ph, SIDE_ALL, key, k->string, true)
+                    : add_number(m, ph, SIDE_ALL, key, k->string, MERGE_MAX_SECONDS, true, true, NULL))
+                return -1;
+        }
     }
     return 0;
 }
@@ -642,6 +750,8 @@ int merge_results(cJSON *const *inputs, const char *const *names, size_t n, cJSO
     }
     if (rc == 0)
         rc = merge_header(&m, root, split);
+    if (rc == 0 && !m.oom)
+        rc = merge_connect(&m, root);
     if (rc == 0 && !m.oom) {
         if (any_pub) rc = merge_publish(&m, root);
         else cJSON_AddNullToObject(root, "publish");
@@ -651,17 +761,36 @@ int merge_results(cJSON *const *inputs, const char *const *names, size_t n, cJSO
         else cJSON_AddNullToObject(root, "subscribe");
     }
     if (rc == 0 && !m.oom) {
-        if (any_sub) rc = merge_latency(&m, root);
-        else cJSON_AddNullToObject(root, "latency_us");
+        cJSON *lat = NULL;
+        if (!any_sub) {
+            cJSON_AddNullToObject(root, "latency_us");
+        } else if (merge_latency(&m, root, SIDE_SUB, "latency_us", "latency_us", &lat) != 0) {
+            rc = -1;
+        } else if (lat) {
+            rc = add_count(&m, lat, SIDE_SUB, "latency_us.negative", "negative", true);
+        }
     }
+    if (rc == 0 && !m.oom) {
+        if (!any_sub) cJSON_AddNullToObject(root, "service_latency_us");
+        else if (all_objects(&m, SIDE_SUB, "service_latency_us"))
+            rc = merge_latency(&m, root, SIDE_SUB, "service_latency_us", "service_latency_us", NULL);
+    }
+    if (rc == 0 && !m.oom)
+        merge_clock(&m, root);
     if (rc == 0 && !m.oom)
         rc = merge_timeseries(&m, root);
     if (rc == 0 && !m.oom) {
         merge_workers(&m, root);
-        bool saturated = false;
-        for (size_t i = 0; i < n; i++)
+        bool saturated = false, lagging = false, has_lagging = false;
+        for (size_t i = 0; i < n; i++) {
+            const cJSON *lag = reader_find(m.in[i].doc, "schedule_lagging");
             saturated = saturated || cJSON_IsTrue(reader_find(m.in[i].doc, "generator_saturated"));
+            lagging = lagging || cJSON_IsTrue(lag);
+            has_lagging = has_lagging || cJSON_IsBool(lag);
+        }
         cJSON_AddBoolToObject(root, "generator_saturated", saturated);
+        if (has_lagging)
+            cJSON_AddBoolToObject(root, "schedule_lagging", lagging);
         rc = merge_resources(&m, root);
     }
     if (rc == 0 && !m.oom)

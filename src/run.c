@@ -156,6 +156,17 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         if (worker_add_client(w, CLIENT_SUB, (uint32_t)j, r->topo.sub_filters[j], 0, err, errlen) != 0) return -1;
         struct client *c = &w->clients[w->nclients - 1];
         c->tracks.max_publishers = cfg->mode == MB_MODE_BOTH ? P : RUN_SUB_MAX_PUBLISHERS;
+        if (cfg->mode == MB_MODE_BOTH) {
+            /* Trackers only for the publishers this subscriber should hear
+             * (one in `pairs`): memory grows with pairs, not pairs squared. */
+            const struct topology_match *m = &r->topo.matches[r->topo.sub_receiver[j]];
+            uint32_t lo = m->all || !m->n ? 0 : m->pubs[0];
+            uint32_t hi = m->all || !m->n ? (uint32_t)P : m->pubs[m->n - 1] + 1;
+            if (tracker_set_range(&c->tracks, lo, hi - lo) != 0) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+        }
     }
     /* One extra client reads $SYS/broker/version for the results. */
     if (worker_add_client(&r->workers[0], CLIENT_SYS, 0, NULL, 0, err, errlen) != 0) return -1;
@@ -547,65 +558,78 @@ static void account_clock(struct run *r)
     if (!ck->npeers) snprintf(ck->method, sizeof(ck->method), "none: no publisher clock measured (CLOCK_REALTIME as is)");
 }
 
-/* `sub`: against what the publishing processes announced they sent (exact,
- * tail included); else against --count; else the gaps seen. */
+/* `sub`: receiver by receiver (a subscriber, or a share group counted once),
+ * against what the publishing processes announced they sent (exact, tail
+ * included); else against --count; else the gaps seen. */
 static void account_sub(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
+    const struct topology *tp = &r->topo;
     struct run_result *res = r->res;
     size_t announced = 0, ended = 0;
     uint64_t sent_total = 0;
     if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
+    const struct client **subs = subscriber_clients(r);
+    const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
+    uint64_t *expected = NULL;
+    size_t n = 0;   /* publisher indexes to look at: 0 .. n-1 */
+    for (size_t j = 0; subs && j < tp->nsubs; j++) {
+        size_t top = subs[j]->tracks.base + subs[j]->tracks.count;
+        if (top > n) n = top;
+    }
     if (ended) {
-        size_t n = 0;
         struct control_pub pubs[CONTROL_MAX_PEERS];
         size_t np = control_publishers(&r->ctl, pubs, CONTROL_MAX_PEERS);
         for (size_t i = 0; i < np; i++)
             if ((size_t)pubs[i].first + pubs[i].count > n) n = (size_t)pubs[i].first + pubs[i].count;
-        uint64_t *expected = calloc(n ? n : 1, sizeof(*expected));
-        if (expected) {
-            control_expected(&r->ctl, expected, n);
-            size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
-            res->expected_known = ended >= want && r->tail_waited;
-            for (size_t i = 0; i < r->nworkers; i++) {
-                const struct worker *w = &r->workers[i];
-                for (size_t k = 0; k < w->nclients; k++) {
-                    const struct client *c = &w->clients[k];
-                    if (c->role != CLIENT_SUB) continue;
-                    struct tracker_totals tt;
-                    tracker_set_totals(&c->tracks, &tt);
-                    res->duplicates += tt.duplicates;
-                    res->out_of_order += tt.out_of_order;
-                    res->forgotten += tt.forgotten;
-                    for (size_t p = 0; p < n; p++) {
-                        if (expected[p] == UINT64_MAX) continue;
-                        const struct tracker *t = tracker_set_get(&c->tracks, (uint32_t)p);
-                        res->lost += t ? tracker_lost(t, expected[p]) : expected[p];
-                        res->expected += expected[p];
-                    }
-                }
+        expected = calloc(n ? n : 1, sizeof(*expected));
+        if (expected) control_expected(&r->ctl, expected, n);
+    }
+    if (!subs || !group || (ended && !expected)) {
+        set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
+        goto out;
+    }
+    size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
+    /* Exact only when the run waited for the tail of what it expected. */
+    res->expected_known = r->tail_waited && res->status == RESULT_OK && (expected ? ended >= want : cfg->count_given);
+    for (size_t j = 0; j < tp->nsubs; j++) {
+        struct tracker_totals tt;
+        tracker_set_totals(&subs[j]->tracks, &tt);
+        res->duplicates += tt.duplicates;
+        res->out_of_order += tt.out_of_order;
+        res->forgotten += tt.forgotten;
+        if (!expected && !cfg->count_given && tp->receiver_members[tp->sub_receiver[j]] == 1)
+            res->lost += tt.missing + tt.forgotten;   /* gaps only: the tail is unknown */
+    }
+    for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
+        uint64_t received = 0;
+        for (size_t p = 0; p < n; p++) {
+            size_t members = 0;
+            uint64_t member_received = 0;
+            for (size_t j = 0; j < tp->nsubs; j++) {
+                if (tp->sub_receiver[j] != rcv) continue;
+                const struct tracker *t = tracker_set_get(&subs[j]->tracks, (uint32_t)p);
+                group[members++] = t;
+                if (t) member_received += tracker_received(t);
             }
-            free(expected);
-            return;
+            int64_t u = members == 1 ? (int64_t)member_received : tracker_union_received(group, members);
+            if (u < 0) u = (int64_t)member_received;
+            res->duplicates += member_received - (uint64_t)u;
+            received += (uint64_t)u;
+            if (expected && expected[p] != UINT64_MAX) {
+                res->expected += expected[p];
+                res->lost += expected[p] > (uint64_t)u ? expected[p] - (uint64_t)u : 0;
+            }
+        }
+        if (!expected && cfg->count_given) {
+            res->expected += cfg->count;
+            res->lost += cfg->count > received ? cfg->count - received : 0;
         }
     }
-    /* Loss against --count is exact only when the run waited for the tail. */
-    res->expected_known = cfg->count_given && r->tail_waited && res->status == RESULT_OK;
-    for (size_t i = 0; i < r->nworkers; i++) {
-        const struct worker *w = &r->workers[i];
-        for (size_t k = 0; k < w->nclients; k++) {
-            const struct client *c = &w->clients[k];
-            if (c->role != CLIENT_SUB) continue;
-            struct tracker_totals tt;
-            tracker_set_totals(&c->tracks, &tt);
-            res->duplicates += tt.duplicates;
-            res->out_of_order += tt.out_of_order;
-            res->forgotten += tt.forgotten;
-            if (cfg->count_given) res->lost += cfg->count > tt.received ? cfg->count - tt.received : 0;
-            else res->lost += tt.missing + tt.forgotten;
-        }
-    }
-    if (cfg->count_given) res->expected = cfg->count * (uint64_t)cfg->subscribers;
+out:
+    free(subs);
+    free(group);
+    free(expected);
 }
 
 static void collect(struct run *r, uint64_t end_ns)

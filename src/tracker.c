@@ -209,7 +209,7 @@ int tracker_set_init(struct tracker_set *set, size_t initial_capacity, size_t ma
 {
     size_t n = initial_capacity < max_publishers ? initial_capacity : max_publishers;
 
-    *set = (struct tracker_set){ .trackers = NULL, .count = 0, .max_publishers = max_publishers };
+    *set = (struct tracker_set){ .trackers = NULL, .count = 0, .max_publishers = max_publishers, .base = 0 };
     if (n == 0)
         return 0;
     if (n > SIZE_MAX / sizeof *set->trackers)
@@ -232,18 +232,32 @@ void tracker_set_free(struct tracker_set *set)
     set->count = 0;
 }
 
+int tracker_set_range(struct tracker_set *set, uint32_t base, size_t capacity)
+{
+    size_t max = set->max_publishers;
+    tracker_set_free(set);
+    if (base >= max) return -1;
+    if (capacity > max - base) capacity = max - base;
+    if (tracker_set_init(set, capacity, max - base) != 0) return -1;
+    set->max_publishers = max;
+    set->base = base;
+    return 0;
+}
+
 int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq)
 {
-    if (pub_index >= set->max_publishers)
+    if (pub_index >= set->max_publishers || pub_index < set->base)
         return -1;
-    if (pub_index >= set->count) {
+    size_t idx = (size_t)(pub_index - set->base);
+    size_t limit = set->max_publishers - set->base;
+    if (idx >= set->count) {
         size_t n = set->count * 2;
-        if (n < (size_t)pub_index + 1)
-            n = (size_t)pub_index + 1;
+        if (n < idx + 1)
+            n = idx + 1;
         if (n < TRACKER_SET_INITIAL)
             n = TRACKER_SET_INITIAL;
-        if (n > set->max_publishers)
-            n = set->max_publishers;
+        if (n > limit)
+            n = limit;
         if (n > SIZE_MAX / sizeof *set->trackers)
             return -1;
         struct tracker *p = realloc(set->trackers, n * sizeof *p);
@@ -254,12 +268,13 @@ int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_
         set->trackers = p;
         set->count = n;
     }
-    return (int)tracker_record(&set->trackers[pub_index], seq);
+    return (int)tracker_record(&set->trackers[idx], seq);
 }
 
 const struct tracker *tracker_set_get(const struct tracker_set *set, uint32_t pub_index)
 {
-    return pub_index < set->count ? &set->trackers[pub_index] : NULL;
+    uint32_t i = pub_index - set->base;
+    return i < set->count ? &set->trackers[i] : NULL;
 }
 
 void tracker_set_totals(const struct tracker_set *set, struct tracker_totals *out)
@@ -284,8 +299,9 @@ uint64_t tracker_set_lost(const struct tracker_set *set, const uint64_t *expecte
 
     for (size_t i = 0; i < n; i++) {
         uint64_t expected = expected_per_pub[i];
-        if (i < set->count)
-            lost += tracker_lost(&set->trackers[i], expected);
+        const struct tracker *t = tracker_set_get(set, (uint32_t)i);
+        if (t)
+            lost += tracker_lost(t, expected);
         else if (expected != UINT64_MAX)
             lost += expected;   /* sent, never seen */
     }

@@ -108,6 +108,7 @@ struct tracker_set {
     struct tracker *trackers;   /* owned; trackers[0 .. count) are initialised */
     size_t count;               /* slots initialised (a slot with next == 0 was never seen) */
     size_t max_publishers;      /* indexes >= this are rejected */
+    uint32_t base;              /* trackers[i] is publisher base + i; indexes below are rejected */
 };
 
 /* Sums over all publishers of a set. */
@@ -126,6 +127,11 @@ struct tracker_totals {
  * is then empty but valid, and still safe to tracker_set_free). */
 int tracker_set_init(struct tracker_set *set, size_t initial_capacity, size_t max_publishers);
 
+/* Track only publishers base .. base + capacity - 1 densely (a subscriber that
+ * hears a known range, e.g. one publisher in `pairs`): call right after
+ * tracker_set_init, before any record. Indexes below base are rejected. */
+int tracker_set_range(struct tracker_set *set, uint32_t base, size_t capacity);
+
 /* Release every tracker and the array; set becomes empty (init again to reuse). */
 void tracker_set_free(struct tracker_set *set);
 
@@ -142,8 +148,9 @@ int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_
  * grows or a gap appears. */
 static inline int tracker_set_record(struct tracker_set *set, uint32_t pub_index, uint32_t seq)
 {
-    if (__builtin_expect(pub_index < set->count, 1)) {
-        return (int)tracker_record(&set->trackers[pub_index], seq);
+    uint32_t i = pub_index - set->base;   /* wraps for indexes below base */
+    if (__builtin_expect(i < set->count, 1)) {
+        return (int)tracker_record(&set->trackers[i], seq);
     }
     return tracker_set_record_grow(set, pub_index, seq);
 }
