@@ -210,8 +210,8 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
                                control_now_ns(env->control));
         return;
     }
-    uint64_t now = clock_ns(env->stamp_clock);
-    uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC ? now : clock_mono_ns();
+    uint64_t now = clock_ns(env->stamp_clock) + (uint64_t)env->stamp_skew_ns;
+    uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC && !env->stamp_skew_ns ? now : clock_mono_ns();
     struct payload_header h;
     int outcome;
     uint64_t before = 0;

@@ -112,6 +112,8 @@ static void print_top_help(FILE *f)
         "  both   run publishers and subscribers in this process (the usual benchmark)\n"
         "  pub    run publishers only (pair with `mqttbench sub` elsewhere)\n"
         "  sub    run subscribers only\n"
+        "  compare BASE.json NEW.json   compare two results; exit 1 on a regression\n"
+        "  merge A.json B.json ... -o OUT.json   combine results of one run (hosts, processes)\n"
         "\n"
         "  mqttbench <command> --help   options of one command\n"
         "  mqttbench --version          version and git revision\n"
@@ -203,12 +205,15 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --repeat N           run the scenario N times (fresh connections, run ids\n"
         "                           id..id+N-1); one file with every run, median, min, max\n"
         "      --quiet              no progress lines\n"
-        "      --report-every N     print the received count every N messages\n"
+        "      --report-every N     print the %s count every N messages\n"
         "      --help               this text\n",
         mode == MB_MODE_BOTH ?
         "      --backlog N          publishers pause while subscribers are N messages behind\n"
-        "                           (default 1000 at QoS 0, 10 at QoS 1/2; 0 = never)\n" : "",
-        options_ncpus(), options_mode_name(mode));
+        "                           (default 1000 at QoS 0, 10 at QoS 1/2; 0 = never)\n" :
+        mode == MB_MODE_PUB ?
+        "      --drain-timeout T    give up on unacknowledged publishes after T without progress,\n"
+        "                           and wait at most T + 3s for subscribers at the end (default 3s)\n" : "",
+        options_ncpus(), options_mode_name(mode), mode == MB_MODE_PUB ? "sent" : "received");
 }
 
 __attribute__((format(printf, 3, 4)))

@@ -32,7 +32,8 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     const struct stats *t = &r->total;
     char a[32], b[32];
     fprintf(f, "\nmqttbench %s: %s, QoS %d, %llu-byte payloads, %d publisher%s, %d subscriber%s, %zu thread%s\n",
-            options_mode_name(c->mode), result_status_name(r->status), c->qos, (unsigned long long)c->size,
+            options_mode_name(c->mode), result_status_name(r->status), c->mode == MB_MODE_SUB ? c->sub_qos : c->pub_qos,
+            (unsigned long long)c->size,
             c->publishers, c->publishers == 1 ? "" : "s", c->subscribers, c->subscribers == 1 ? "" : "s",
             r->nworkers, r->nworkers == 1 ? "" : "s");
     fprintf(f, "broker %s%s%s%s\n", r->env.broker_address, r->env.broker_spawned ? " (started by mqttbench)" : "",
@@ -46,7 +47,7 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     if (c->mode != MB_MODE_SUB)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f   (completed: written%s)\n", "published",
                 (unsigned long long)t->pub_done, r->pub_duration_s, per_s(t->pub_done, r->pub_duration_s),
-                c->qos == 0 ? " to the socket" : c->qos == 1 ? " and PUBACKed" : " and PUBCOMPed");
+                c->pub_qos == 0 ? " to the socket" : c->pub_qos == 1 ? " and PUBACKed" : " and PUBCOMPed");
     if (c->mode != MB_MODE_SUB && c->rate > 0)
         fprintf(f, "  %-12s target %.0f msgs/s; %llu messages left a whole slot late, the latest by %s\n",
                 "schedule", c->rate, (unsigned long long)t->pub_missed_slots,
@@ -55,9 +56,11 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f\n", "received", (unsigned long long)t->sub_unique,
                 r->sub_duration_s, per_s(t->sub_unique, r->sub_duration_s));
         fprintf(f, "\n  delivery     expected %s  lost %llu%s  duplicates %llu  out of order %llu  foreign %llu\n",
-                r->expected_known ? units_format_count(r->expected, a, sizeof(a)) : "unknown",
+                r->expected ? units_format_count(r->expected, a, sizeof(a)) : "unknown",
                 (unsigned long long)r->lost,
-                !r->expected_known ? " (gaps only: tail unknown)" : r->forgotten ? " (approximate)" : "",
+                !r->expected_known ? (r->expected ? " (not exact: the run did not wait for the tail)"
+                                                  : " (gaps only: tail unknown)")
+                                   : r->forgotten ? " (approximate)" : "",
                 (unsigned long long)r->duplicates, (unsigned long long)r->out_of_order,
                 (unsigned long long)t->sub_foreign);
         if (r->lost && r->expected)

@@ -91,6 +91,27 @@ static cJSON *config_json(const struct mb_config *c)
     cJSON_AddNumberToObject(o, "connect_timeout_s", (double)c->connect_timeout_ns / 1e9);
     cJSON_AddStringToObject(o, "run_id", runid);
     cJSON_AddNumberToObject(o, "report_every", (double)c->report_every);
+    cJSON_AddStringToObject(o, "shape", c->shape);
+    if (c->sub_topic) cJSON_AddStringToObject(o, "sub_topic", c->sub_topic);
+    else cJSON_AddNullToObject(o, "sub_topic");
+    cJSON_AddNumberToObject(o, "pub_qos", c->pub_qos);
+    cJSON_AddNumberToObject(o, "sub_qos", c->sub_qos);
+    cJSON_AddBoolToObject(o, "retain", c->retain);
+    cJSON_AddBoolToObject(o, "clean", c->clean);
+    cJSON_AddNumberToObject(o, "session_expiry_s", (double)c->session_expiry_s);
+    cJSON_AddNumberToObject(o, "connect_rate", c->connect_rate);
+    cJSON *bind = cJSON_AddArrayToObject(o, "bind_addresses");
+    for (int i = 0; i < c->nbind; i++) cJSON_AddItemToArray(bind, cJSON_CreateString(c->bind_addresses[i]));
+    cJSON_AddNumberToObject(o, "warmup_s", (double)c->warmup_ns / 1e9);
+    cJSON_AddStringToObject(o, "control_prefix", c->control_prefix);
+    cJSON_AddBoolToObject(o, "control", !c->no_control);
+    cJSON_AddNumberToObject(o, "expect_publishers", (double)c->expect_publishers);
+    cJSON_AddNumberToObject(o, "wait_subscribers", (double)c->wait_subscribers);
+    cJSON_AddNumberToObject(o, "wait_timeout_s", (double)c->wait_timeout_ns / 1e9);
+    cJSON_AddNumberToObject(o, "first_publisher", (double)c->first_publisher);
+    cJSON_AddStringToObject(o, "clock", c->mode == MB_MODE_BOTH || c->clock_monotonic ? "monotonic" : "realtime");
+    cJSON_AddBoolToObject(o, "processes", c->processes);
+    cJSON_AddNumberToObject(o, "repeat", (double)c->repeat);
     cJSON_AddBoolToObject(o, "quiet", c->quiet);
     return o;
 }

@@ -33,6 +33,8 @@ struct run {
     bool has_ctl;
     bool tail_waited;       /* sub: stopped on the count or the drain timeout, not cut short */
     uint64_t ended_ns;      /* sub: when the last expected publishing process announced its end */
+    double start_user_s, start_sys_s;   /* process CPU when this run began */
+    uint64_t start_reads, start_writes;
     size_t nclients;
     _Atomic int phase;
     uint64_t t0_ns;
@@ -108,7 +110,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME;
     if (r->has_ctl) {
         tmpl.control = &r->ctl;
-        if (cfg->mode == MB_MODE_PUB) tmpl.stamp_skew_ns = r->ctl.skew_ns;
+        tmpl.stamp_skew_ns = r->ctl.skew_ns;   /* this process's (test-skewed) wall clock */
     }
     tmpl.run_tag = payload_run_tag(cfg->run_id);
     tmpl.warm_tag = cfg->warmup_ns ? (uint16_t)(tmpl.run_tag ^ 0x8000u) : tmpl.run_tag;
@@ -307,6 +309,13 @@ static int start_barrier(struct run *r)
 static void control_epilogue(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
+    if (r->res->status != RESULT_OK) {
+        /* Cut short: only take our retained announcements back. */
+        if (cfg->mode == MB_MODE_PUB) control_clear_start(&r->ctl);
+        else control_announce_done(&r->ctl);
+        sleep_ns(50000000ull);
+        return;
+    }
     if (cfg->mode == MB_MODE_PUB) {
         uint64_t *done = publisher_done_counts(r);
         if (done) control_announce_end(&r->ctl, (uint32_t)cfg->first_publisher, done, (uint32_t)cfg->publishers);
@@ -686,8 +695,16 @@ static void collect(struct run *r, uint64_t end_ns)
     if (cfg->mode == MB_MODE_BOTH) account_both(r);
     else if (cfg->mode == MB_MODE_SUB) account_sub(r);
     account_clock(r);
-    sysinfo_resources(&res->cpu_user_s, &res->cpu_sys_s, &res->peak_rss_kb);
-    sysinfo_syscalls(&res->read_syscalls, &res->write_syscalls);
+    /* This run's share of the process's CPU and syscalls (--repeat runs
+     * several in one process); peak RSS is the process's. */
+    double u, s;
+    uint64_t rd, wr;
+    sysinfo_resources(&u, &s, &res->peak_rss_kb);
+    sysinfo_syscalls(&rd, &wr);
+    res->cpu_user_s = u - r->start_user_s;
+    res->cpu_sys_s = s - r->start_sys_s;
+    res->read_syscalls = rd - r->start_reads;
+    res->write_syscalls = wr - r->start_writes;
 }
 
 void run_execute(const struct mb_config *cfg, const struct run_target *target,
@@ -702,6 +719,9 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     hist_init(&r.tick_hist);
     res->cfg = cfg;
     res->status = RESULT_OK;
+    long rss;
+    sysinfo_resources(&r.start_user_s, &r.start_sys_s, &rss);
+    sysinfo_syscalls(&r.start_reads, &r.start_writes);
 
     char err[256] = "";
     r.has_ctl = cfg->mode != MB_MODE_BOTH && !cfg->no_control;
@@ -715,7 +735,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
         }
         if (res->status == RESULT_OK && connect_phase(&r) == 0) {
             measure_phase(&r);
-            if (r.has_ctl && res->status == RESULT_OK) control_epilogue(&r);
+            if (r.has_ctl) control_epilogue(&r);
         }
     } else {
         set_status(&r, RESULT_FAILED, "%s", err);
