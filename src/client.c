@@ -359,9 +359,11 @@ bool client_handle(struct client *c, uint32_t events)
             if (mosquitto_socket(c->m) < 0) break;
         }
     }
-    if (c->role == CLIENT_SYS && c->fd >= 0) {
-        /* The control client times clock exchanges: ACK at once, so a broker
-         * that leaves Nagle on does not hold its next answer to us. */
+    if (c->role != CLIENT_PUB && c->fd >= 0) {
+        /* ACK at once: a broker that leaves Nagle on (mosquitto's default)
+         * otherwise holds its next packets to us until our delayed ACK, up
+         * to 40 ms; its queue for us then overflows and it drops messages.
+         * The control client also times clock exchanges with these packets. */
         int one = 1;
         setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
     }
