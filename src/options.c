@@ -209,7 +209,7 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --help               this text\n",
         mode == MB_MODE_BOTH ?
         "      --backlog N          publishers pause while subscribers are N messages behind\n"
-        "                           (default 500: half of mosquitto's max_queued_messages; 0 = never)\n" :
+        "                           (default 500 at QoS 0, 10 at QoS 1/2; 0 = never)\n" :
         mode == MB_MODE_PUB ?
         "      --drain-timeout T    give up on unacknowledged publishes after T without progress,\n"
         "                           and wait at most T + 3s for subscribers at the end (default 3s)\n" : "",
@@ -511,7 +511,7 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
     if (pub && (uint64_t)cfg->publishers > PAYLOAD_MAX_PUBLISHERS)
         return fail(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
     if (cfg->backlog == UINT64_MAX)
-        cfg->backlog = cfg->mode != MB_MODE_BOTH ? 0 : 500;
+        cfg->backlog = cfg->mode != MB_MODE_BOTH ? 0 : (cfg->pub_qos == 0 && cfg->sub_qos == 0) ? 500 : 10;
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return fail(err, errlen, "--rate: too small");
     return 0;

@@ -91,9 +91,11 @@ static uint64_t publish_round(struct worker *w, uint64_t now, bool warm)
     const struct client_flow *flow = w->env.flow;
     uint64_t allowed = client_flow_allowance(flow);
     if (allowed != UINT64_MAX) {
-        /* This worker's share of what the subscribers can still take. */
-        allowed = allowed * w->npubs / flow->publishers;
+        /* This worker's share of what the subscribers can still take (at
+         * least one message, or a small backlog over many workers stalls). */
         if (allowed == 0) return now + WORKER_FLOW_WAIT_NS;
+        allowed = allowed * w->npubs / flow->publishers;
+        if (allowed == 0) allowed = 1;
     }
     uint64_t next = UINT64_MAX;
     for (size_t i = 0; i < w->npubs; i++) {
