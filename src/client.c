@@ -283,8 +283,15 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
     static const char role_ch[] = { 'p', 's', 'x' };
     /* The $SYS reader of every process gets its own id: two processes of one
      * run (pub here, sub there) must not take each other's connection. */
-    topology_client_id(cfg, env->run_tag, role_ch[role], role == CLIENT_SYS ? (uint32_t)getpid() : index,
-                       id, sizeof(id));
+    if (role == CLIENT_SYS) {
+        /* pid and a random part: in containers every process may be pid 1 */
+        uint32_t salt = (uint32_t)(clock_real_ns() ^ ((uint64_t)getpid() << 20));
+        snprintf(id, sizeof(id), "%s-%04x-%c%s%ld-%04x", cfg->id_prefix, env->run_tag, role_ch[role],
+                 cfg->mode == MB_MODE_PUB ? "p" : cfg->mode == MB_MODE_SUB ? "s" : "b", (long)getpid(),
+                 salt & 0xffff);
+    } else {
+        topology_client_id(cfg, env->run_tag, role_ch[role], index, id, sizeof(id));
+    }
     if (role == CLIENT_SUB && tracker_set_init(&c->tracks, 1, PAYLOAD_MAX_PUBLISHERS) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -37,6 +37,7 @@ void control_free(struct control *c)
     for (size_t i = 0; i < c->nout; i++) free(c->out[i].payload);
     for (size_t i = 0; i < c->npubs; i++) free(c->pubs[i].sent);
     free(atomic_load(&c->offsets));
+    for (size_t i = 0; i < c->nretired; i++) free(c->retired[i]);
     pthread_mutex_destroy(&c->mu);
 }
 
@@ -112,10 +113,12 @@ static void publish_offsets_locked(struct control *c)
         o->r[o->n].offset_ns = p->before.offset_ns;
         o->n++;
     }
-    /* The old table may still be read by a worker: leak it until control_free
-     * would be wrong, so keep it simple and never free a superseded table
-     * (a handful of small tables per run). */
-    atomic_store_explicit(&c->offsets, o, memory_order_release);
+    /* A worker may still be reading the old table: keep it until the end. */
+    struct control_offsets *old = atomic_exchange_explicit(&c->offsets, o, memory_order_acq_rel);
+    if (old) {
+        if (c->nretired < sizeof(c->retired) / sizeof(c->retired[0])) c->retired[c->nretired++] = old;
+        /* else: more replacements than publishers can cause; cannot happen */
+    }
 }
 
 static void announce_ready_locked(struct control *c)

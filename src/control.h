@@ -78,6 +78,9 @@ struct control {
     int64_t best_rtt_ns;
     struct control_clock sync_best;
     _Atomic(struct control_offsets *) offsets;
+    struct control_offsets *retired[CONTROL_MAX_PEERS + 1]; /* replaced tables: a worker may
+                                                               still read one; freed at the end */
+    size_t nretired;
 
     /* publisher side */
     char ready_subs[CONTROL_MAX_PEERS][96];

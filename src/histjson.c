@@ -2,31 +2,9 @@
 #include "histjson.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "hist.h"
-
-/* A number that reads back as exactly v. cJSON prints 15 significant digits
- * whenever they give back v within DBL_EPSILON, so a sum above 2^50 or a
- * sum of squares can lose its last bits, and a merge of such files is then
- * only nearly exact. %.17g always round-trips. */
-static cJSON *exact_number(double v)
-{
-    char buf[40];
-    if (!isfinite(v))
-        return cJSON_CreateNumber(v);
-    snprintf(buf, sizeof(buf), "%.17g", v);
-    return cJSON_CreateRaw(buf);
-}
-
-static void add_exact(cJSON *o, const char *key, double v)
-{
-    cJSON *x = exact_number(v);
-    if (x && !cJSON_AddItemToObject(o, key, x))
-        cJSON_Delete(x);
-}
 
 cJSON *histjson_histogram(const struct hist *h)
 {
@@ -36,11 +14,11 @@ cJSON *histjson_histogram(const struct hist *h)
     cJSON_AddStringToObject(o, "layout", "log-linear-v1");
     cJSON_AddStringToObject(o, "unit", "ns");
     cJSON_AddNumberToObject(o, "sub_buckets", HIST_SUB_BUCKETS);
-    add_exact(o, "count", (double)h->count);
-    add_exact(o, "min_ns", h->count ? (double)h->min_ns : 0);
-    add_exact(o, "max_ns", (double)h->max_ns);
-    add_exact(o, "sum_ns", h->sum_ns);
-    add_exact(o, "sumsq_ns", h->sumsq_ns);
+    cJSON_AddNumberToObject(o, "count", (double)h->count);
+    cJSON_AddNumberToObject(o, "min_ns", h->count ? (double)h->min_ns : 0);
+    cJSON_AddNumberToObject(o, "max_ns", (double)h->max_ns);
+    cJSON_AddNumberToObject(o, "sum_ns", h->sum_ns);
+    cJSON_AddNumberToObject(o, "sumsq_ns", h->sumsq_ns);
     cJSON *arr = cJSON_AddArrayToObject(o, "buckets");
     uint64_t *pairs = malloc(sizeof(uint64_t) * 2 * HIST_BUCKETS);
     if (!arr || !pairs) {

@@ -3,7 +3,8 @@
  * latency_us from a merged histogram and must write exactly what a run that
  * recorded every value itself would have written. The keys and the number
  * expressions are result.c's; keep the two in step (tests/integration/merge.sh
- * compares them key by key). */
+ * compares them key by key). Write it with jsonfile_write, which prints
+ * numbers bit-exact. */
 #ifndef MB_HISTJSON_H
 #define MB_HISTJSON_H
 
@@ -17,10 +18,8 @@ struct hist;
 struct cJSON *histjson_latency_us(const struct hist *h);
 
 /* The compact histogram object for h: layout, unit, sub_buckets, count,
- * min_ns, max_ns, sum_ns, sumsq_ns, buckets. count, min_ns, max_ns and the
- * sums are printed with 17 significant digits, so they read back bit-exact
- * (cJSON's own printing may drop the last bits). Caller owns it; NULL when
- * out of memory. */
+ * min_ns, max_ns, sum_ns, sumsq_ns, buckets. Caller owns it; NULL when out of
+ * memory. */
 struct cJSON *histjson_histogram(const struct hist *h);
 
 #endif

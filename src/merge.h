@@ -16,10 +16,12 @@ enum { MERGE_EXIT_OK = 0, MERGE_EXIT_FAILED = 1, MERGE_EXIT_USAGE = 2 };
  * that `pub` and `sub` results of one config.run_id merge into a `both`
  * result (publish from the pub inputs, subscribe and latency from the sub
  * inputs; their qos, protocol and topic must agree). Counts are summed,
- * latency histograms merged exactly, rates recomputed as messages / the
- * longest duration, the timeseries merged by wall-clock second, status is the
- * worst input's, and "sources" lists the inputs. Results of --repeat are
- * refused. On success *out is the merged document (caller frees it with
+ * the latency histograms (latency_us, service_latency_us, connect.time_us)
+ * merged exactly and their keys rebuilt as the writer builds them, rates
+ * recomputed as messages / the longest duration, the timeseries merged by
+ * wall-clock second, status is the worst input's, and "sources" lists the
+ * inputs; keys merge does not know are left out (docs/ci.md has every rule).
+ * Results of --repeat are refused. Nothing in the inputs is modified. On success *out is the merged document (caller frees it with
  * cJSON_Delete) and 0 is returned; -1 means an input is unusable (err:
  * "NAME: problem", or the scenario differences), -2 out of memory. */
 int merge_results(struct cJSON *const *inputs, const char *const *names, size_t n,

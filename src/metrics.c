@@ -108,7 +108,10 @@ static int extract_run(const cJSON *r, struct metrics *m, char *err, size_t errl
             if (reader_number(r, lk[i].key, 0, METRICS_MAX_VALUE, &v, err, errlen) != 0)
                 goto fail;
             if (v < prev) {
-                set_err(err, errlen, "%s: %.17g is below the previous percentile %.17g", lk[i].key, v, prev);
+                char vt[32], pt[32];
+                reader_number_text(v, vt, sizeof(vt));
+                reader_number_text(prev, pt, sizeof(pt));
+                set_err(err, errlen, "%s: %s is below the previous percentile %s", lk[i].key, vt, pt);
                 goto fail;
             }
             memcpy((char *)m + lk[i].off, &v, sizeof(v));
@@ -145,7 +148,9 @@ int metrics_extract_spread(const cJSON *result, struct metrics_spread *s, char *
         reader_number(result, "repeat.runs", 1, METRICS_MAX_RUNS, &runs, err, errlen) != 0)
         goto fail;
     if (floor(runs) != runs) {
-        set_err(err, errlen, "repeat.runs: %.17g is not a whole number", runs);
+        char vt[32];
+        reader_number_text(runs, vt, sizeof(vt));
+        set_err(err, errlen, "repeat.runs: %s is not a whole number", vt);
         goto fail;
     }
     const cJSON *mets;
@@ -174,8 +179,11 @@ int metrics_extract_spread(const cJSON *result, struct metrics_spread *s, char *
         if (reader_number(result, path, 0, METRICS_MAX_VALUE, &hi, err, errlen) != 0)
             goto fail;
         if (!(lo <= med && med <= hi)) {
-            set_err(err, errlen, "repeat.metrics.%s: needs min <= median <= max (%.17g, %.17g, %.17g)",
-                    f->key, lo, med, hi);
+            char lt[32], mt[32], ht[32];
+            reader_number_text(lo, lt, sizeof(lt));
+            reader_number_text(med, mt, sizeof(mt));
+            reader_number_text(hi, ht, sizeof(ht));
+            set_err(err, errlen, "repeat.metrics.%s: needs min <= median <= max (%s, %s, %s)", f->key, lt, mt, ht);
             goto fail;
         }
         *field_ptr(&s->median, i) = med;
@@ -299,7 +307,8 @@ int metrics_scenario_diff(const cJSON *a, const cJSON *b, char *out, size_t outl
     static const char *const keys[] = {
         "mode", "config.qos", "config.size", "config.count", "config.duration_s", "config.publishers",
         "config.subscribers", "config.rate", "config.inflight", "config.protocol", "config.backlog",
-        "config.topic", "config.shape",
+        "config.topic", "config.shape", "config.sub_topic", "config.pub_qos", "config.sub_qos",
+        "config.retain", "config.clean", "config.session_expiry_s",
     };
     return metrics_scenario_diff_keys(a, b, keys, sizeof(keys) / sizeof(keys[0]), out, outlen);
 }

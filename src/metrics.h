@@ -74,7 +74,9 @@ struct cJSON *metrics_repeat_json(const struct metrics *runs, size_t n);
 
 /* Compare the scenario of results a and b: mode and config's qos, size,
  * count, duration_s, publishers, subscribers, rate, inflight, protocol,
- * backlog, topic and shape (a key missing from both is equal). Writes the
+ * backlog, topic, shape, sub_topic, pub_qos, sub_qos, retain, clean and
+ * session_expiry_s (a key missing from both is equal; run ids, threads,
+ * hosts and timeouts are not part of a scenario). Writes the
  * differences to out as "qos 0 vs 1; size 16 vs 64" ("" when none; cut to
  * outlen like snprintf). Returns the number of differences. */
 int metrics_scenario_diff(const struct cJSON *a, const struct cJSON *b, char *out, size_t outlen);

@@ -56,6 +56,15 @@ void reader_sanitize(const char *s, size_t max, char *buf, size_t len)
     buf[o] = '\0';
 }
 
+void reader_number_text(double v, char *buf, size_t len)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, len, "%.*g", digits, v);
+        if (!isfinite(v) || strtod(buf, NULL) == v)
+            break;
+    }
+}
+
 /* 1-based line and column of byte offset off in buf. */
 static void text_position(const char *buf, size_t off, size_t *line, size_t *col)
 {
@@ -437,13 +446,17 @@ int reader_number(const cJSON *obj, const char *dotted_path, double lo, double h
         set_err(err, errlen, "%s: not a finite number", dotted_path);
         return -1;
     }
+    char vt[32], limit[32];
+    reader_number_text(v, vt, sizeof(vt));
     if (v < lo) {
-        if (lo == 0.0) set_err(err, errlen, "%s: negative (%.17g)", dotted_path, v);
-        else set_err(err, errlen, "%s: %.17g is below the minimum %.17g", dotted_path, v, lo);
+        reader_number_text(lo, limit, sizeof(limit));
+        if (lo == 0.0) set_err(err, errlen, "%s: negative (%s)", dotted_path, vt);
+        else set_err(err, errlen, "%s: %s is below the minimum %s", dotted_path, vt, limit);
         return -1;
     }
     if (v > hi) {
-        set_err(err, errlen, "%s: %.17g is above the maximum %.17g", dotted_path, v, hi);
+        reader_number_text(hi, limit, sizeof(limit));
+        set_err(err, errlen, "%s: %s is above the maximum %s", dotted_path, vt, limit);
         return -1;
     }
     *out = v;
@@ -456,7 +469,9 @@ int reader_count(const cJSON *obj, const char *dotted_path, uint64_t *out, char 
     if (reader_number(obj, dotted_path, 0.0, READER_MAX_COUNT, &v, err, errlen) != 0)
         return -1;
     if (floor(v) != v) {
-        set_err(err, errlen, "%s: %.17g is not a whole number", dotted_path, v);
+        char vt[32];
+        reader_number_text(v, vt, sizeof(vt));
+        set_err(err, errlen, "%s: %s is not a whole number", dotted_path, vt);
         return -1;
     }
     *out = (uint64_t)v;
@@ -583,7 +598,9 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
         /* The mean must lie within [min, max]; allow for rounding in the sum. */
         double lo = (double)count * (double)min_ns, hi = (double)count * (double)max_ns;
         if (sum_ns < lo * (1 - 1e-9) || sum_ns > hi * (1 + 1e-9)) {
-            set_err(err, errlen, "histogram.sum_ns: %.17g puts the mean outside [min_ns, max_ns]", sum_ns);
+            char vt[32];
+            reader_number_text(sum_ns, vt, sizeof(vt));
+            set_err(err, errlen, "histogram.sum_ns: %s puts the mean outside [min_ns, max_ns]", vt);
             hist_init(h);
             return -1;
         }

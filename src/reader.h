@@ -74,6 +74,11 @@ int reader_object(const struct cJSON *obj, const char *dotted_path, int nullable
  * Returns 0, or -1 with err filled and h left empty. */
 int reader_histogram(const struct cJSON *latency_obj, struct hist *h, char *err, size_t errlen);
 
+/* v as the shortest decimal text (15 to 17 significant digits) that reads
+ * back as exactly v, for messages and exact JSON: 152.576, not
+ * 152.57599999999999. buf should hold 32 bytes. */
+void reader_number_text(double v, char *buf, size_t len);
+
 /* Copy s into buf (len bytes) for an error message: printable ASCII kept,
  * anything else as '?', cut to at most max characters with "..." appended. */
 void reader_sanitize(const char *s, size_t max, char *buf, size_t len);

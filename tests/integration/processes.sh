@@ -1,0 +1,93 @@
+# Publishers and subscribers as separate processes on one host, against a real
+# mosquitto on loopback:
+#   - `both --processes`: a sub and a pub child coordinated through the broker,
+#     their results merged into one `both` result (shared CLOCK_MONOTONIC);
+#   - a `pub`/`sub` pair whose pub clock is skewed by MQTTBENCH_TEST_CLOCK_SKEW_NS
+#     (+5 ms and -5 ms): the subscriber's NTP-style offset must find the skew
+#     and take it out of the latencies. Runs without network namespaces, so
+#     the clock correction is tested wherever mosquitto runs.
+source tests/lib.sh
+# No queue limit: every message must arrive, so counts are exact and lost is 0.
+start_broker "max_queued_messages 0" || exit 1
+
+# --- both --processes ------------------------------------------------------------
+M=$TEST_TMP/processes.json
+timeout 60 "$MQTTBENCH" both --processes -p "$BROKER_PORT" --count 20000 --qos 1 --json "$M" --quiet \
+    > "$TEST_TMP/processes.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] || echo "both --processes output: $(tail -n 20 "$TEST_TMP/processes.out")"
+check_eq "both --processes: exits 0" 0 "$rc"
+json_load "$M"
+check_eq "both --processes: mode, status" "both ok" "${J[mode]} ${J[status]}"
+check_eq "both --processes: published" 20000 "${J[publish.messages]}"
+check_eq "both --processes: received" 20000 "${J[subscribe.messages]}"
+check_eq "both --processes: expected" 20000 "${J[subscribe.expected]}"
+check_eq "both --processes: lost 0, exact, no duplicates" "0 true 0" \
+    "${J[subscribe.lost]} ${J[subscribe.lost_exact]} ${J[subscribe.duplicates]}"
+check_eq "both --processes: latency count" 20000 "${J[latency_us.count]}"
+check_eq "both --processes: latency clock" CLOCK_MONOTONIC "${J[environment.latency_clock]}"
+check_eq "both --processes: merged from a pub and a sub" "pub sub" \
+    "$(json "$M" '" ".join(sorted(s["mode"] for s in d.get("sources", [])))' 2> /dev/null)"
+if [ -z "${J[clock.method]+set}" ]; then
+    # The merge keeps the first subscribing input's clock section (docs/ci.md);
+    # a merged result without one is a finding for the merge, not for --processes.
+    echo "SKIP both --processes: clock method: the merged result has no clock section"
+else
+    check "both --processes: clock method says monotonic (${J[clock.method]})" \
+        grep -qi monotonic <<< "${J[clock.method]}"
+fi
+
+# --- pub/sub pair with a skewed pub clock -------------------------------------------
+# skewed_pair NAME SKEW_NS: a sub and a pub (clock shifted by SKEW_NS) of one
+# run at QoS 1, 20000 messages at 10k/s. Sets S (the sub's result), PUB_RC, SUB_RC.
+skewed_pair() {
+    local name=$1 skew=$2
+    local run_id
+    run_id=$(printf '5%07x' $(( ($$ + ${#name}) & 0xfffffff )))
+    S=$TEST_TMP/$name.sub.json
+    timeout 60 "$MQTTBENCH" sub -p "$BROKER_PORT" --run-id "$run_id" --expect-publishers 1 --qos 1 \
+        --json "$S" --quiet > "$TEST_TMP/$name.sub.out" 2> "$TEST_TMP/$name.sub.err" &
+    local sub_pid=$!
+    MQTTBENCH_TEST_CLOCK_SKEW_NS=$skew timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --run-id "$run_id" \
+        --wait-subscribers 1 --wait-timeout 20s --qos 1 --count 20000 --rate 10000 \
+        --json "$TEST_TMP/$name.pub.json" --quiet > "$TEST_TMP/$name.pub.out" 2> "$TEST_TMP/$name.pub.err" &
+    local pub_pid=$!
+    wait "$pub_pid"; PUB_RC=$?
+    wait "$sub_pid"; SUB_RC=$?
+    [ "$PUB_RC" = 0 ] || echo "pub stderr ($name): $(tail -n 5 "$TEST_TMP/$name.pub.err")"
+    [ "$SUB_RC" = 0 ] || echo "sub stderr ($name): $(tail -n 5 "$TEST_TMP/$name.sub.err")"
+}
+
+# near NAME VALUE TARGET SLACK: PASS when |VALUE - TARGET| <= SLACK.
+near() {
+    if python3 -c 'import sys; v, t, s = map(float, sys.argv[1:]); sys.exit(0 if abs(v - t) <= s else 1)' \
+        "${2:-nan}" "$3" "$4" 2> /dev/null; then pass "$1"; else fail "$1" "got ${2:-nothing}, not within $4 of $3"; fi
+}
+# between NAME VALUE LO HI: PASS when LO < VALUE < HI.
+between() {
+    if python3 -c 'import sys; v, lo, hi = map(float, sys.argv[1:]); sys.exit(0 if lo < v < hi else 1)' \
+        "${2:-nan}" "$3" "$4" 2> /dev/null; then pass "$1"; else fail "$1" "got ${2:-nothing}, not in ($3, $4)"; fi
+}
+
+# check_skew NAME EXPECTED_OFFSET_US: the sub's measured offset is
+# EXPECTED_OFFSET_US within max(its uncertainty, 200 us), and the corrected
+# latency p50 is in (0, 5000) us. Uncorrected, a +5 ms pub clock gives
+# latencies near -5 ms (p50 0, all negative) and a -5 ms one latencies above 5 ms.
+check_skew() {
+    local name=$1 want=$2 slack
+    check_eq "$name: pub and sub exit 0" "0 0" "$PUB_RC $SUB_RC"
+    json_load "$S"
+    check_eq "$name: received, lost" "20000 0" "${J[subscribe.messages]} ${J[subscribe.lost]}"
+    echo "$name: clock offset ${J[clock.offset_us]} us +- ${J[clock.uncertainty_us]} us, drift ${J[clock.drift_us]} us," \
+        "${J[clock.samples]} samples; latency p50 ${J[latency_us.p50]} us, negative ${J[latency_us.negative]}"
+    slack=$(python3 -c 'import sys; print(max(float(sys.argv[1]), 200))' "${J[clock.uncertainty_us]:-0}" 2> /dev/null || echo 200)
+    near "$name: clock offset $want us within max(uncertainty, 200 us)" "${J[clock.offset_us]}" "$want" "$slack"
+    check "$name: clock samples >= 32 (${J[clock.samples]})" [ "${J[clock.samples]:-0}" -ge 32 ]
+    between "$name: corrected latency p50 in (0, 5000) us" "${J[latency_us.p50]}" 0 5000
+}
+
+skewed_pair ahead 5000000
+check_skew "pub clock 5 ms ahead" -5000
+skewed_pair behind -5000000
+check_skew "pub clock 5 ms behind" 5000
+finish
