@@ -492,6 +492,13 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
     if (!strcmp(cfg->shape, "pairs") && cfg->mode == MB_MODE_BOTH && cfg->publishers != cfg->subscribers)
         return fail(err, errlen, "--shape pairs: needs as many --publishers as --subscribers (%d vs %d)",
                     cfg->publishers, cfg->subscribers);
+    if (cfg->mode == MB_MODE_SUB && cfg->expect_publishers && !cfg->run_id_given && !cfg->child)
+        return fail(err, errlen, "--expect-publishers: needs --run-id (the publishers' run id)");
+    if ((cfg->expect_publishers || cfg->wait_subscribers) && cfg->no_control)
+        return fail(err, errlen, "--no-control: cannot be combined with %s",
+                    cfg->expect_publishers ? "--expect-publishers" : "--wait-subscribers");
+    if (cfg->mode == MB_MODE_PUB && cfg->wait_subscribers && !cfg->run_id_given && !cfg->child)
+        return fail(err, errlen, "--wait-subscribers: needs --run-id (the subscribers' run id)");
     if (cfg->repeat > 1 && cfg->processes)
         return fail(err, errlen, "--repeat: not with --processes (repeat the pub and sub commands instead)");
     if (cfg->session_expiry_s >= 0 && cfg->protocol != 5)

@@ -52,6 +52,13 @@ bad "password without user" "--password: needs --username" both -P secret
 bad "spawn with host"       "--spawn-broker"     both --spawn-broker --host 127.0.0.1
 bad "run id not hex"        "--run-id"           both --run-id xyz
 bad "report-every zero"     "--report-every"     both --report-every 0
+bad "expect without run id" "--expect-publishers: needs --run-id" sub --expect-publishers 1
+bad "wait without run id"   "--wait-subscribers: needs --run-id" pub --wait-subscribers 1
+bad "no-control and wait"   "--no-control: cannot be combined" pub --run-id 1 --no-control --wait-subscribers 1
+bad "bad shape"             "--shape"            both --shape star
+bad "pairs uneven"          "--shape pairs: needs as many" both --shape pairs --publishers 2 --subscribers 3
+bad "bind not an address"   "--bind-address"     both --bind-address localhost
+bad "repeat zero"           "--repeat"           both --repeat 0
 
 # Good input paths that exit 0 without a run.
 out=$("$MQTTBENCH" --version); rc=$?
