@@ -3,6 +3,7 @@
  * With k = msb(v) - 7 (k >= 1 above the linear region) the index formula
  * 256 + (k-1)*128 + ((v >> k) - 128) simplifies to k*128 + (v >> k), and a
  * bucket index idx >= 256 decodes as k = idx/128 - 1, low = (idx - k*128) << k. */
+#include "errmsg.h"
 #include "hist.h"
 
 #include <inttypes.h>
@@ -151,16 +152,6 @@ size_t hist_encode(const struct hist *h, uint64_t *pairs, size_t max_pairs)
     return n;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void hist_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int hist_decode_add(struct hist *h, const uint64_t *pairs, size_t npairs,
                     char *err, size_t errlen)
@@ -170,17 +161,17 @@ int hist_decode_add(struct hist *h, const uint64_t *pairs, size_t npairs,
     for (size_t i = 0; i < npairs; i++) {
         uint64_t idx = pairs[2 * i], c = pairs[2 * i + 1];
         if (idx >= HIST_BUCKETS) {
-            hist_set_err(err, errlen, "histogram bucket index %" PRIu64 " out of range (max %" PRIu64 ")",
+            errmsg_set(err, errlen, "histogram bucket index %" PRIu64 " out of range (max %" PRIu64 ")",
                          idx, (uint64_t)HIST_BUCKETS - 1);
             return -1;
         }
         if (i > 0 && idx <= pairs[2 * (i - 1)]) {
-            hist_set_err(err, errlen, "histogram bucket index %" PRIu64 " duplicate or out of order (after %" PRIu64 ")",
+            errmsg_set(err, errlen, "histogram bucket index %" PRIu64 " duplicate or out of order (after %" PRIu64 ")",
                          idx, pairs[2 * (i - 1)]);
             return -1;
         }
         if (c > UINT64_MAX - total || c > UINT64_MAX - h->counts[idx]) {
-            hist_set_err(err, errlen, "histogram count overflow at bucket %" PRIu64 " (count %" PRIu64 ")",
+            errmsg_set(err, errlen, "histogram count overflow at bucket %" PRIu64 " (count %" PRIu64 ")",
                          idx, c);
             return -1;
         }
@@ -208,15 +199,15 @@ int hist_restore(struct hist *h, const uint64_t *pairs, size_t npairs,
     while (h->counts[last] == 0)
         last--;
     if (min_ns > max_ns) {
-        hist_set_err(err, errlen, "histogram min %" PRIu64 " above max %" PRIu64, min_ns, max_ns);
+        errmsg_set(err, errlen, "histogram min %" PRIu64 " above max %" PRIu64, min_ns, max_ns);
     } else if (hist_bucket_index(min_ns) != first) {
-        hist_set_err(err, errlen, "histogram min %" PRIu64 " not in lowest non-empty bucket %" PRIu64,
+        errmsg_set(err, errlen, "histogram min %" PRIu64 " not in lowest non-empty bucket %" PRIu64,
                      min_ns, (uint64_t)first);
     } else if (hist_bucket_index(max_ns) != last) {
-        hist_set_err(err, errlen, "histogram max %" PRIu64 " not in highest non-empty bucket %" PRIu64,
+        errmsg_set(err, errlen, "histogram max %" PRIu64 " not in highest non-empty bucket %" PRIu64,
                      max_ns, (uint64_t)last);
     } else if (!isfinite(sum_ns) || !isfinite(sumsq_ns) || sum_ns < 0.0 || sumsq_ns < 0.0) {
-        hist_set_err(err, errlen, "histogram sums must be finite and non-negative");
+        errmsg_set(err, errlen, "histogram sums must be finite and non-negative");
     } else {
         h->min_ns = min_ns;
         h->max_ns = max_ns;

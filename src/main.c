@@ -164,10 +164,9 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
     if (done > 1 && worst == RESULT_OK) {
         printf("\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
         printf("  %-22s %14s %14s %14s\n", "", "median", "min", "max");
-        struct metrics lo = m[0], hi = m[0];
         for (size_t f = 0; f < METRICS_NFIELDS; f++) {
             if (!metrics_has(&m[0], f)) continue;
-            double v[1000];
+            double v[1000];   /* --repeat is at most 1000 */
             for (long k = 0; k < done; k++) v[k] = metrics_value(&m[k], f);
             for (long i = 1; i < done; i++)
                 for (long j = i; j > 0 && v[j] < v[j - 1]; j--) {
@@ -178,8 +177,6 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
             double median = done % 2 ? v[done / 2] : (v[done / 2 - 1] + v[done / 2]) / 2;
             printf("  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row, median, v[0], v[done - 1]);
         }
-        (void)lo;
-        (void)hi;
     }
     for (long k = 0; k < n; k++) {
         cJSON_Delete(docs[k]);

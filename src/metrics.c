@@ -1,4 +1,5 @@
 /* metrics: comparable metrics of a result, the repeat summary, scenario identity. */
+#include "errmsg.h"
 #include "metrics.h"
 
 #include <cjson/cJSON.h>
@@ -23,16 +24,6 @@ const struct metrics_field metrics_fields[METRICS_NFIELDS] = {
     { "cpu_s",                "tool CPU",         "tool CPU (s)",       offsetof(struct metrics, cpu_s),          METRICS_ANY },
 };
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static double *field_ptr(struct metrics *m, size_t i)
 {
@@ -67,7 +58,7 @@ static int extract_run(const cJSON *r, struct metrics *m, char *err, size_t errl
     if (strcmp(mode, "pub") != 0 && strcmp(mode, "sub") != 0 && strcmp(mode, "both") != 0) {
         char shown[64];
         reader_sanitize(mode, 32, shown, sizeof(shown));
-        set_err(err, errlen, "mode: \"%s\", expected \"pub\", \"sub\" or \"both\"", shown);
+        errmsg_set(err, errlen, "mode: \"%s\", expected \"pub\", \"sub\" or \"both\"", shown);
         return -1;
     }
     bool want_pub = strcmp(mode, "sub") != 0, want_sub = strcmp(mode, "pub") != 0;
@@ -76,11 +67,11 @@ static int extract_run(const cJSON *r, struct metrics *m, char *err, size_t errl
         reader_object(r, "latency_us", 1, &lat, err, errlen) != 0)
         return -1;
     if ((pub != NULL) != want_pub) {
-        set_err(err, errlen, "publish: %s in mode %s", pub ? "present" : "null", mode);
+        errmsg_set(err, errlen, "publish: %s in mode %s", pub ? "present" : "null", mode);
         return -1;
     }
     if ((sub != NULL) != want_sub || (lat != NULL) != want_sub) {
-        set_err(err, errlen, "%s: %s in mode %s", (sub != NULL) != want_sub ? "subscribe" : "latency_us",
+        errmsg_set(err, errlen, "%s: %s in mode %s", (sub != NULL) != want_sub ? "subscribe" : "latency_us",
                 (sub != NULL) != want_sub ? (sub ? "present" : "null") : (lat ? "present" : "null"), mode);
         return -1;
     }
@@ -111,7 +102,7 @@ static int extract_run(const cJSON *r, struct metrics *m, char *err, size_t errl
                 char vt[32], pt[32];
                 reader_number_text(v, vt, sizeof(vt));
                 reader_number_text(prev, pt, sizeof(pt));
-                set_err(err, errlen, "%s: %s is below the previous percentile %s", lk[i].key, vt, pt);
+                errmsg_set(err, errlen, "%s: %s is below the previous percentile %s", lk[i].key, vt, pt);
                 goto fail;
             }
             memcpy((char *)m + lk[i].off, &v, sizeof(v));
@@ -150,7 +141,7 @@ int metrics_extract_spread(const cJSON *result, struct metrics_spread *s, char *
     if (floor(runs) != runs) {
         char vt[32];
         reader_number_text(runs, vt, sizeof(vt));
-        set_err(err, errlen, "repeat.runs: %s is not a whole number", vt);
+        errmsg_set(err, errlen, "repeat.runs: %s is not a whole number", vt);
         goto fail;
     }
     const cJSON *mets;
@@ -162,7 +153,7 @@ int metrics_extract_spread(const cJSON *result, struct metrics_spread *s, char *
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(mets, f->key);
         if (!metrics_has(&run, i)) {
             if (e && !cJSON_IsNull(e)) {
-                set_err(err, errlen, "repeat.metrics.%s: present, but the result has no such side", f->key);
+                errmsg_set(err, errlen, "repeat.metrics.%s: present, but the result has no such side", f->key);
                 goto fail;
             }
             continue;
@@ -183,7 +174,7 @@ int metrics_extract_spread(const cJSON *result, struct metrics_spread *s, char *
             reader_number_text(lo, lt, sizeof(lt));
             reader_number_text(med, mt, sizeof(mt));
             reader_number_text(hi, ht, sizeof(ht));
-            set_err(err, errlen, "repeat.metrics.%s: needs min <= median <= max (%s, %s, %s)", f->key, lt, mt, ht);
+            errmsg_set(err, errlen, "repeat.metrics.%s: needs min <= median <= max (%s, %s, %s)", f->key, lt, mt, ht);
             goto fail;
         }
         *field_ptr(&s->median, i) = med;

@@ -118,7 +118,6 @@ int processes_run(const struct mb_config *cfg, int argc, char **argv, const char
     cJSON_Delete(in[0]);
     cJSON_Delete(in[1]);
     if (mrc != 0) goto out;
-    cJSON_ReplaceItemInObject(merged, "mode", cJSON_CreateString("both"));
     if (jsonfile_write(merged, json_path, err, errlen) != 0) {
         cJSON_Delete(merged);
         goto out;

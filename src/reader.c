@@ -5,6 +5,7 @@
  * always gets a NUL-terminated copy with its length, and every value is
  * type- and range-checked before use (no double reaches an integer cast
  * unless it is an integer in [0, 2^53]). */
+#include "errmsg.h"
 #include "reader.h"
 
 #include <cjson/cJSON.h>
@@ -27,16 +28,6 @@
 #define READER_STREAM_CHUNK ((size_t)64 << 10)   /* first buffer when the size is unknown */
 #define READER_PATH_MAX 255                      /* longest dotted path reader_find accepts */
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void reader_sanitize(const char *s, size_t max, char *buf, size_t len)
 {
@@ -106,7 +97,7 @@ static int scan_bytes(const char *buf, size_t len, const char *name, bool *open_
         char c = buf[i];
         if (c == '\0') {
             text_position(buf, i, &line, &col);
-            set_err(err, errlen, "%s: NUL byte at line %zu, column %zu: not a JSON text", name, line, col);
+            errmsg_set(err, errlen, "%s: NUL byte at line %zu, column %zu: not a JSON text", name, line, col);
             return -1;
         }
         if (in_string) {
@@ -122,7 +113,7 @@ static int scan_bytes(const char *buf, size_t len, const char *name, bool *open_
         } else if (c == '[' || c == '{') {
             if (++depth > READER_MAX_DEPTH) {
                 text_position(buf, i, &line, &col);
-                set_err(err, errlen, "%s: JSON nested deeper than %d levels at line %zu, column %zu",
+                errmsg_set(err, errlen, "%s: JSON nested deeper than %d levels at line %zu, column %zu",
                         name, READER_MAX_DEPTH, line, col);
                 return -1;
             }
@@ -131,7 +122,7 @@ static int scan_bytes(const char *buf, size_t len, const char *name, bool *open_
         }
     }
     if (!seen_value) {
-        set_err(err, errlen, "%s: no JSON value (only whitespace)", name);
+        errmsg_set(err, errlen, "%s: no JSON value (only whitespace)", name);
         return -1;
     }
     *open_at_end = in_string || depth > 0;
@@ -202,11 +193,11 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
 {
     *out = NULL;
     if (len == 0) {
-        set_err(err, errlen, "%s: empty file", name);
+        errmsg_set(err, errlen, "%s: empty file", name);
         return -1;
     }
     if (len > READER_MAX_BYTES) {
-        set_err(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
+        errmsg_set(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
                 name, len, READER_MAX_BYTES >> 20);
         return -1;
     }
@@ -223,7 +214,7 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
         size_t line, col;
         text_position(buf, off, &line, &col);
         if (off >= len) {
-            set_err(err, errlen, "%s: invalid JSON: unexpected end of file at line %zu, column %zu (truncated?)",
+            errmsg_set(err, errlen, "%s: invalid JSON: unexpected end of file at line %zu, column %zu (truncated?)",
                     name, line, col);
         } else {
             char near[40];
@@ -232,17 +223,17 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
             memcpy(raw, buf + off, n);
             raw[n] = '\0';
             reader_sanitize(raw, 16, near, sizeof(near));
-            set_err(err, errlen, "%s: invalid JSON at line %zu, column %zu, near '%s'", name, line, col, near);
+            errmsg_set(err, errlen, "%s: invalid JSON at line %zu, column %zu, near '%s'", name, line, col, near);
         }
         return -1;
     }
     if (too_deep(root, 1, READER_MAX_DEPTH)) {
-        set_err(err, errlen, "%s: JSON nested deeper than %d levels", name, READER_MAX_DEPTH);
+        errmsg_set(err, errlen, "%s: JSON nested deeper than %d levels", name, READER_MAX_DEPTH);
         cJSON_Delete(root);
         return -1;
     }
     if (!cJSON_IsObject(root)) {
-        set_err(err, errlen, "%s: the JSON text is %s, expected an object (a result file)", name, type_name(root));
+        errmsg_set(err, errlen, "%s: the JSON text is %s, expected an object (a result file)", name, type_name(root));
         cJSON_Delete(root);
         return -1;
     }
@@ -251,20 +242,20 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
     if (dup || oom) {
         char key[80];
         reader_sanitize(dup, 48, key, sizeof(key));
-        if (oom) set_err(err, errlen, "%s: out of memory checking the keys", name);
-        else set_err(err, errlen, "%s: key \"%s\" appears twice in one object", name, key);
+        if (oom) errmsg_set(err, errlen, "%s: out of memory checking the keys", name);
+        else errmsg_set(err, errlen, "%s: key \"%s\" appears twice in one object", name, key);
         cJSON_Delete(root);
         return -1;
     }
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
     if (!schema) {
-        set_err(err, errlen, "%s: no \"schema\" key: not an mqttbench result (expected schema \"%s\")",
+        errmsg_set(err, errlen, "%s: no \"schema\" key: not an mqttbench result (expected schema \"%s\")",
                 name, RESULT_SCHEMA);
         cJSON_Delete(root);
         return -1;
     }
     if (!cJSON_IsString(schema) || !schema->valuestring) {
-        set_err(err, errlen, "%s: \"schema\" is %s, expected the string \"%s\"", name, type_name(schema),
+        errmsg_set(err, errlen, "%s: \"schema\" is %s, expected the string \"%s\"", name, type_name(schema),
                 RESULT_SCHEMA);
         cJSON_Delete(root);
         return -1;
@@ -272,7 +263,7 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
     if (strcmp(schema->valuestring, RESULT_SCHEMA) != 0) {
         char found[96];
         reader_sanitize(schema->valuestring, 64, found, sizeof(found));
-        set_err(err, errlen, "%s: schema \"%s\", expected \"%s\"", name, found, RESULT_SCHEMA);
+        errmsg_set(err, errlen, "%s: schema \"%s\", expected \"%s\"", name, found, RESULT_SCHEMA);
         cJSON_Delete(root);
         return -1;
     }
@@ -284,13 +275,13 @@ int reader_parse(const char *buf, size_t len, const char *name, cJSON **out, cha
 {
     *out = NULL;
     if (len > READER_MAX_BYTES) {
-        set_err(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
+        errmsg_set(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
                 name, len, READER_MAX_BYTES >> 20);
         return -1;
     }
     char *copy = malloc(len + 1);
     if (!copy) {
-        set_err(err, errlen, "%s: out of memory", name);
+        errmsg_set(err, errlen, "%s: out of memory", name);
         return -1;
     }
     if (len)
@@ -306,29 +297,29 @@ int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        set_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
     if (S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "%s: is a directory, not a result file", path);
+        errmsg_set(err, errlen, "%s: is a directory, not a result file", path);
         close(fd);
         return -1;
     }
     size_t cap;
     if (S_ISREG(st.st_mode)) {
         if (st.st_size == 0) {
-            set_err(err, errlen, "%s: empty file", path);
+            errmsg_set(err, errlen, "%s: empty file", path);
             close(fd);
             return -1;
         }
         if ((uint64_t)st.st_size > READER_MAX_BYTES) {
-            set_err(err, errlen, "%s: %" PRIu64 " bytes, over the %zu MiB limit for a result file",
+            errmsg_set(err, errlen, "%s: %" PRIu64 " bytes, over the %zu MiB limit for a result file",
                     path, (uint64_t)st.st_size, READER_MAX_BYTES >> 20);
             close(fd);
             return -1;
@@ -342,7 +333,7 @@ int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
     size_t len = 0;
     int rc = 0;
     if (!buf) {
-        set_err(err, errlen, "%s: out of memory", path);
+        errmsg_set(err, errlen, "%s: out of memory", path);
         close(fd);
         return -1;
     }
@@ -353,7 +344,7 @@ int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
             size_t ncap = cap * 2 > READER_MAX_BYTES + 1 ? READER_MAX_BYTES + 1 : cap * 2;
             char *nb = realloc(buf, ncap + 1);
             if (!nb) {
-                set_err(err, errlen, "%s: out of memory", path);
+                errmsg_set(err, errlen, "%s: out of memory", path);
                 rc = -1;
                 break;
             }
@@ -364,7 +355,7 @@ int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: cannot read: %s", path, strerror(errno));
             rc = -1;
             break;
         }
@@ -374,7 +365,7 @@ int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
     }
     close(fd);
     if (rc == 0 && len > READER_MAX_BYTES) {
-        set_err(err, errlen, "%s: more than %zu MiB, over the limit for a result file",
+        errmsg_set(err, errlen, "%s: more than %zu MiB, over the limit for a result file",
                 path, READER_MAX_BYTES >> 20);
         rc = -1;
     }
@@ -392,11 +383,11 @@ static const cJSON *lookup(const cJSON *obj, const char *path, char *err, size_t
 {
     size_t plen = path ? strlen(path) : 0;
     if (!path || plen == 0 || plen > READER_PATH_MAX) {
-        set_err(err, errlen, "(bad key path)");
+        errmsg_set(err, errlen, "(bad key path)");
         return NULL;
     }
     if (!cJSON_IsObject(obj)) {
-        set_err(err, errlen, "%s: looked up in %s, not in an object", path, type_name(obj));
+        errmsg_set(err, errlen, "%s: looked up in %s, not in an object", path, type_name(obj));
         return NULL;
     }
     const char *p = path;
@@ -412,13 +403,13 @@ static const cJSON *lookup(const cJSON *obj, const char *path, char *err, size_t
             }
         }
         if (!found) {
-            set_err(err, errlen, "%.*s: missing", shown, path);
+            errmsg_set(err, errlen, "%.*s: missing", shown, path);
             return NULL;
         }
         if (!dot)
             return found;
         if (!cJSON_IsObject(found)) {
-            set_err(err, errlen, "%.*s: expected an object, found %s", shown, path, type_name(found));
+            errmsg_set(err, errlen, "%.*s: expected an object, found %s", shown, path, type_name(found));
             return NULL;
         }
         obj = found;
@@ -438,25 +429,25 @@ int reader_number(const cJSON *obj, const char *dotted_path, double lo, double h
     if (!x)
         return -1;
     if (!cJSON_IsNumber(x)) {
-        set_err(err, errlen, "%s: expected a number, found %s", dotted_path, type_name(x));
+        errmsg_set(err, errlen, "%s: expected a number, found %s", dotted_path, type_name(x));
         return -1;
     }
     double v = x->valuedouble;
     if (!isfinite(v)) {
-        set_err(err, errlen, "%s: not a finite number", dotted_path);
+        errmsg_set(err, errlen, "%s: not a finite number", dotted_path);
         return -1;
     }
     char vt[32], limit[32];
     reader_number_text(v, vt, sizeof(vt));
     if (v < lo) {
         reader_number_text(lo, limit, sizeof(limit));
-        if (lo == 0.0) set_err(err, errlen, "%s: negative (%s)", dotted_path, vt);
-        else set_err(err, errlen, "%s: %s is below the minimum %s", dotted_path, vt, limit);
+        if (lo == 0.0) errmsg_set(err, errlen, "%s: negative (%s)", dotted_path, vt);
+        else errmsg_set(err, errlen, "%s: %s is below the minimum %s", dotted_path, vt, limit);
         return -1;
     }
     if (v > hi) {
         reader_number_text(hi, limit, sizeof(limit));
-        set_err(err, errlen, "%s: %s is above the maximum %s", dotted_path, vt, limit);
+        errmsg_set(err, errlen, "%s: %s is above the maximum %s", dotted_path, vt, limit);
         return -1;
     }
     *out = v;
@@ -471,7 +462,7 @@ int reader_count(const cJSON *obj, const char *dotted_path, uint64_t *out, char 
     if (floor(v) != v) {
         char vt[32];
         reader_number_text(v, vt, sizeof(vt));
-        set_err(err, errlen, "%s: %s is not a whole number", dotted_path, vt);
+        errmsg_set(err, errlen, "%s: %s is not a whole number", dotted_path, vt);
         return -1;
     }
     *out = (uint64_t)v;
@@ -484,7 +475,7 @@ int reader_string(const cJSON *obj, const char *dotted_path, const char **out, c
     if (!x)
         return -1;
     if (!cJSON_IsString(x) || !x->valuestring) {
-        set_err(err, errlen, "%s: expected a string, found %s", dotted_path, type_name(x));
+        errmsg_set(err, errlen, "%s: expected a string, found %s", dotted_path, type_name(x));
         return -1;
     }
     *out = x->valuestring;
@@ -502,7 +493,7 @@ int reader_object(const cJSON *obj, const char *dotted_path, int nullable, const
         return 0;
     }
     if (!cJSON_IsObject(x)) {
-        set_err(err, errlen, "%s: expected an object%s, found %s", dotted_path, nullable ? " or null" : "",
+        errmsg_set(err, errlen, "%s: expected an object%s, found %s", dotted_path, nullable ? " or null" : "",
                 type_name(x));
         return -1;
     }
@@ -522,13 +513,13 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
     if (strcmp(layout, "log-linear-v1") != 0) {
         char found[80];
         reader_sanitize(layout, 48, found, sizeof(found));
-        set_err(err, errlen, "histogram.layout: \"%s\", expected \"log-linear-v1\"", found);
+        errmsg_set(err, errlen, "histogram.layout: \"%s\", expected \"log-linear-v1\"", found);
         return -1;
     }
     if (strcmp(unit, "ns") != 0) {
         char found[80];
         reader_sanitize(unit, 48, found, sizeof(found));
-        set_err(err, errlen, "histogram.unit: \"%s\", expected \"ns\"", found);
+        errmsg_set(err, errlen, "histogram.unit: \"%s\", expected \"ns\"", found);
         return -1;
     }
     if (cJSON_GetObjectItemCaseSensitive(hj, "sub_buckets")) {
@@ -548,34 +539,34 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
 
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(hj, "buckets");
     if (!arr) {
-        set_err(err, errlen, "histogram.buckets: missing");
+        errmsg_set(err, errlen, "histogram.buckets: missing");
         return -1;
     }
     if (!cJSON_IsArray(arr)) {
-        set_err(err, errlen, "histogram.buckets: expected an array, found %s", type_name(arr));
+        errmsg_set(err, errlen, "histogram.buckets: expected an array, found %s", type_name(arr));
         return -1;
     }
     size_t n = 0;
     for (const cJSON *c = arr->child; c; c = c->next) {
         if (++n > 2 * (size_t)HIST_BUCKETS) {
-            set_err(err, errlen, "histogram.buckets: more than %u (index, count) pairs", HIST_BUCKETS);
+            errmsg_set(err, errlen, "histogram.buckets: more than %u (index, count) pairs", HIST_BUCKETS);
             return -1;
         }
     }
     if (n % 2 != 0) {
-        set_err(err, errlen, "histogram.buckets: %zu values, expected (index, count) pairs", n);
+        errmsg_set(err, errlen, "histogram.buckets: %zu values, expected (index, count) pairs", n);
         return -1;
     }
     uint64_t *pairs = malloc((n ? n : 1) * sizeof(*pairs));
     if (!pairs) {
-        set_err(err, errlen, "histogram.buckets: out of memory");
+        errmsg_set(err, errlen, "histogram.buckets: out of memory");
         return -1;
     }
     size_t i = 0;
     for (const cJSON *c = arr->child; c; c = c->next, i++) {
         double v = c->valuedouble;
         if (!cJSON_IsNumber(c) || !isfinite(v) || v < 0 || v > READER_MAX_COUNT || floor(v) != v) {
-            set_err(err, errlen, "histogram.buckets[%zu]: expected a whole number in [0, 2^53], found %s",
+            errmsg_set(err, errlen, "histogram.buckets[%zu]: expected a whole number in [0, 2^53], found %s",
                     i, cJSON_IsNumber(c) ? "another number" : type_name(c));
             free(pairs);
             return -1;
@@ -586,11 +577,11 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
     int rc = hist_restore(h, pairs, n / 2, min_ns, max_ns, sum_ns, sumsq_ns, why, sizeof(why));
     free(pairs);
     if (rc != 0) {
-        set_err(err, errlen, "histogram: %s", why);
+        errmsg_set(err, errlen, "histogram: %s", why);
         return -1;
     }
     if (h->count != count) {
-        set_err(err, errlen, "histogram.count: %" PRIu64 ", but the buckets add up to %" PRIu64, count, h->count);
+        errmsg_set(err, errlen, "histogram.count: %" PRIu64 ", but the buckets add up to %" PRIu64, count, h->count);
         hist_init(h);
         return -1;
     }
@@ -600,7 +591,7 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
         if (sum_ns < lo * (1 - 1e-9) || sum_ns > hi * (1 + 1e-9)) {
             char vt[32];
             reader_number_text(sum_ns, vt, sizeof(vt));
-            set_err(err, errlen, "histogram.sum_ns: %s puts the mean outside [min_ns, max_ns]", vt);
+            errmsg_set(err, errlen, "histogram.sum_ns: %s puts the mean outside [min_ns, max_ns]", vt);
             hist_init(h);
             return -1;
         }
@@ -612,7 +603,7 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
             return -1;
         }
         if (lc != count) {
-            set_err(err, errlen, "count: %" PRIu64 ", but the histogram holds %" PRIu64, lc, count);
+            errmsg_set(err, errlen, "count: %" PRIu64 ", but the histogram holds %" PRIu64, lc, count);
             hist_init(h);
             return -1;
         }
