@@ -484,6 +484,7 @@ static void account_both(struct run *r)
         goto out;
     }
     res->expected_known = true;
+    uint64_t shared_extra = 0;   /* copies a share group received more than once */
     for (size_t j = 0; j < tp->nsubs; j++) {
         struct tracker_totals tt;
         tracker_set_totals(&subs[j]->tracks, &tt);
@@ -514,8 +515,11 @@ static void account_both(struct run *r)
             if (u < 0) u = (int64_t)member_received;
             res->lost += done[i] > (uint64_t)u ? done[i] - (uint64_t)u : 0;
             res->duplicates += member_received - (uint64_t)u;
+            shared_extra += member_received - (uint64_t)u;
         }
     }
+    /* messages counts each message once per receiver, like expected and lost */
+    res->total.sub_unique -= shared_extra < res->total.sub_unique ? shared_extra : res->total.sub_unique;
 out:
     free(done);
     free(subs);
@@ -610,6 +614,7 @@ static void account_sub(struct run *r)
         if (!expected && !cfg->count_given && tp->receiver_members[tp->sub_receiver[j]] == 1)
             res->lost += tt.missing + tt.forgotten;   /* gaps only: the tail is unknown */
     }
+    uint64_t shared_extra = 0;
     for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
         uint64_t received = 0;
         for (size_t p = 0; p < n; p++) {
@@ -624,6 +629,7 @@ static void account_sub(struct run *r)
             int64_t u = members == 1 ? (int64_t)member_received : tracker_union_received(group, members);
             if (u < 0) u = (int64_t)member_received;
             res->duplicates += member_received - (uint64_t)u;
+            shared_extra += member_received - (uint64_t)u;
             received += (uint64_t)u;
             if (expected && expected[p] != UINT64_MAX) {
                 res->expected += expected[p];
@@ -635,6 +641,7 @@ static void account_sub(struct run *r)
             res->lost += cfg->count > received ? cfg->count - received : 0;
         }
     }
+    res->total.sub_unique -= shared_extra < res->total.sub_unique ? shared_extra : res->total.sub_unique;
 out:
     free(subs);
     free(group);
