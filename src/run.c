@@ -93,6 +93,20 @@ static void set_status(struct run *r, enum result_status st, const char *fmt, co
     snprintf(r->res->error, sizeof(r->res->error), fmt, arg);
 }
 
+/* Interrupted, or a client failed: set the status and return true. */
+static bool cut_short(struct run *r, const struct run_live *l, const char *when)
+{
+    if (*r->interrupted) {
+        set_status(r, RESULT_ABORTED, "interrupted %s", when);
+        return true;
+    }
+    if (l->failed) {
+        set_status(r, RESULT_FAILED, "%s", first_error(r));
+        return true;
+    }
+    return false;
+}
+
 /* Build workers and hand out clients: publisher i to worker i % T, subscriber j
  * to worker (P + j) % T, so one publisher and one subscriber get a core each. */
 static int setup_workers(struct run *r, const struct run_target *target, char *err, size_t errlen)
@@ -230,14 +244,7 @@ static int connect_phase(struct run *r)
     struct run_live l;
     for (;;) {
         live_read(r, &l);
-        if (*r->interrupted) {
-            set_status(r, RESULT_ABORTED, "interrupted while connecting%s", "");
-            return -1;
-        }
-        if (l.failed) {
-            set_status(r, RESULT_FAILED, "%s", first_error(r));
-            return -1;
-        }
+        if (cut_short(r, &l, "while connecting")) return -1;
         if (l.ready == r->nclients) break;
         uint64_t now = clock_mono_ns();
         if (now - start > cfg->connect_timeout_ns) {
@@ -352,14 +359,7 @@ static void measure_phase(struct run *r)
         while (clock_mono_ns() < until) {
             sleep_ns(RUN_POLL_NS);
             live_read(r, &wl);
-            if (*r->interrupted) {
-                set_status(r, RESULT_ABORTED, "interrupted during the warm-up%s", "");
-                return;
-            }
-            if (wl.failed) {
-                set_status(r, RESULT_FAILED, "%s", first_error(r));
-                return;
-            }
+            if (cut_short(r, &wl, "during the warm-up")) return;
         }
     }
     r->t0_ns = clock_mono_ns();
@@ -375,14 +375,7 @@ static void measure_phase(struct run *r)
         sleep_ns(RUN_POLL_NS);
         live_read(r, &l);
         uint64_t now = clock_mono_ns();   /* after the counters: none is later than now */
-        if (*r->interrupted) {
-            set_status(r, RESULT_ABORTED, "interrupted by a signal%s", "");
-            break;
-        }
-        if (l.failed) {
-            set_status(r, RESULT_FAILED, "%s", first_error(r));
-            break;
-        }
+        if (cut_short(r, &l, "by a signal")) break;
         report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
         if (now >= r->next_tick_ns) {
             tick(r, now);
