@@ -142,6 +142,13 @@ static void on_pub_message(struct control *c, const char *id, const char *kind, 
     if (!strcmp(kind, "start")) {
         p->first = (uint32_t)num(o, "first", 0);
         p->count = (uint32_t)num(o, "count", 0);
+        for (size_t i = 0; i < c->npubs && !c->overlap[0]; i++) {
+            const struct control_pub *q = &c->pubs[i];
+            if (q != p && q->count && p->count && p->first < q->first + q->count && q->first < p->first + p->count)
+                snprintf(c->overlap, sizeof(c->overlap),
+                         "publishing processes %s and %s use overlapping publisher indexes "
+                         "(give each its own --first-publisher range)", q->id, p->id);
+        }
         if (!p->synced_before && c->sync_peer < 0) {
             c->sync_peer = (int)(p - c->pubs);
             c->sync_after = false;

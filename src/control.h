@@ -71,6 +71,7 @@ struct control {
     /* subscriber side */
     struct control_pub pubs[CONTROL_MAX_PEERS];
     size_t npubs;
+    char overlap[200];          /* two publishing processes announced overlapping indexes */
     int sync_peer;              /* index in pubs being measured, -1 none */
     bool sync_after;            /* the measurement is the one after the run */
     int sync_sent, sync_got;

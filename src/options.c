@@ -183,6 +183,7 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --no-control         no announcements (a plain publisher)\n" :
         "      --expect-publishers N  stop once N pub processes of this run announced their end\n"
         "                           and their messages arrived (or the drain timeout passed)\n"
+        "      --wait-timeout T     fail when they have not announced themselves by then (30s)\n"
         "      --control-prefix P   control topics: P/<run id>/... (default mqttbench/ctl)\n"
         "      --no-control         ignore announcements\n");
     if (pub)
@@ -598,6 +599,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         wrong_side = wrong_side ||
                      (mode != MB_MODE_SUB && opt == OPT_EXPECT_PUBLISHERS) ||
                      (mode != MB_MODE_PUB && (opt == OPT_WAIT_SUBSCRIBERS || opt == OPT_FIRST_PUBLISHER)) ||
+                     (mode == MB_MODE_BOTH && opt == OPT_WAIT_TIMEOUT) ||
                      (mode != MB_MODE_BOTH && opt == OPT_PROCESSES);
         if (wrong_side && child_mode) continue;   /* both --processes passes every option on */
         if (wrong_side) {

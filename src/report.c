@@ -105,5 +105,6 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     else if (r->schedule_lagging)
         fprintf(f, "  NOTE         publishers fell behind their schedule while mqttbench had CPU to spare:\n"
                    "               the broker did not keep up with %.0f msgs/s\n", c->rate);
+    for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);
 }

@@ -249,6 +249,9 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddNullToObject(root, "service_latency_us");
     }
 
+    cJSON *warn = cJSON_AddArrayToObject(root, "warnings");
+    for (size_t i = 0; i < r->nwarnings; i++) cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings[i]));
+
     cJSON *ck = cJSON_AddObjectToObject(root, "clock");
     cJSON_AddStringToObject(ck, "method", r->clock.method);
     cJSON_AddNumberToObject(ck, "offset_us", r->clock.offset_us);

@@ -91,6 +91,8 @@ struct run_result {
     struct result_worker *workers;
     size_t nworkers;
     struct result_clock clock;
+    char warnings[4][256];      /* things the numbers depend on that went wrong */
+    size_t nwarnings;
     bool generator_saturated;   /* mqttbench, not the broker, limited the run */
     bool schedule_lagging;      /* paced: over 1% of messages left a whole slot late */
     double max_utilization;     /* busiest worker, 0..1 */

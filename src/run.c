@@ -420,6 +420,14 @@ static void measure_phase(struct run *r)
             uint64_t sent_total = 0;
             if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
             size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
+            if (cfg->expect_publishers && announced < want && !l.received && now - r->t0_ns > cfg->wait_timeout_ns) {
+                char why[160];
+                snprintf(why, sizeof(why), "%zu of %ld publishing processes of run %016llx announced themselves "
+                         "within %.0f s (same --run-id and broker? raise --wait-timeout)", announced,
+                         cfg->expect_publishers, (unsigned long long)cfg->run_id, (double)cfg->wait_timeout_ns / 1e9);
+                set_status(r, RESULT_FAILED, "%s", why);
+                break;
+            }
             if (want && ended >= want) {
                 /* Every publishing process said what it sent: wait for exactly that. */
                 if (!r->ended_ns) r->ended_ns = now;
@@ -575,6 +583,8 @@ static void account_sub(struct run *r)
     size_t announced = 0, ended = 0;
     uint64_t sent_total = 0;
     if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
+    if (r->has_ctl && r->ctl.overlap[0] && res->nwarnings < 4)
+        snprintf(res->warnings[res->nwarnings++], sizeof(res->warnings[0]), "%s", r->ctl.overlap);
     const struct client **subs = subscriber_clients(r);
     const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
     uint64_t *expected = NULL;
