@@ -213,22 +213,25 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     uint64_t now = clock_ns(env->stamp_clock) + (uint64_t)env->stamp_skew_ns;
     uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC && !env->stamp_skew_ns ? now : clock_mono_ns();
     struct payload_header h;
-    int outcome;
-    uint64_t before = 0;
-    if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) == 0 && env->warm_tag != env->run_tag &&
-        h.run_tag == env->warm_tag) {
+    if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) != 0) {
+        st->sub_foreign++;
+        return;
+    }
+    if (env->warm_tag != env->run_tag && h.run_tag == env->warm_tag) {
         st->sub_warmup++;
         c->frontier++;          /* the flow control counts warm-up messages too */
         return;
     }
-    if (payload_decode(msg->payload, (size_t)msg->payloadlen, &h) != 0 ||
-        (env->match_run_tag && h.run_tag != env->run_tag) ||
-        ((before = tracker_set_get(&c->tracks, h.pub_index) ? tracker_set_get(&c->tracks, h.pub_index)->next : 0),
-         (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0)) {
+    const struct tracker *t = tracker_set_get(&c->tracks, h.pub_index);
+    uint64_t before = t ? t->next : 0;
+    int outcome;
+    if ((env->match_run_tag && h.run_tag != env->run_tag) ||
+        (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0) {
         st->sub_foreign++;
         return;
     }
     st->sub_valid++;
+    /* The set may have grown: look the tracker up again. */
     uint64_t advance = tracker_set_get(&c->tracks, h.pub_index)->next - before;
     st->sub_frontier += advance;
     c->frontier += advance;
