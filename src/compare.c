@@ -256,6 +256,32 @@ static void scenario_line(const cJSON *res, char *buf, size_t len)
 #undef NUM
 }
 
+/* The printed cells of one table row ("-" where the metric is absent). */
+struct row_cells {
+    char base[48], new_value[48], delta[48], pct[24], range[112];
+};
+
+static void format_cells(const struct compare_row *r, size_t i, struct row_cells *cl)
+{
+    snprintf(cl->base, sizeof(cl->base), "-");
+    snprintf(cl->new_value, sizeof(cl->new_value), "-");
+    snprintf(cl->delta, sizeof(cl->delta), "-");
+    snprintf(cl->pct, sizeof(cl->pct), "-");
+    snprintf(cl->range, sizeof(cl->range), "-");
+    if (!r->present) return;
+    int dec = row_rules[i].decimals;
+    fmt_value(cl->base, sizeof(cl->base), r->base, dec, false);
+    fmt_value(cl->new_value, sizeof(cl->new_value), r->new_value, dec, false);
+    fmt_value(cl->delta, sizeof(cl->delta), r->delta, dec, true);
+    fmt_pct(cl->pct, sizeof(cl->pct), r);
+    if (row_rules[i].kind != ROW_LOSS) {
+        char lo[48], hi[48];
+        fmt_value(lo, sizeof(lo), r->base_min, dec, false);
+        fmt_value(hi, sizeof(hi), r->base_max, dec, false);
+        snprintf(cl->range, sizeof(cl->range), "%s..%s", lo, hi);
+    }
+}
+
 static void print_text(FILE *f, const struct compare_cli *c, const struct compare_report *rep,
                        const struct metrics_spread *base, const struct metrics_spread *nw, const char *scenario)
 {
@@ -274,26 +300,14 @@ static void print_text(FILE *f, const struct compare_cli *c, const struct compar
         fprintf(f, "%-20s %14s %14s %14s %9s  %s\n", "metric", "base", "new", "delta", "delta %", "verdict");
     for (size_t i = 0; i < METRICS_NFIELDS; i++) {
         const struct compare_row *r = &rep->rows[i];
-        char b[48] = "-", n[48] = "-", d[48] = "-", p[24] = "-", rg[112] = "-";
-        int dec = row_rules[i].decimals;
-        if (r->present) {
-            fmt_value(b, sizeof(b), r->base, dec, false);
-            fmt_value(n, sizeof(n), r->new_value, dec, false);
-            fmt_value(d, sizeof(d), r->delta, dec, true);
-            fmt_pct(p, sizeof(p), r);
-            if (range && row_rules[i].kind != ROW_LOSS) {
-                char lo[48], hi[48];
-                fmt_value(lo, sizeof(lo), r->base_min, dec, false);
-                fmt_value(hi, sizeof(hi), r->base_max, dec, false);
-                snprintf(rg, sizeof(rg), "%s..%s", lo, hi);
-            }
-        }
+        struct row_cells cl;
+        format_cells(r, i, &cl);
         if (range)
-            fprintf(f, "%-20s %14s %14s %14s %9s  %-12s  %s\n", metrics_fields[i].row, b, n, d, p,
-                    compare_verdict_name(r->verdict), rg);
+            fprintf(f, "%-20s %14s %14s %14s %9s  %-12s  %s\n", metrics_fields[i].row, cl.base, cl.new_value,
+                    cl.delta, cl.pct, compare_verdict_name(r->verdict), cl.range);
         else
-            fprintf(f, "%-20s %14s %14s %14s %9s  %s\n", metrics_fields[i].row, b, n, d, p,
-                    compare_verdict_name(r->verdict));
+            fprintf(f, "%-20s %14s %14s %14s %9s  %s\n", metrics_fields[i].row, cl.base, cl.new_value,
+                    cl.delta, cl.pct, compare_verdict_name(r->verdict));
     }
     if (base->runs > 1 || nw->runs > 1)
         fprintf(f, "\n(medians of the runs; lost and duplicates: the worst run)\n");
@@ -319,25 +333,13 @@ static void print_markdown(FILE *f, const struct compare_cli *c, const struct co
     fprintf(f, "|---|---:|---:|---:|---:|---|%s\n", range ? "---:|" : "");
     for (size_t i = 0; i < METRICS_NFIELDS; i++) {
         const struct compare_row *r = &rep->rows[i];
-        char b[48] = "-", n[48] = "-", d[48] = "-", p[24] = "-", rg[112] = "-";
-        int dec = row_rules[i].decimals;
-        if (r->present) {
-            fmt_value(b, sizeof(b), r->base, dec, false);
-            fmt_value(n, sizeof(n), r->new_value, dec, false);
-            fmt_value(d, sizeof(d), r->delta, dec, true);
-            fmt_pct(p, sizeof(p), r);
-            if (row_rules[i].kind != ROW_LOSS) {
-                char lo[48], hi[48];
-                fmt_value(lo, sizeof(lo), r->base_min, dec, false);
-                fmt_value(hi, sizeof(hi), r->base_max, dec, false);
-                snprintf(rg, sizeof(rg), "%s..%s", lo, hi);
-            }
-        }
+        struct row_cells cl;
+        format_cells(r, i, &cl);
         const char *v = compare_verdict_name(r->verdict);
-        fprintf(f, "| %s | %s | %s | %s | %s | %s%s%s |", metrics_fields[i].row, b, n, d, p,
-                r->verdict == COMPARE_WORSE ? "**" : "", v, r->verdict == COMPARE_WORSE ? "**" : "");
+        fprintf(f, "| %s | %s | %s | %s | %s | %s%s%s |", metrics_fields[i].row, cl.base, cl.new_value, cl.delta,
+                cl.pct, r->verdict == COMPARE_WORSE ? "**" : "", v, r->verdict == COMPARE_WORSE ? "**" : "");
         if (range)
-            fprintf(f, " %s |", rg);
+            fprintf(f, " %s |", cl.range);
         fputc('\n', f);
     }
     if (base->runs > 1 || nw->runs > 1)

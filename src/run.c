@@ -470,6 +470,16 @@ static const struct client **subscriber_clients(const struct run *r)
     return subs;
 }
 
+/* Add one subscriber's duplicates, reordering and forgotten gaps to res;
+ * its totals are left in *tt. */
+static void add_tracker_totals(struct run_result *res, const struct tracker_set *tracks, struct tracker_totals *tt)
+{
+    tracker_set_totals(tracks, tt);
+    res->duplicates += tt->duplicates;
+    res->out_of_order += tt->out_of_order;
+    res->forgotten += tt->forgotten;
+}
+
 /* `both`: every receiver (a subscriber, or a share group counted once) against
  * what each publisher it should hear really sent. */
 static void account_both(struct run *r)
@@ -488,10 +498,7 @@ static void account_both(struct run *r)
     uint64_t shared_extra = 0;   /* copies a share group received more than once */
     for (size_t j = 0; j < tp->nsubs; j++) {
         struct tracker_totals tt;
-        tracker_set_totals(&subs[j]->tracks, &tt);
-        res->duplicates += tt.duplicates;
-        res->out_of_order += tt.out_of_order;
-        res->forgotten += tt.forgotten;
+        add_tracker_totals(res, &subs[j]->tracks, &tt);
     }
     for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
         const struct topology_match *m = &tp->matches[rcv];
@@ -610,10 +617,7 @@ static void account_sub(struct run *r)
     res->expected_known = r->tail_waited && res->status == RESULT_OK && (expected ? ended >= want : cfg->count_given);
     for (size_t j = 0; j < tp->nsubs; j++) {
         struct tracker_totals tt;
-        tracker_set_totals(&subs[j]->tracks, &tt);
-        res->duplicates += tt.duplicates;
-        res->out_of_order += tt.out_of_order;
-        res->forgotten += tt.forgotten;
+        add_tracker_totals(res, &subs[j]->tracks, &tt);
         if (!expected && !cfg->count_given && tp->receiver_members[tp->sub_receiver[j]] == 1)
             res->lost += tt.missing + tt.forgotten;   /* gaps only: the tail is unknown */
     }
