@@ -1,7 +1,7 @@
 # mqttbench — build, test, install.
 #   make              build ./mqttbench
 #   make run          install missing Debian packages (as root), build, run the headline job
-#   make test         install what the tests need (as root), run unit + integration tests
+#   make test         install what the tests need (as root; aedes with npm), run unit + integration tests
 #   make SAN=1 ...    ASan+UBSan build in build-san/
 #   make SAN=thread   ThreadSanitizer build in build-tsan/
 #   make CC=clang BUILD=build-clang   another compiler, into its own directory
@@ -21,7 +21,9 @@ PKGS      := libmosquitto libcjson
 
 # Debian packages: what `make run` and `make test` install when they are missing.
 DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 clang libclang-rt-14-dev
+# rabbitmq-server: tests/brokers/rabbitmq.sh runs a private node (tests/deps.sh
+# keeps the system service from starting).
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 clang libclang-rt-14-dev rabbitmq-server
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
@@ -107,6 +109,7 @@ deps-build:
 	@tests/deps.sh $(DEB_BUILD)
 deps-test:
 	@tests/deps.sh $(DEB_TEST)
+	@tests/brokers/aedes.sh install || echo "mqttbench: aedes could not be installed (npm ci); its checks will SKIP" >&2
 
 run: deps-build
 	@$(MAKE) --no-print-directory mqttbench

@@ -4,6 +4,7 @@
 #   BUILD=build-san tests/run.sh      runs the sanitizer build's binaries
 #   TESTS="cli both" tests/run.sh     runs only the integration scripts named
 #                                     ("unit" names the unit-test binaries)
+#   EXCLUDE="brokers" tests/run.sh    leaves the integration scripts named out
 #   tests/run.sh tests/tsan.sh        runs only the scripts given
 #   SKIPS_AS_FAILS=1 tests/run.sh     a skip that tests/expected-skips and
 #                                     $EXPECTED_SKIPS do not allow is a failure
@@ -88,6 +89,7 @@ else
     for s in tests/integration/*.sh; do
         name=$(basename "$s" .sh)
         if [ -n "${TESTS:-}" ] && ! [[ " $TESTS " == *" $name "* ]]; then continue; fi
+        if [[ " ${EXCLUDE:-} " == *" $name "* ]]; then continue; fi
         run_one "integration/$name" bash "$s"
     done
 fi
