@@ -142,8 +142,3 @@ wait_exit() {
 json_edit() {
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec(sys.argv[3]); json.dump(d, open(sys.argv[2], "w"), indent=1)' "$1" "$2" "$3"
 }
-
-# has_subcommand NAME: mqttbench knows NAME (its --help exits 0).
-has_subcommand() {
-    "$MQTTBENCH" "$1" --help > /dev/null 2>&1
-}

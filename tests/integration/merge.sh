@@ -2,10 +2,6 @@
 # whole (every count, every latency key, exactly); a `pub` and a `sub` of one
 # run id merge into a `both`; unusable inputs and other scenarios are refused.
 source tests/lib.sh
-if ! has_subcommand merge; then
-    fail "merge subcommand" "$MQTTBENCH does not know 'merge' (dispatch merge_main in main.c)"
-    exit 1
-fi
 start_broker "max_queued_messages 0" || exit 1
 
 # --- two halves of one run ---------------------------------------------------
