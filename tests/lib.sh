@@ -24,7 +24,8 @@ cleanup() {
     rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+# A signal ends the script through its EXIT trap, which stops its brokers.
+trap 'exit 1' INT TERM HUP PIPE
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; FAILURES=$((FAILURES + 1)); }

@@ -31,13 +31,7 @@ start)
     installed || { echo "aedes is not installed in $cache (run: $0 install, or make test)" >&2; exit 77; }
     mkdir -p "$dir"
     port=$(free_port)
-    spawn_group "$dir/pgid" "$dir/aedes.log" node "$src/server.js" "$port" "$cache/node_modules"
-    if ! wait_ready "$dir/pgid" "$port" 20 "$dir/aedes.log"; then
-        stop_group "$dir/pgid" 2
-        exit 1
-    fi
-    echo "$port" > "$dir/port"
-    echo "$port"
+    launch "$dir" "$port" 20 "$dir/aedes.log" node "$src/server.js" "$port" "$cache/node_modules" || exit 1
     ;;
 kill) [ -n "$dir" ] || usage; kill_group "$dir/pgid" ;;
 stop) [ -n "$dir" ] || usage; stop_group "$dir/pgid" 5 ;;

@@ -87,6 +87,21 @@ wait_ready() {
     return 1
 }
 
+# launch DIR PORT SECONDS LOG COMMAND...: start COMMAND as DIR's broker
+# (spawn_group), wait until it serves MQTT on PORT, then record PORT in
+# DIR/port and print it. Status 1, with the broker stopped, when it does not
+# come up.
+launch() {
+    local dir=$1 port=$2 secs=$3 log=$4; shift 4
+    spawn_group "$dir/pgid" "$log" "$@"
+    if ! wait_ready "$dir/pgid" "$port" "$secs" "$log"; then
+        stop_group "$dir/pgid" 10
+        return 1
+    fi
+    echo "$port" > "$dir/port"
+    echo "$port"
+}
+
 usage() {
     echo "usage: $0 install | start DIR | kill DIR | stop DIR" >&2
     exit 2

@@ -23,13 +23,7 @@ start)
         # it can read this file in a private directory.
         [ "$(id -u)" -eq 0 ] && echo "user root"
     } > "$dir/mosquitto.conf"
-    spawn_group "$dir/pgid" "$dir/mosquitto.log" "$bin" -c "$dir/mosquitto.conf"
-    if ! wait_ready "$dir/pgid" "$port" 10 "$dir/mosquitto.log"; then
-        stop_group "$dir/pgid" 2
-        exit 1
-    fi
-    echo "$port" > "$dir/port"
-    echo "$port"
+    launch "$dir" "$port" 10 "$dir/mosquitto.log" "$bin" -c "$dir/mosquitto.conf" || exit 1
     ;;
 kill) [ -n "$dir" ] || usage; kill_group "$dir/pgid" ;;
 stop) [ -n "$dir" ] || usage; stop_group "$dir/pgid" 5 ;;

@@ -53,16 +53,12 @@ CONF
     export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
     # Our own epmd, so that stop can end it (the node would start a daemon).
     spawn_group "$dir/epmd.pgid" "$dir/log/epmd.log" "$epmd_bin" -port "$epmd_port" -address 127.0.0.1
-    spawn_group "$dir/pgid" "$dir/log/console.log" "$sbin/rabbitmq-server"
     echo "$RABBITMQ_NODENAME" > "$dir/nodename"
-    if ! wait_ready "$dir/pgid" "$port" "${RABBITMQ_START_TIMEOUT:-90}" "$dir/log/console.log"; then
-        ls "$dir"/log/*.log > /dev/null 2>&1 && tail -n 20 "$dir"/log/mqttbench-*.log >&2
-        stop_group "$dir/pgid" 10
+    if ! launch "$dir" "$port" "${RABBITMQ_START_TIMEOUT:-90}" "$dir/log/console.log" "$sbin/rabbitmq-server"; then
+        tail -n 20 "$dir"/log/mqttbench-*.log >&2 2> /dev/null
         stop_group "$dir/epmd.pgid" 2
         exit 1
     fi
-    echo "$port" > "$dir/port"
-    echo "$port"
     ;;
 kill) [ -n "$dir" ] || usage; kill_group "$dir/pgid" ;;
 stop)
