@@ -10,7 +10,7 @@
 #                                     $EXPECTED_SKIPS do not allow is a failure
 # A script that prints no PASS, FAIL or SKIP line fails: it checked nothing.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 export MQTTBENCH=${MQTTBENCH:-$PWD/$BUILD/mqttbench}
 passed=0
