@@ -125,10 +125,13 @@ static double primary_rate(const struct run_result *r)
 }
 
 /* Where the result went, for the summary: the path, "standard output" for
- * "-", or NULL when it was not written. */
-static const char *result_place(const char *json_path, bool written)
+ * "-", the parent for a child of both --processes (its path is a pipe), or
+ * NULL when it was not written. */
+static const char *result_place(const struct mb_config *cfg, const char *json_path, bool written)
 {
-    return !written ? NULL : strcmp(json_path, "-") ? json_path : "standard output";
+    if (!written) return NULL;
+    if (cfg->child) return "sent to the both --processes parent, which merges it";
+    return strcmp(json_path, "-") ? json_path : "standard output";
 }
 
 /* --repeat N: N runs with fresh connections (run ids id..id+N-1) against one
@@ -202,7 +205,7 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         if (!code) code = EXIT_FAILED;
     }
     cJSON_Delete(root);
-    report_summary(out, &runs[med], result_place(json_path, written));
+    report_summary(out, &runs[med], result_place(cfg, json_path, written));
     if (done > 1 && worst == RESULT_OK) {
         fprintf(out, "\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
         fprintf(out, "  %-22s %14s %14s %14s\n", "", "median", "min", "max");
@@ -282,11 +285,13 @@ static int bench_main(int argc, char **argv)
         sysinfo_resources(&res.cpu_user_s, &res.cpu_sys_s, &res.peak_rss_kb);
     } else if (cfg.processes) {
         /* Two processes write two results; the merged one is the result. */
-        int code = processes_run(&cfg, argc, argv, ip, port, json_path, &interrupted, err, sizeof(err));
+        bool written;
+        int code = processes_run(&cfg, argc, argv, ip, port, json_path, &interrupted, &written, err, sizeof(err));
         broker_stop(&broker);
-        if (code) fprintf(stderr, "mqttbench: %s\n", err);
-        else fprintf(out, "\ncombined result (publishers and subscribers as two processes): %s\n",
-                    result_place(json_path, true));
+        if (err[0]) fprintf(stderr, "mqttbench: %s\n", err);
+        if (written)
+            fprintf(out, "\ncombined result (publishers and subscribers as two processes): %s\n",
+                    result_place(&cfg, json_path, true));
         mosquitto_lib_cleanup();
         return code;
     } else if (cfg.repeat > 1) {
@@ -310,7 +315,7 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         if (code == EXIT_OK) code = EXIT_FAILED;
     }
-    report_summary(out, &res, result_place(json_path, written));
+    report_summary(out, &res, result_place(&cfg, json_path, written));
     result_free(&res);
     mosquitto_lib_cleanup();
     return code;
