@@ -57,6 +57,12 @@ case "${J[error]}" in
 esac
 check_eq "refused: broker address recorded" "127.0.0.1:$port" "${J[environment.broker_address]}"
 
+# A host name that does not resolve, with a control character in it: one line.
+timeout 60 "$MQTTBENCH" both -h $'no\nsuch\e[2J' --count 100 --quiet --json "$d/h.json" > "$d/out" 2> "$d/err"
+check_eq "unresolvable host: exit 1" 1 "$?"
+check_eq "unresolvable host: one line on stderr" 1 "$(grep -c . "$d/err")"
+stderr_has "unresolvable host: shown sanitized" "$d/err" "cannot resolve host 'no?such?\[2J'"
+
 # --- the port accepts TCP but never answers CONNECT: the connect timeout ------
 d=$TEST_TMP/silent
 mkdir "$d"
