@@ -7,12 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every argv made by parse(), freed at the end: cfg's strings point into them. */
+static char **kept[256];
+static size_t nkept;
+
+static void free_kept(void)
+{
+    for (size_t k = 0; k < nkept; k++) {
+        for (char **a = kept[k]; *a; a++) free(*a);
+        free(kept[k]);
+    }
+}
+
 /* Parse the NULL-terminated words after "mqttbench" into cfg; err gets the
- * message. Returns options_parse's status. argv is a fresh copy each time,
- * never freed: cfg's strings point into it. */
+ * message. Returns options_parse's status. argv is a fresh copy each time. */
 static enum options_status parse(struct mb_config *cfg, char *err, size_t errlen, ...)
 {
     char **argv = calloc(64, sizeof(char *));
+    if (nkept < sizeof(kept) / sizeof(kept[0])) kept[nkept++] = argv;
     int argc = 0;
     argv[argc++] = strdup("mqttbench");
     va_list ap;
@@ -167,5 +179,6 @@ int main(void)
     test_echo();
     test_bind_address();
     test_json_stdout();
+    free_kept();
     return test_failures ? 1 : 0;
 }
