@@ -116,8 +116,10 @@ check_eq "processes bind A,B: exits 0" 0 "$?"
 check "processes bind A,B: the broker saw connections from 127.0.0.2" \
     grep -q 'New connection from 127\.0\.0\.2' "$TEST_TMP/mosquitto.log"
 # --json -: the merged result alone on stdout; the children's summaries on stderr.
-timeout 60 "$MQTTBENCH" both --processes -p "$BROKER_PORT" --count 2000 --json - --quiet > "$d/stdout" 2> "$d/stderr"
+(cd "$d" && timeout 60 "$MQTTBENCH" both --processes -p "$BROKER_PORT" --count 2000 --json - --quiet \
+    > stdout 2> stderr)
 check_eq "processes json -: exits 0" 0 "$?"
+check "processes json -: no file named -" [ ! -e "$d/-" ]
 check_eq "processes json -: stdout is the merged result" "both ok 2000" \
     "$(json "$d/stdout" '"%s %s %d" % (d["mode"], d["status"], d["subscribe"]["messages"])')"
 check "processes json -: summaries on stderr" grep -q "combined result .*: standard output" "$d/stderr"
