@@ -79,8 +79,7 @@ int reader_histogram(const struct cJSON *latency_obj, struct hist *h, char *err,
  * 152.57599999999999. buf should hold 32 bytes. */
 void reader_number_text(double v, char *buf, size_t len);
 
-/* Copy s into buf (len bytes) for an error message: printable ASCII kept,
- * anything else as '?', cut to at most max characters with "..." appended. */
+/* errmsg_sanitize (src/errmsg.h), kept under this name for its callers. */
 void reader_sanitize(const char *s, size_t max, char *buf, size_t len);
 
 #endif
