@@ -320,6 +320,15 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
         snprintf(err, errlen, "cannot set username");
         return -1;
     }
+    if (role == CLIENT_SYS && env->control) {
+        /* The broker tells the other processes if this one vanishes. */
+        char will_topic[400], will[160];
+        control_will(env->control, will_topic, sizeof(will_topic), will, sizeof(will));
+        if (mosquitto_will_set(c->m, will_topic, (int)strlen(will), will, 1, false) != MOSQ_ERR_SUCCESS) {
+            snprintf(err, errlen, "cannot set the control client's will");
+            return -1;
+        }
+    }
     mosquitto_connect_callback_set(c->m, on_connect);
     mosquitto_disconnect_callback_set(c->m, on_disconnect);
     if (role == CLIENT_PUB) mosquitto_publish_callback_set(c->m, on_publish);
@@ -509,11 +518,11 @@ void client_stop_publishing(struct client *c)
     }
 }
 
-int client_send(void *client, const char *topic, const char *payload, size_t len, bool retain)
+int client_send(void *client, const char *topic, const char *payload, size_t len)
 {
     struct client *c = client;
     if (!c->m || c->state != CLIENT_READY) return -1;
-    int rc = mosquitto_publish(c->m, NULL, topic, (int)len, len ? payload : NULL, 1, retain);
+    int rc = mosquitto_publish(c->m, NULL, topic, (int)len, len ? payload : NULL, 1, false);
     update_interest(c);
     return rc == MOSQ_ERR_SUCCESS ? 0 : -1;
 }

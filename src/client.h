@@ -156,8 +156,9 @@ void client_stop_publishing(struct client *c);
  * *sum gets their total. */
 uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *sum);
 
-/* Publish a control message (QoS 1) on the $SYS/control client. Returns 0 or -1. */
-int client_send(void *client, const char *topic, const char *payload, size_t len, bool retain);
+/* Publish a control message (QoS 1, not retained) on the $SYS/control client.
+ * Returns 0 or -1. */
+int client_send(void *client, const char *topic, const char *payload, size_t len);
 
 /* Keepalive and housekeeping, about once a second. */
 void client_misc(struct client *c);

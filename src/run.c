@@ -280,14 +280,17 @@ static int start_barrier(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
     control_announce_start(&r->ctl, (uint32_t)cfg->first_publisher, (uint32_t)cfg->publishers);
-    if (!cfg->wait_subscribers) return 0;
     uint64_t start = clock_mono_ns();
     bool said = false;
     for (;;) {
         size_t ready = control_ready_subscribers(&r->ctl, !cfg->clock_monotonic);
-        if (ready >= (size_t)cfg->wait_subscribers) return 0;
+        if (ready >= (size_t)cfg->wait_subscribers) {
+            control_publishing(&r->ctl);
+            return 0;
+        }
         if (*r->interrupted) {
             set_status(r, RESULT_ABORTED, "interrupted while waiting for subscribers%s", "");
+            control_announce_abort(&r->ctl, r->res->error);   /* the subscribers stop waiting */
             return -1;
         }
         uint64_t now = clock_mono_ns();
@@ -300,10 +303,11 @@ static int start_barrier(struct run *r)
         if (now - start > cfg->wait_timeout_ns) {
             char why[200];
             snprintf(why, sizeof(why), "%zu of %ld subscriber processes of run %016llx were ready within %.0f s "
-                     "(start them first with the same --run-id and broker, or raise --wait-timeout)",
+                     "(are they running, with the same --run-id and broker? or raise --wait-timeout)",
                      ready, cfg->wait_subscribers, (unsigned long long)cfg->run_id,
                      (double)cfg->wait_timeout_ns / 1e9);
             set_status(r, RESULT_FAILED, "start barrier: %s", why);
+            control_announce_abort(&r->ctl, r->res->error);
             return -1;
         }
         sleep_ns(RUN_POLL_NS * 2);
@@ -420,6 +424,13 @@ static void measure_phase(struct run *r)
             uint64_t sent_total = 0;
             if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
             size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
+            char left[400];
+            if (r->has_ctl && control_publisher_left(&r->ctl, left, sizeof(left))) {
+                /* It will never announce its end: waiting would hang (or end
+                 * in an `ok` without its messages). */
+                set_status(r, RESULT_FAILED, "%s", left);
+                break;
+            }
             if (cfg->expect_publishers && announced < want && !l.received && now - r->t0_ns > cfg->wait_timeout_ns) {
                 char why[160];
                 snprintf(why, sizeof(why), "%zu of %ld publishing processes of run %016llx announced themselves "
