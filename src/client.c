@@ -6,6 +6,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <mosquitto.h>
@@ -26,10 +27,15 @@
 #define CLIENT_READ_BUDGET 4096   /* packets per readiness event before yielding */
 #define CLIENT_WRITE_BUDGET 64
 
-static void set_error(struct client_env *env, const char *fmt, const char *a, const char *b)
+/* The run's first fault, one line (later faults only count). */
+__attribute__((format(printf, 2, 3)))
+static void set_error(struct client_env *env, const char *fmt, ...)
 {
     if (env->error[0]) return;
-    snprintf(env->error, sizeof(env->error), fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(env->error, sizeof(env->error), fmt, ap);
+    va_end(ap);
 }
 
 /* Count a failure under its reason (the first 8 reasons get their own row). */
@@ -45,18 +51,30 @@ static void count_failure(struct client_env *env, const char *why)
     }
 }
 
-static void mark_failed(struct client *c, const char *why)
+/* The client failed: count it under reason (short, a JSON key); the run's
+ * error says reason, and hint (may be NULL) after it. */
+static void fail_client(struct client *c, const char *reason, const char *hint)
 {
     if (c->state == CLIENT_FAILED || c->state == CLIENT_CLOSED) return;
-    count_failure(c->env, why);
+    count_failure(c->env, reason);
     bool was_connecting = c->state == CLIENT_CONNECTING || c->state == CLIENT_NEW;
     c->state = CLIENT_FAILED;
     atomic_fetch_add_explicit(&c->env->failed, 1, memory_order_relaxed);
-    if (was_connecting)
-        set_error(c->env, "could not connect to the broker: %s%s", why, "");
-    else
-        set_error(c->env, "connection to the broker lost: %s%s", why, "");
+    set_error(c->env, "%s: %s%s%s", was_connecting ? "could not connect to the broker" : "connection to the broker lost",
+              reason, hint ? " " : "", hint ? hint : "");
     if (!was_connecting) c->env->st->disconnects++;
+}
+
+static void mark_failed(struct client *c, const char *why)
+{
+    fail_client(c, why, NULL);
+}
+
+/* The client failed on an answer of the broker: error is the whole line. */
+static void fail_answer(struct client *c, const char *reason, const char *error)
+{
+    set_error(c->env, "%s", error);
+    fail_client(c, reason, NULL);
 }
 
 static void mark_ready(struct client *c)
@@ -95,14 +113,63 @@ static void update_interest(struct client *c)
     }
 }
 
+void client_connack_text(int protocol, int rc, char *buf, size_t len)
+{
+    if (protocol == 5 && rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)
+        snprintf(buf, len, "the broker does not support MQTT 5 (%s); try -V 3.1.1", mosquitto_reason_string(rc));
+    else if (protocol == 5 && rc == CONNACK_REFUSED_PROTOCOL_VERSION)
+        /* A 3.1.1 broker's answer to a v5 CONNECT (MQTT 5, 4.13.1). */
+        snprintf(buf, len, "the broker does not support MQTT 5 (it answered as an MQTT 3.1.1 broker: %s); "
+                 "try -V 3.1.1", mosquitto_connack_string(rc));
+    else if (protocol == 5 && rc >= 0x80)
+        snprintf(buf, len, "%s (MQTT 5 reason code %d)", mosquitto_reason_string(rc), rc);
+    else
+        snprintf(buf, len, "%s", mosquitto_connack_string(rc));
+}
+
+int client_check_grant(const struct mb_config *cfg, int requested, int granted, const char *filter,
+                       char *err, size_t errlen)
+{
+    if (granted < 0 || granted > 2) {
+        if (cfg->protocol == 5)
+            snprintf(err, errlen, "the broker refused the subscription to '%s' (%s, MQTT 5 reason code %d)", filter,
+                     mosquitto_reason_string(granted), granted);
+        else
+            snprintf(err, errlen, "the broker refused the subscription to '%s' (SUBACK return code 0x%02x)", filter,
+                     (unsigned)granted);
+        return -1;
+    }
+    /* A broker grants less than was asked when that is the most it
+     * supports: then it cannot take publishes above it either (RabbitMQ 3.x
+     * answers a QoS 2 PUBLISH with PUBACK, mosquitto with max_qos closes
+     * the connection). Say so before anything is published. */
+    if (granted < requested && cfg->mode != MB_MODE_SUB && cfg->pub_qos > granted) {
+        snprintf(err, errlen, "the broker granted QoS %d to a QoS %d subscription (it does not support QoS %d%s); "
+                 "use %s %d", granted, requested, cfg->pub_qos,
+                 cfg->pub_qos == 2 && granted == 1 ? ", like RabbitMQ 3.x" : "",
+                 cfg->pub_qos == cfg->qos ? "-q" : "--pub-qos", granted);
+        return -1;
+    }
+    return 0;
+}
+
+int client_sys_qos(const struct mb_config *cfg, bool control)
+{
+    int qos = cfg->mode != MB_MODE_SUB ? cfg->pub_qos : 1;
+    return control && qos < 1 ? 1 : qos;
+}
+
 static void on_connect(struct mosquitto *m, void *obj, int rc)
 {
     struct client *c = obj;
+    const struct mb_config *cfg = c->env->cfg;
     if (rc != 0) {
-        mark_failed(c, mosquitto_connack_string(rc));
+        char text[200];
+        client_connack_text(cfg->protocol, rc, text, sizeof(text));
+        fail_client(c, text, NULL);
         return;
     }
-    const struct mb_config *cfg = c->env->cfg;
+    c->connacked = true;
     hist_record(&c->env->st->connect_lat, clock_mono_ns() - c->connect_start_ns);
     if (c->role == CLIENT_PUB) {
         mark_ready(c);
@@ -110,13 +177,16 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         int src = mosquitto_subscribe(m, NULL, c->topic, cfg->sub_qos);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
     } else {
-        /* The broker's version, and the control topics: one SUBSCRIBE, one SUBACK. */
+        /* The broker's version, and the control topics: one SUBSCRIBE, one
+         * SUBACK. At the publish QoS: what the broker grants is the most it
+         * supports, known before anything is published. */
         char topics[4][400];
         char *list[5];
         size_t n = c->env->control ? control_subscriptions(c->env->control, topics, 4) : 0;
         for (size_t i = 0; i < n; i++) list[i] = topics[i];
         list[n++] = (char *)"$SYS/broker/version";
-        int src = mosquitto_subscribe_multiple(m, NULL, (int)n, list, 1, 0, NULL);
+        int src = mosquitto_subscribe_multiple(m, NULL, (int)n, list, client_sys_qos(cfg, c->env->control != NULL),
+                                               0, NULL);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
     }
 }
@@ -125,28 +195,59 @@ static void on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const i
 {
     (void)m; (void)mid;
     struct client *c = obj;
-    /* The $SYS/control client: its last filter ($SYS) is optional, the
-     * control topics before it are not. */
-    int required = c->role == CLIENT_SYS ? n - 1 : n;
-    for (int i = 0; i < required; i++)
-        if (granted[i] > 2) {
-            mark_failed(c, c->role == CLIENT_SYS ? "the broker refused the control topics (try --no-control)"
-                                                 : "the broker refused the subscription");
+    const struct mb_config *cfg = c->env->cfg;
+    struct stats *st = c->env->st;
+    char err[300];
+    if (n < 1) {
+        mark_failed(c, "the broker refused the subscription");
+        return;
+    }
+    if (c->role == CLIENT_SUB) {
+        if (granted[0] >= 0 && granted[0] <= 2) st->sub_qos_granted |= (uint8_t)(1u << granted[0]);
+        if (client_check_grant(cfg, cfg->sub_qos, granted[0], c->topic, err, sizeof(err)) != 0) {
+            fail_answer(c, granted[0] > 2 ? "subscription refused" : "QoS not supported", err);
             return;
         }
-    if (n < 1) mark_failed(c, "the broker refused the subscription");
-    else mark_ready(c);
+        mark_ready(c);
+        return;
+    }
+    /* The $SYS/control client: its last filter ($SYS) is optional, the
+     * control topics before it are not. */
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (granted[i] > 2 && i < n - 1) {
+            mark_failed(c, "the broker refused the control topics (try --no-control)");
+            return;
+        }
+        if (granted[i] <= 2 && granted[i] > best) best = granted[i];
+    }
+    if (best >= 0 && cfg->mode != MB_MODE_SUB) {
+        int asked = client_sys_qos(cfg, c->env->control != NULL);
+        st->pub_qos_granted |= (uint8_t)(1u << (best < cfg->pub_qos ? best : cfg->pub_qos));
+        if (client_check_grant(cfg, asked, best, "$SYS/broker/version", err, sizeof(err)) != 0) {
+            fail_answer(c, "QoS not supported", err);
+            return;
+        }
+    }
+    mark_ready(c);
 }
 
 static void on_disconnect(struct mosquitto *m, void *obj, int rc)
 {
     (void)m;
     struct client *c = obj;
+    const struct mb_config *cfg = c->env->cfg;
     if (c->closing || rc == 0) {
         if (c->state != CLIENT_FAILED) c->state = CLIENT_CLOSED;
         return;
     }
-    mark_failed(c, mosquitto_strerror(rc));
+    const char *hint = NULL;
+    if (!c->connacked && cfg->protocol == 5)
+        hint = "(no CONNACK: if the broker does not support MQTT 5, try -V 3.1.1)";
+    else if (rc == MOSQ_ERR_PROTOCOL && c->role == CLIENT_PUB && cfg->pub_qos == 2)
+        hint = "(a broker that does not support QoS 2 answers a QoS 2 PUBLISH with PUBACK, like RabbitMQ 3.x; "
+               "try -q 1)";
+    fail_client(c, mosquitto_strerror(rc), hint);
 }
 
 /* One publish is done: in the kernel (QoS 0), PUBACKed (1) or PUBCOMPed (2). */

@@ -98,6 +98,7 @@ struct client {
     int fd;                     /* registered in env->epfd, -1 when none */
     uint32_t events;            /* epoll events registered */
     bool closing;               /* disconnect requested by us */
+    bool connacked;             /* the broker accepted the connection */
     struct iobuf *rbuf;         /* read buffer under libmosquitto (see iobuf.h) */
 
     uint64_t connect_start_ns;  /* monotonic time of the connect call */
@@ -159,6 +160,23 @@ uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *s
 /* Publish a control message (QoS 1, not retained) on the $SYS/control client.
  * Returns 0 or -1. */
 int client_send(void *client, const char *topic, const char *payload, size_t len);
+
+/* One line for a refused CONNACK: rc is an MQTT 5 reason code (protocol 5)
+ * or a 3.1.1 return code. A broker without MQTT 5 gets "the broker does not
+ * support MQTT 5 (...); try -V 3.1.1". */
+void client_connack_text(int protocol, int rc, char *buf, size_t len);
+
+/* A SUBACK's answer for one filter: granted is the QoS granted or a failure
+ * code (0x80, or an MQTT 5 reason code). Returns -1 with err filled when the
+ * run cannot go on: the subscription was refused, or the grant shows the
+ * broker cannot take the publish QoS (a downgrade below cfg->pub_qos in pub
+ * or both). A downgrade the run can live with returns 0. */
+int client_check_grant(const struct mb_config *cfg, int requested, int granted, const char *filter,
+                       char *err, size_t errlen);
+
+/* The QoS of the $SYS/control client's subscriptions: the publish QoS (the
+ * probe of what the broker supports), at least 1 for the control topics. */
+int client_sys_qos(const struct mb_config *cfg, bool control);
 
 /* Keepalive and housekeeping, about once a second. */
 void client_misc(struct client *c);

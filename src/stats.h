@@ -36,6 +36,9 @@ struct stats {
     /* connections */
     struct hist connect_lat;    /* connect call to CONNACK */
     uint64_t disconnects;       /* connections lost during the run */
+    uint8_t sub_qos_granted;    /* bit q set: a subscriber's SUBACK granted QoS q */
+    uint8_t pub_qos_granted;    /* bit q set: the broker supports publishing at QoS q (the
+                                   $SYS/control client's SUBACK, capped at the publish QoS) */
 };
 
 /* Zero everything and initialise the histograms. */
