@@ -321,6 +321,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     if (env->warm_tag != env->run_tag && h.run_tag == env->warm_tag) {
         st->sub_warmup++;
         c->frontier++;          /* the flow control counts warm-up messages too */
+        c->received++;
         return;
     }
     const struct tracker *t = tracker_set_get(&c->tracks, h.pub_index);
@@ -332,6 +333,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
         return;
     }
     st->sub_valid++;
+    c->received++;
     /* The set may have grown: look the tracker up again. */
     uint64_t advance = tracker_set_get(&c->tracks, h.pub_index)->next - before;
     st->sub_frontier += advance;
@@ -479,11 +481,14 @@ bool client_handle(struct client *c, uint32_t events)
             if (mosquitto_socket(c->m) < 0) break;
         }
     }
-    if (c->role != CLIENT_PUB && c->fd >= 0) {
+    if ((c->role != CLIENT_PUB || c->env->cfg->pub_qos > 0) && c->fd >= 0) {
         /* ACK at once: a broker that leaves Nagle on (mosquitto's default)
          * otherwise holds its next packets to us until our delayed ACK, up
-         * to 40 ms; its queue for us then overflows and it drops messages.
-         * The control client also times clock exchanges with these packets. */
+         * to 40 ms. To a subscriber: its queue for us then overflows and it
+         * drops messages. To a QoS 1/2 publisher: its acks wait, and the
+         * publisher with them (QoS 2 on a stock mosquitto ran at 1/20 of its
+         * speed, every PUBREC/PUBCOMP 40 ms late). The control client also
+         * times clock exchanges with these packets. */
         int one = 1;
         setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
     }
@@ -503,8 +508,7 @@ bool client_handle(struct client *c, uint32_t events)
 
 uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_t seq)
 {
-    uint64_t offset = env->slot_ns * pub_index / (uint64_t)env->cfg->publishers;
-    return env->t0_ns + offset + (uint64_t)seq * env->slot_ns;
+    return flow_due_ns(env->t0_ns, env->slot_ns, (uint32_t)env->cfg->publishers, pub_index, seq);
 }
 
 uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns, bool warm)
@@ -514,8 +518,8 @@ uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns, bool warm)
         c->outstanding >= (uint32_t)env->cfg->inflight)
         return UINT64_MAX;
     if (!env->slot_ns) return 0;
-    uint64_t due = warm ? c->warm_t0_ns + env->slot_ns * c->index / (uint64_t)env->cfg->publishers +
-                          (uint64_t)c->warm_issued * env->slot_ns
+    uint64_t due = warm ? flow_due_ns(c->warm_t0_ns, env->slot_ns, (uint32_t)env->cfg->publishers, c->index,
+                                      c->warm_issued)
                         : client_due_ns(env, c->index, c->issued);
     return due <= now_ns ? 0 : due;
 }
@@ -557,55 +561,12 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm
         else c->issued++;
         n++;
     }
-    if (n) {
-        atomic_fetch_add_explicit(&env->live_issued, (uint64_t)n, memory_order_relaxed);
-        atomic_fetch_add_explicit(&env->live_issued_weighted, (uint64_t)n * c->fanout, memory_order_relaxed);
-    }
     if (gather) {
         iobuf_gather(c->rbuf, false);
         if (mosquitto_socket(c->m) == c->fd) flush_output(c);
     }
     if (n) update_interest(c);
     return n;
-}
-
-uint64_t client_flow_allowance(const struct client_flow *flow)
-{
-    if (!flow || !flow->backlog) return UINT64_MAX;
-    uint64_t issued = 0, frontier = UINT64_MAX, weighted = 0, sum = 0;
-    for (size_t i = 0; i < flow->nenvs; i++) {
-        /* Issued, not completed: a QoS 1/2 message may reach subscribers
-         * before its publisher's ack. */
-        const struct client_env *e = flow->envs[i];
-        issued += atomic_load_explicit(&e->live_issued, memory_order_relaxed);
-        weighted += atomic_load_explicit(&e->live_issued_weighted, memory_order_relaxed);
-        sum += atomic_load_explicit(&e->live_frontier_sum, memory_order_relaxed);
-        uint64_t f = atomic_load_explicit(&e->live_min_frontier, memory_order_relaxed);
-        if (f < frontier) frontier = f;
-    }
-    if (flow->by_slowest) {
-        if (frontier == UINT64_MAX) return UINT64_MAX;
-        uint64_t behind = issued > frontier ? issued - frontier : 0;
-        return behind >= flow->backlog ? 0 : flow->backlog - behind;
-    }
-    /* Average over receivers, in messages per publisher. */
-    uint64_t behind = weighted > sum ? weighted - sum : 0;
-    uint64_t limit = flow->backlog * (flow->receivers ? flow->receivers : 1);
-    if (behind >= limit) return 0;
-    uint64_t per = flow->receivers ? (limit - behind) * flow->publishers / flow->receivers : UINT64_MAX;
-    return per ? per : 1;
-}
-
-uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *sum)
-{
-    uint64_t min = UINT64_MAX;
-    *sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (clients[i].role != CLIENT_SUB) continue;
-        *sum += clients[i].frontier;
-        if (clients[i].frontier < min) min = clients[i].frontier;
-    }
-    return min;
 }
 
 void client_stop_publishing(struct client *c)

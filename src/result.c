@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flow.h"
 #include "jsonfile.h"
 #include "version.h"
 
@@ -225,6 +226,16 @@ cJSON *result_to_json(const struct run_result *r)
     else cJSON_AddNullToObject(qos, "publish");
     if (sub) cJSON_AddItemToObject(qos, "subscribe", qos_side_json(c->sub_qos, t->sub_qos_granted));
     else cJSON_AddNullToObject(qos, "subscribe");
+
+    if (flow_enabled(c)) {
+        cJSON *fl = cJSON_AddObjectToObject(root, "flow");
+        cJSON_AddNumberToObject(fl, "backlog", (double)c->backlog);
+        cJSON_AddNumberToObject(fl, "held_s", (double)t->flow_held_ns / 1e9);
+        cJSON_AddBoolToObject(fl, "paced_by_window", flow_paced_by_window((double)t->flow_held_ns / 1e9,
+                                                                         r->pub_duration_s));
+    } else {
+        cJSON_AddNullToObject(root, "flow");
+    }
 
     cJSON *ph = cJSON_AddObjectToObject(root, "phases");
     cJSON_AddNumberToObject(ph, "connect_s", r->connect_s);

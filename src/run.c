@@ -26,8 +26,7 @@ struct run {
     volatile sig_atomic_t *interrupted;
     struct worker *workers;
     size_t nworkers;
-    struct client_flow flow;
-    struct client_env **envs;
+    struct flow flow;
     struct topology topo;
     struct control ctl;
     bool has_ctl;
@@ -138,22 +137,14 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    r->envs = calloc(T, sizeof(*r->envs));
-    if (!r->envs) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     if (topology_build(&r->topo, cfg, r->res->env.hostname, tmpl.run_tag, err, errlen) != 0) return -1;
-    if (cfg->mode == MB_MODE_BOTH && cfg->backlog && cfg->rate <= 0) {
-        r->flow = (struct client_flow){ .envs = r->envs, .nenvs = T, .backlog = cfg->backlog,
-                                        .publishers = P, .receivers = r->topo.nreceivers,
-                                        .by_slowest = r->topo.uniform };
+    if (flow_enabled(cfg)) {
+        if (flow_init(&r->flow, cfg->backlog, &r->topo, T, err, errlen) != 0) return -1;
         tmpl.flow = &r->flow;
     }
     size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
     for (size_t i = 0; i < T; i++) {
         if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
-        r->envs[i] = &r->workers[i].env;
         r->nworkers++;
     }
     for (size_t i = 0; i < P; i++) {
@@ -770,7 +761,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     collect(&r, clock_mono_ns());
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
     free(r.workers);
-    free(r.envs);
+    flow_free(&r.flow);
     topology_free(&r.topo);
     if (r.has_ctl) control_free(&r.ctl);
 }
