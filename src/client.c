@@ -327,7 +327,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     const struct tracker *t = tracker_set_get(&c->tracks, h.pub_index);
     uint64_t before = t ? t->next : 0;
     int outcome;
-    if ((env->match_run_tag && h.run_tag != env->run_tag) ||
+    if ((env->match_run_tag && h.run_tag != env->run_tag) || (c->hears && !topology_match_has(c->hears, h.pub_index)) ||
         (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0) {
         st->sub_foreign++;
         return;

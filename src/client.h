@@ -108,6 +108,8 @@ struct client {
     struct tracker_set tracks;  /* per publisher: loss, duplicates, reordering */
     uint64_t frontier;          /* messages received or known skipped, all publishers */
     uint64_t received;          /* messages of this run received, duplicates and warm-up included */
+    const struct topology_match *hears; /* `both`: the publishers it should hear (others are
+                                           foreign); NULL: any */
 };
 
 /* Create the libmosquitto instance for role/index (client id

@@ -167,6 +167,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
             /* Trackers only for the publishers this subscriber should hear
              * (one in `pairs`): memory grows with pairs, not pairs squared. */
             const struct topology_match *m = &r->topo.matches[r->topo.sub_receiver[j]];
+            c->hears = m;
             uint32_t lo = m->all || !m->n ? 0 : m->pubs[0];
             uint32_t hi = m->all || !m->n ? (uint32_t)P : m->pubs[m->n - 1] + 1;
             if (tracker_set_range(&c->tracks, lo, hi - lo) != 0) {
