@@ -26,6 +26,7 @@
 
 #define CLIENT_READ_BUDGET 4096   /* packets per readiness event before yielding */
 #define CLIENT_WRITE_BUDGET 64
+#define CLIENT_DELAY_SLICE_NS 10000000ull  /* --sub-delay sleeps this long at most between looks at the phase */
 
 /* The run's first fault, one line (later faults only count). */
 __attribute__((format(printf, 2, 3)))
@@ -298,6 +299,26 @@ static void on_sys_message(struct client *c, const struct mosquitto_message *msg
     c->env->broker_version[n] = '\0';
 }
 
+/* The run is stopping (interrupted, failed or done): leave at once. */
+static bool stopping(const struct client_env *env)
+{
+    return env->phase && atomic_load_explicit(env->phase, memory_order_relaxed) >= PHASE_STOP;
+}
+
+/* --sub-delay: a slow consumer. It blocks the worker's loop, as processing
+ * would, but in slices that look at the phase, so a Ctrl-C is not held up
+ * by a queue of delayed messages. */
+static void sub_delay(const struct client_env *env)
+{
+    uint64_t left = env->cfg->sub_delay_ns;
+    while (left && !stopping(env)) {
+        uint64_t ns = left < CLIENT_DELAY_SLICE_NS ? left : CLIENT_DELAY_SLICE_NS;
+        struct timespec d = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+        nanosleep(&d, NULL);   /* an early wake only ends this slice */
+        left -= ns;
+    }
+}
+
 static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 {
     (void)m;
@@ -362,12 +383,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
         hist_record(&st->lat, (uint64_t)lat);
         hist_record(&st->lat_tick, (uint64_t)lat);
     }
-    if (env->cfg->sub_delay_ns) {
-        /* A slow consumer: this blocks the worker's loop, as processing would. */
-        struct timespec d = { (time_t)(env->cfg->sub_delay_ns / 1000000000ull),
-                              (long)(env->cfg->sub_delay_ns % 1000000000ull) };
-        while (nanosleep(&d, &d) != 0 && errno == EINTR) { }
-    }
+    if (env->cfg->sub_delay_ns) sub_delay(env);
 }
 
 int client_init(struct client *c, struct client_env *env, enum client_role role,
@@ -479,6 +495,7 @@ bool client_handle(struct client *c, uint32_t events)
             int rc = mosquitto_loop_read(c->m, 1);
             if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK) break;
             if (mosquitto_socket(c->m) < 0) break;
+            if (c->env->cfg->sub_delay_ns && stopping(c->env)) break;   /* the rest waits for nobody */
         }
     }
     if ((c->role != CLIENT_PUB || c->env->cfg->pub_qos > 0) && c->fd >= 0) {

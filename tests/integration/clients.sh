@@ -47,6 +47,23 @@ check_eq "pub qos 2 not granted: nothing published, grant recorded" "0 2 1" \
     "$(json "$JP" '"%d %d %d" % (d["publish"]["messages"], d["qos"]["publish"]["requested"], d["qos"]["publish"]["granted"])')"
 stop_broker
 
+# --- Ctrl-C while --sub-delay sleeps ---------------------------------------------
+# 20 messages of 1 s each wait in the subscriber: an interrupt must not wait
+# for all of them (it used to take 20 s).
+start_broker || exit 1
+"$MQTTBENCH" both -p "$BROKER_PORT" --sub-delay 1s --count 20 --quiet --json "$TEST_TMP/sd.json" \
+    > /dev/null 2>&1 &
+pid=$!
+sleep 1.5
+t0=$(now_ms)
+kill -INT "$pid"
+wait_exit "$pid" 5000
+elapsed=$(( $(now_ms) - t0 ))
+check_eq "sub-delay interrupted: exit 130" 130 "$EXIT_RC"
+check "sub-delay interrupted: within 3 s ($elapsed ms)" test "$elapsed" -lt 3000
+check_eq "sub-delay interrupted: status aborted" aborted "$(json "$TEST_TMP/sd.json" 'd["status"]')"
+stop_broker
+
 # --- MQTT 5 refusals ----------------------------------------------------------
 # A v5 CONNACK refusal gets its reason's name, never "unknown reason".
 start_broker "allow_anonymous false" || exit 1
