@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -625,6 +626,52 @@ void client_close(struct client *c)
     mosquitto_destroy(c->m);
     c->m = NULL;
     c->fd = -1;
+}
+
+bool client_leaves_session(const struct mb_config *cfg)
+{
+    /* MQTT 5 ends a session at its expiry (0 unless --session-expiry): the
+     * broker does the rest. --run-id: a later run may resume it. */
+    return !cfg->clean && cfg->protocol != 5 && !(cfg->run_id_given && !cfg->child);
+}
+
+static void on_forget_connect(struct mosquitto *m, void *obj, int rc)
+{
+    (void)m;
+    *(int *)obj = rc == 0 ? 1 : -1;
+}
+
+int client_forget_session(struct client *c, uint64_t deadline_ns)
+{
+    const struct client_env *env = c->env;
+    const struct mb_config *cfg = env->cfg;
+    char id[128];
+    topology_client_id(cfg, env->run_tag, c->role == CLIENT_PUB ? 'p' : 's', c->index, id, sizeof(id));
+    int answer = 0;
+    struct mosquitto *m = mosquitto_new(id, true, &answer);
+    if (!m) return -1;
+    mosquitto_connect_callback_set(m, on_forget_connect);
+    if (cfg->username) mosquitto_username_pw_set(m, cfg->username, cfg->password);
+    if (mosquitto_connect_async(m, env->connect_ip, env->port, cfg->keepalive_s) == MOSQ_ERR_SUCCESS) {
+        /* Its own small loop: the worker's epoll loop has ended. */
+        while (!answer && clock_mono_ns() < deadline_ns) {
+            int fd = mosquitto_socket(m);
+            if (fd < 0) break;
+            struct pollfd p = { .fd = fd, .events = POLLIN | (mosquitto_want_write(m) ? POLLOUT : 0) };
+            if (poll(&p, 1, 10) < 0 && errno != EINTR) break;
+            if ((p.revents & POLLOUT) && mosquitto_loop_write(m, 1) != MOSQ_ERR_SUCCESS) break;
+            if ((p.revents & (POLLIN | POLLERR | POLLHUP)) && mosquitto_loop_read(m, 1) != MOSQ_ERR_SUCCESS &&
+                errno != EAGAIN)
+                break;
+        }
+        if (answer == 1) {
+            mosquitto_disconnect(m);
+            for (int i = 0; i < 8 && mosquitto_socket(m) >= 0 && mosquitto_want_write(m); i++)
+                if (mosquitto_loop_write(m, 1) != MOSQ_ERR_SUCCESS) break;
+        }
+    }
+    mosquitto_destroy(m);
+    return answer == 1 ? 0 : -1;
 }
 
 void client_free(struct client *c)

@@ -173,6 +173,16 @@ void client_misc(struct client *c);
  * The tracker set stays valid for the final accounting (free with client_free). */
 void client_close(struct client *c);
 
+/* True when cfg's clients leave persistent sessions on the broker that
+ * nobody will resume: --no-clean (MQTT 3.1.1), without a --run-id of the
+ * user's (their client ids hold the random run tag). */
+bool client_leaves_session(const struct mb_config *cfg);
+
+/* After client_close of a publisher or subscriber: remove its persistent
+ * session from the broker (connect with a clean session, then disconnect),
+ * giving up at deadline_ns (monotonic). Returns 0, or -1 when it could not. */
+int client_forget_session(struct client *c, uint64_t deadline_ns);
+
 /* Release what client_close leaves (the tracker set). */
 void client_free(struct client *c);
 

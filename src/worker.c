@@ -20,6 +20,7 @@
 #define WORKER_IDLE_NS 20000000ull   /* longest sleep: the phase is checked this often */
 #define WORKER_MISC_NS 1000000000ull /* keepalive housekeeping period */
 #define WORKER_FLOW_WAIT_NS 100000ull  /* recheck after the subscribers caught up this long */
+#define WORKER_FORGET_NS 3000000000ull /* --no-clean: time to remove the sessions at the end */
 
 int worker_init(struct worker *w, int id, size_t max_clients, const struct client_env *env_template,
                 _Atomic int *phase, char *err, size_t errlen)
@@ -306,6 +307,13 @@ static void *worker_main(void *arg)
     }
     w->cpu_end_ns = thread_cpu_ns();
     for (size_t i = 0; i < w->nclients; i++) client_close(&w->clients[i]);
+    if (client_leaves_session(cfg)) {
+        /* Sessions nobody will resume would collect every later run's
+         * messages on the broker (RabbitMQ keeps them a day). */
+        uint64_t deadline = clock_mono_ns() + WORKER_FORGET_NS;
+        for (size_t i = 0; i < w->nclients; i++)
+            if (w->clients[i].role != CLIENT_SYS) client_forget_session(&w->clients[i], deadline);
+    }
     return NULL;
 }
 

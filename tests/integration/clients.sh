@@ -64,6 +64,30 @@ check "sub-delay interrupted: within 3 s ($elapsed ms)" test "$elapsed" -lt 3000
 check_eq "sub-delay interrupted: status aborted" aborted "$(json "$TEST_TMP/sd.json" 'd["status"]')"
 stop_broker
 
+# --- --no-clean: the persistent sessions left behind ----------------------------
+# session_left RESULT: 0 when the run's subscriber 0 still has a persistent
+# session on the broker: a QoS 1 message published after the run is queued
+# for it, and a client resuming its id receives that message.
+session_left() {
+    local id
+    id=$(json "$1" '"mqttbench-%04x-s0" % (int(d["config"]["run_id"], 16) & 0xffff)')
+    mosquitto_pub -p "$BROKER_PORT" -q 1 -t mqttbench/nc -m leftover
+    local got
+    got=$(timeout 5 mosquitto_sub -p "$BROKER_PORT" -c -i "$id" -q 1 -t mqttbench/nc -C 1 -W 2 2>/dev/null)
+    mosquitto_sub -p "$BROKER_PORT" -i "$id" -t mqttbench/none -C 1 -W 1 > /dev/null 2>&1   # clean it up
+    [ "$got" = leftover ]
+}
+start_broker || exit 1
+timeout 30 "$MQTTBENCH" both -p "$BROKER_PORT" -q 1 --no-clean -n 200 -t mqttbench/nc --quiet \
+    --json "$TEST_TMP/nc.json" > /dev/null 2>&1
+check_eq "no-clean: ok" 0 "$?"
+if session_left "$TEST_TMP/nc.json"; then fail "no-clean: no session left behind (random run id)" "it was resumed"
+else pass "no-clean: no session left behind (random run id)"; fi
+timeout 30 "$MQTTBENCH" both -p "$BROKER_PORT" -q 1 --no-clean -n 200 -t mqttbench/nc --run-id 4e4e --quiet \
+    --json "$TEST_TMP/nc-id.json" > /dev/null 2>&1
+check "no-clean --run-id: the session stays for a later run to resume" session_left "$TEST_TMP/nc-id.json"
+stop_broker
+
 # --- MQTT 5 refusals ----------------------------------------------------------
 # A v5 CONNACK refusal gets its reason's name, never "unknown reason".
 start_broker "allow_anonymous false" || exit 1
