@@ -150,15 +150,23 @@ static void flow_publish(struct worker *w)
     atomic_store_explicit(&f->workers[w->id].min_frontier, min, memory_order_relaxed);
 }
 
-/* The time this worker's publishers were held by the flow window (only
- * they, nothing else, kept them from publishing), in st.flow_held_ns. */
-static void flow_held(struct worker *w, bool held, uint64_t now)
+/* The time this worker's publishers were held by the flow window, in
+ * st.flow_held_ns. A round that ends with the window full (held: a
+ * publisher is ready but has no room, and no other could send) starts a
+ * candidate interval when it published, or confirms it when it published
+ * nothing: room that trickles back by the next turn (a broker that is the
+ * bottleneck, delivering steadily) is not waiting on the window; a window
+ * that stays full across a turn (waiting for a round trip) is. */
+static void flow_held(struct worker *w, bool held, bool published, uint64_t now)
 {
-    if (held && !w->held_since_ns) {
-        w->held_since_ns = now;
-    } else if (!held && w->held_since_ns) {
-        uint64_t d = now - w->held_since_ns;
-        w->st.flow_held_ns += d;
+    if (held && published) {
+        if (!w->held_counting) w->held_since_ns = now;   /* a candidate */
+    } else if (held) {
+        if (!w->held_since_ns) w->held_since_ns = now;
+        w->held_counting = true;
+    } else {
+        if (w->held_counting) w->st.flow_held_ns += now - w->held_since_ns;
+        w->held_counting = false;
         w->held_since_ns = 0;
     }
 }
@@ -170,7 +178,7 @@ static uint64_t publish_round(struct worker *w, uint64_t now, bool warm)
     bool flow = w->env.flow != NULL;
     if (flow) flow_refresh(w);
     uint64_t next = UINT64_MAX;
-    size_t held = 0, issued = 0;
+    size_t held = 0, busy = 0, issued = 0;
     for (size_t i = 0; i < w->npubs; i++) {
         struct client *c = &w->clients[i];
         uint64_t allowed = flow ? w->allow[i] : UINT64_MAX;
@@ -181,12 +189,14 @@ static uint64_t publish_round(struct worker *w, uint64_t now, bool warm)
         if (due == 0 && allowed == (uint64_t)n) {
             due = now + WORKER_FLOW_WAIT_NS;   /* ready to send, but the window is full */
             held++;
+        } else if (due == 0) {
+            busy++;                            /* more to send next turn (its burst ended) */
         }
         if (due < next) next = due;
     }
     if (flow) {
         flow_publish(w);
-        if (!warm) flow_held(w, held && !issued, now);
+        if (!warm) flow_held(w, held && !busy, issued > 0, now);
     }
     return next;
 }
@@ -238,7 +248,7 @@ static void *worker_main(void *arg)
         if (phase == PHASE_STOP) {
             if (w->env.control && w->id == 0 && w->nclients)   /* last words: end, done or abort */
                 control_flush(w->env.control, client_send, &w->clients[w->nclients - 1]);
-            if (w->env.flow) flow_held(w, false, clock_mono_ns());   /* a run cut short while held */
+            if (w->env.flow) flow_held(w, false, false, clock_mono_ns());   /* a run cut short while held */
             break;
         }
         uint64_t now = clock_mono_ns();
@@ -258,7 +268,7 @@ static void *worker_main(void *arg)
         if (phase == PHASE_STOP_PUBLISHING && !stopped_publishing) {
             for (size_t i = 0; i < w->npubs; i++) client_stop_publishing(&w->clients[i]);
             stopped_publishing = true;
-            if (w->env.flow) flow_held(w, false, now);
+            if (w->env.flow) flow_held(w, false, false, now);
         }
         if (phase >= PHASE_MEASURE && !w->cpu_measure_ns) w->cpu_measure_ns = thread_cpu_ns();
         if (phase >= PHASE_WARMUP && w->npubs) {

@@ -38,7 +38,8 @@ struct worker {
     uint64_t *fl_issued, *fl_allow;        /* [topology npubs] */
     uint64_t *fl_frontier, *fl_received;   /* [topology nsubs] */
     uint64_t *fl_progress;      /* [topology nreceivers] */
-    uint64_t held_since_ns;     /* publishers held by the window since then; 0 = not held */
+    uint64_t held_since_ns;     /* the window full since then (see flow_held); 0 = not */
+    bool held_counting;         /* ... and counted as holding the publishers */
 
     uint64_t cpu_measure_ns;    /* thread CPU time when the measured phase began */
     uint64_t cpu_end_ns;        /* thread CPU time when the thread left */
