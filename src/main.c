@@ -30,6 +30,7 @@
 #include "result.h"
 #include "run.h"
 #include "sysinfo.h"
+#include "topology.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -247,6 +248,10 @@ static int bench_main(int argc, char **argv)
         return EXIT_USAGE;
     case OPTIONS_RUN:
         break;
+    }
+    if (topology_check(&cfg, err, sizeof(err)) != 0) {   /* a filter that hears no publisher */
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
     }
 
     char json_path[4096];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "flow.h"
 #include "payload.h"
 #include "reader.h"
 #include "units.h"
@@ -219,7 +220,8 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --help               this text\n",
         mode == MB_MODE_BOTH ?
         "      --backlog N          publishers pause while subscribers are N messages behind\n"
-        "                           (default 500 at QoS 0, 10 at QoS 1/2; 0 = never)\n" :
+        "                           (default 500 at QoS 0, 10 publishing at QoS 1, 100 at QoS 2;\n"
+        "                           0 = never)\n" :
         mode == MB_MODE_PUB ?
         "      --drain-timeout T    give up on unacknowledged publishes after T without progress,\n"
         "                           and wait at most T + 3s for subscribers at the end (default 3s)\n" : "",
@@ -567,8 +569,7 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
     }
     if (pub && (uint64_t)cfg->publishers > PAYLOAD_MAX_PUBLISHERS)
         return errmsg_set(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
-    if (cfg->backlog == UINT64_MAX)
-        cfg->backlog = cfg->mode != MB_MODE_BOTH ? 0 : (cfg->pub_qos == 0 && cfg->sub_qos == 0) ? 500 : 10;
+    if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return errmsg_set(err, errlen, "--rate: too small");
     return 0;

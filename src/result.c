@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flow.h"
 #include "jsonfile.h"
 #include "version.h"
 
@@ -51,6 +52,36 @@ void result_default_path(const struct mb_config *cfg, char *buf, size_t len)
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     snprintf(buf, len, "results/mqttbench-%s-%s.json", options_mode_name(cfg->mode), stamp);
+}
+
+int result_qos_granted(uint8_t mask)
+{
+    for (int q = 0; q <= 2; q++)
+        if (mask & (1u << q)) return q;
+    return -1;
+}
+
+bool result_qos_warning(const struct run_result *r, char *buf, size_t len)
+{
+    const struct mb_config *c = r->cfg;
+    int g = result_qos_granted(r->total.sub_qos_granted);
+    /* In both, a grant below the publish QoS failed the run, and said so. */
+    if (c->mode == MB_MODE_PUB || g < 0 || g >= c->sub_qos || (c->mode == MB_MODE_BOTH && c->pub_qos > g))
+        return false;
+    snprintf(buf, len, "the broker granted QoS %d to the QoS %d subscriptions: messages reached the "
+             "subscribers at QoS %d at most", g, c->sub_qos, g);
+    return true;
+}
+
+/* One side's QoS: asked for, and what the broker granted (null: no answer). */
+static cJSON *qos_side_json(int requested, uint8_t granted_mask)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "requested", requested);
+    int g = result_qos_granted(granted_mask);
+    if (g >= 0) cJSON_AddNumberToObject(o, "granted", g);
+    else cJSON_AddNullToObject(o, "granted");
+    return o;
 }
 
 static double rate(uint64_t n, double seconds)
@@ -190,6 +221,22 @@ cJSON *result_to_json(const struct run_result *r)
     cJSON_AddItemToObject(root, "config", config_json(c));
     cJSON_AddItemToObject(root, "environment", environment_json(r));
 
+    cJSON *qos = cJSON_AddObjectToObject(root, "qos");
+    if (pub) cJSON_AddItemToObject(qos, "publish", qos_side_json(c->pub_qos, t->pub_qos_granted));
+    else cJSON_AddNullToObject(qos, "publish");
+    if (sub) cJSON_AddItemToObject(qos, "subscribe", qos_side_json(c->sub_qos, t->sub_qos_granted));
+    else cJSON_AddNullToObject(qos, "subscribe");
+
+    if (flow_enabled(c)) {
+        cJSON *fl = cJSON_AddObjectToObject(root, "flow");
+        cJSON_AddNumberToObject(fl, "backlog", (double)c->backlog);
+        cJSON_AddNumberToObject(fl, "held_s", (double)t->flow_held_ns / 1e9);
+        cJSON_AddBoolToObject(fl, "paced_by_window", flow_paced_by_window((double)t->flow_held_ns / 1e9,
+                                                                         r->pub_duration_s));
+    } else {
+        cJSON_AddNullToObject(root, "flow");
+    }
+
     cJSON *ph = cJSON_AddObjectToObject(root, "phases");
     cJSON_AddNumberToObject(ph, "connect_s", r->connect_s);
     cJSON_AddNumberToObject(ph, "warmup_s", (double)c->warmup_ns / 1e9);
@@ -251,6 +298,8 @@ cJSON *result_to_json(const struct run_result *r)
 
     cJSON *warn = cJSON_AddArrayToObject(root, "warnings");
     for (size_t i = 0; i < r->nwarnings; i++) cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings[i]));
+    char qw[200];
+    if (result_qos_warning(r, qw, sizeof(qw))) cJSON_AddItemToArray(warn, cJSON_CreateString(qw));
 
     cJSON *ck = cJSON_AddObjectToObject(root, "clock");
     cJSON_AddStringToObject(ck, "method", r->clock.method);

@@ -102,6 +102,13 @@ struct run_result {
     uint64_t read_syscalls, write_syscalls;   /* whole process, whole run */
 };
 
+/* The lowest QoS in a stats grant mask (bit q: QoS q was granted), -1 for none. */
+int result_qos_granted(uint8_t mask);
+
+/* The warning a downgraded subscription gives ("the broker granted QoS 1 to
+ * the QoS 2 subscriptions: ..."), into buf; returns false when there is none. */
+bool result_qos_warning(const struct run_result *r, char *buf, size_t len);
+
 /* Append one timeseries point. Returns 0, or -1 when out of memory. */
 int result_add_point(struct run_result *r, const struct result_point *p);
 

@@ -26,8 +26,7 @@ struct run {
     volatile sig_atomic_t *interrupted;
     struct worker *workers;
     size_t nworkers;
-    struct client_flow flow;
-    struct client_env **envs;
+    struct flow flow;
     struct topology topo;
     struct control ctl;
     bool has_ctl;
@@ -138,22 +137,14 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    r->envs = calloc(T, sizeof(*r->envs));
-    if (!r->envs) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     if (topology_build(&r->topo, cfg, r->res->env.hostname, tmpl.run_tag, err, errlen) != 0) return -1;
-    if (cfg->mode == MB_MODE_BOTH && cfg->backlog && cfg->rate <= 0) {
-        r->flow = (struct client_flow){ .envs = r->envs, .nenvs = T, .backlog = cfg->backlog,
-                                        .publishers = P, .receivers = r->topo.nreceivers,
-                                        .by_slowest = r->topo.uniform };
+    if (flow_enabled(cfg)) {
+        if (flow_init(&r->flow, cfg->backlog, &r->topo, T, err, errlen) != 0) return -1;
         tmpl.flow = &r->flow;
     }
     size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
     for (size_t i = 0; i < T; i++) {
         if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
-        r->envs[i] = &r->workers[i].env;
         r->nworkers++;
     }
     for (size_t i = 0; i < P; i++) {
@@ -176,6 +167,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
             /* Trackers only for the publishers this subscriber should hear
              * (one in `pairs`): memory grows with pairs, not pairs squared. */
             const struct topology_match *m = &r->topo.matches[r->topo.sub_receiver[j]];
+            c->hears = m;
             uint32_t lo = m->all || !m->n ? 0 : m->pubs[0];
             uint32_t hi = m->all || !m->n ? (uint32_t)P : m->pubs[m->n - 1] + 1;
             if (tracker_set_range(&c->tracks, lo, hi - lo) != 0) {
@@ -280,14 +272,17 @@ static int start_barrier(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
     control_announce_start(&r->ctl, (uint32_t)cfg->first_publisher, (uint32_t)cfg->publishers);
-    if (!cfg->wait_subscribers) return 0;
     uint64_t start = clock_mono_ns();
     bool said = false;
     for (;;) {
         size_t ready = control_ready_subscribers(&r->ctl, !cfg->clock_monotonic);
-        if (ready >= (size_t)cfg->wait_subscribers) return 0;
+        if (ready >= (size_t)cfg->wait_subscribers) {
+            control_publishing(&r->ctl);
+            return 0;
+        }
         if (*r->interrupted) {
             set_status(r, RESULT_ABORTED, "interrupted while waiting for subscribers%s", "");
+            control_announce_abort(&r->ctl, r->res->error);   /* the subscribers stop waiting */
             return -1;
         }
         uint64_t now = clock_mono_ns();
@@ -300,10 +295,11 @@ static int start_barrier(struct run *r)
         if (now - start > cfg->wait_timeout_ns) {
             char why[200];
             snprintf(why, sizeof(why), "%zu of %ld subscriber processes of run %016llx were ready within %.0f s "
-                     "(start them first with the same --run-id and broker, or raise --wait-timeout)",
+                     "(are they running, with the same --run-id and broker? or raise --wait-timeout)",
                      ready, cfg->wait_subscribers, (unsigned long long)cfg->run_id,
                      (double)cfg->wait_timeout_ns / 1e9);
             set_status(r, RESULT_FAILED, "start barrier: %s", why);
+            control_announce_abort(&r->ctl, r->res->error);
             return -1;
         }
         sleep_ns(RUN_POLL_NS * 2);
@@ -420,6 +416,13 @@ static void measure_phase(struct run *r)
             uint64_t sent_total = 0;
             if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
             size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
+            char left[400];
+            if (r->has_ctl && control_publisher_left(&r->ctl, left, sizeof(left))) {
+                /* It will never announce its end: waiting would hang (or end
+                 * in an `ok` without its messages). */
+                set_status(r, RESULT_FAILED, "%s", left);
+                break;
+            }
             if (cfg->expect_publishers && announced < want && !l.received && now - r->t0_ns > cfg->wait_timeout_ns) {
                 char why[160];
                 snprintf(why, sizeof(why), "%zu of %ld publishing processes of run %016llx announced themselves "
@@ -759,7 +762,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     collect(&r, clock_mono_ns());
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
     free(r.workers);
-    free(r.envs);
+    flow_free(&r.flow);
     topology_free(&r.topo);
     if (r.has_ctl) control_free(&r.ctl);
 }
