@@ -586,12 +586,22 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
         return -1;
     }
     if (count > 0) {
-        /* The mean must lie within [min, max]; allow for rounding in the sum. */
-        double lo = (double)count * (double)min_ns, hi = (double)count * (double)max_ns;
-        if (sum_ns < lo * (1 - 1e-9) || sum_ns > hi * (1 + 1e-9)) {
+        /* Every value lies in [min, max]: so do the mean and the root mean
+         * square, and the variance is not negative (allowing for rounding). */
+        double cnt = (double)count, lo = (double)min_ns, hi = (double)max_ns;
+        const char *bad = NULL;
+        double v = 0;
+        if (sum_ns < cnt * lo * (1 - 1e-9) || sum_ns > cnt * hi * (1 + 1e-9))
+            bad = "sum_ns", v = sum_ns;
+        else if (sumsq_ns < cnt * lo * lo * (1 - 1e-9) || sumsq_ns > cnt * hi * hi * (1 + 1e-9))
+            bad = "sumsq_ns", v = sumsq_ns;
+        else if (sumsq_ns * cnt < sum_ns * sum_ns * (1 - 1e-9))
+            bad = "sumsq_ns", v = sumsq_ns;
+        if (bad) {
             char vt[32];
-            reader_number_text(sum_ns, vt, sizeof(vt));
-            errmsg_set(err, errlen, "histogram.sum_ns: %s puts the mean outside [min_ns, max_ns]", vt);
+            reader_number_text(v, vt, sizeof(vt));
+            errmsg_set(err, errlen, "histogram.%s: %s does not fit the values' count, min_ns and max_ns%s", bad, vt,
+                       strcmp(bad, "sum_ns") == 0 ? " (the mean would lie outside [min_ns, max_ns])" : "");
             hist_init(h);
             return -1;
         }

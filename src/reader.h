@@ -70,7 +70,10 @@ int reader_object(const struct cJSON *obj, const char *dotted_path, int nullable
  * finite non-negative sums, and a flat "buckets" array [index, count, ...] of
  * even length with strictly increasing indices below HIST_BUCKETS whose counts
  * add up to "count" (and to latency_us.count when present); min_ns/max_ns
- * must lie in the lowest/highest non-empty bucket (hist_restore's checks).
+ * must lie in the lowest/highest non-empty bucket (hist_restore's checks),
+ * and the sums must fit values in [min_ns, max_ns]: sum_ns within count *
+ * [min_ns, max_ns], sumsq_ns within count * [min_ns^2, max_ns^2], and
+ * count * sumsq_ns >= sum_ns^2 (so mean and stdev are never absurd).
  * Returns 0, or -1 with err filled and h left empty. */
 int reader_histogram(const struct cJSON *latency_obj, struct hist *h, char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /* reader: every class of malformed result file is refused with one line
  * naming the file and the problem; getters validate type and range;
- * reader_histogram validates everything hist_restore needs. */
+ * reader_histogram validates everything hist_restore needs, and sums that
+ * no values in [min, max] could give. */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <math.h>
@@ -331,7 +332,12 @@ static void test_histogram(void)
     hist_refuse("histogram: min above max", "min_ns", "9000001", "above max");
     hist_refuse("histogram: max_ns huge", "max_ns", "1e300", "histogram.max_ns: 1e+300 is above");
     hist_refuse("histogram: sum negative", "sum_ns", "-1", "histogram.sum_ns: negative");
-    hist_refuse("histogram: sum puts the mean outside", "sum_ns", "1", "puts the mean outside");
+    hist_refuse("histogram: sum puts the mean outside", "sum_ns", "1", "the mean would lie outside");
+    hist_refuse("histogram: absurd sumsq (reliability #18)", "sumsq_ns", "1e308",
+                "histogram.sumsq_ns: 1e+308 does not fit the values' count, min_ns and max_ns");
+    hist_refuse("histogram: sumsq below count * min^2", "sumsq_ns", "1", "sumsq_ns: 1 does not fit");
+    /* 6 values with sum 9504501 and sumsq below sum^2 / 6: a negative variance */
+    hist_refuse("histogram: negative variance", "sumsq_ns", "1.4e13", "sumsq_ns: 14000000000000 does not fit");
     hist_refuse("histogram: sumsq a string", "sumsq_ns", "\"x\"", "sumsq_ns: expected a number");
     hist_refuse("histogram: layout", "layout", "\"hdr\"", "layout: \"hdr\", expected \"log-linear-v1\"");
     hist_refuse("histogram: unit", "unit", "\"us\"", "unit: \"us\", expected \"ns\"");
