@@ -113,10 +113,11 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         cfgs[k] = *cfg;
         cfgs[k].run_id = cfg->run_id + (uint64_t)k;
         runs[k].env = first->env;
+        result_init(&runs[k], &cfgs[k]);
         run_execute(&cfgs[k], target, &runs[k], &interrupted);
         docs[k] = result_to_json(&runs[k]);
         done++;
-        if (docs[k] && metrics_extract(docs[k], &m[k], err, sizeof(err)) != 0) memset(&m[k], 0, sizeof(m[k]));
+        metrics_extract(&runs[k], &m[k]);
         fprintf(stderr, "mqttbench: run %ld/%ld %s, %.0f msgs/s, p99 %.1f us, lost %llu\n", k + 1, n,
                 result_status_name(runs[k].status), primary_rate(&runs[k]),
                 (double)hist_percentile(&runs[k].total.lat, 99) / 1e3, (unsigned long long)runs[k].lost);
@@ -221,7 +222,7 @@ int main(int argc, char **argv)
 
     struct run_result res;
     memset(&res, 0, sizeof(res));
-    res.cfg = &cfg;
+    result_init(&res, &cfg);
     sysinfo_fill(&res.env);
 
     struct broker broker;

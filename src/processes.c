@@ -1,7 +1,6 @@
 /* `both --processes`: fork a `sub` and a `pub`, merge their results. */
 #include "processes.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jsonfile.h"
 #include "merge.h"
-#include "reader.h"
+#include "result.h"
 
 /* Options the parent decides for its children (with their argument count). */
 static int replaced_option(const char *a)
@@ -107,22 +105,17 @@ int processes_run(const struct mb_config *cfg, int argc, char **argv, const char
     int pub_rc = wait_child(pub);
     int sub_rc = wait_child(sub);
 
-    cJSON *in[2] = { NULL, NULL };
+    struct run_result *in = calloc(3, sizeof(*in));
     const char *names[2] = { pub_json, sub_json };
-    if (reader_load(pub_json, &in[0], err, errlen) != 0 || reader_load(sub_json, &in[1], err, errlen) != 0) {
-        cJSON_Delete(in[0]);
-        goto out;
-    }
-    cJSON *merged = NULL;
-    int mrc = merge_results(in, names, 2, &merged, err, errlen);
-    cJSON_Delete(in[0]);
-    cJSON_Delete(in[1]);
+    int mrc = in ? 0 : -1;
+    if (!in) snprintf(err, errlen, "out of memory");
+    if (mrc == 0 && (result_load(pub_json, &in[0], err, errlen) != 0 || result_load(sub_json, &in[1], err, errlen) != 0))
+        mrc = -1;
+    if (mrc == 0) mrc = merge_results(in, names, 2, &in[2], err, errlen);
+    if (mrc == 0) mrc = result_write(&in[2], json_path, err, errlen);
+    for (int i = 0; in && i < 3; i++) result_free(&in[i]);
+    free(in);
     if (mrc != 0) goto out;
-    if (jsonfile_write(merged, json_path, err, errlen) != 0) {
-        cJSON_Delete(merged);
-        goto out;
-    }
-    cJSON_Delete(merged);
     code = pub_rc ? pub_rc : sub_rc;
     if (code) snprintf(err, errlen, "the %s process exited with status %d", pub_rc ? "pub" : "sub", code);
 out:

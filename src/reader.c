@@ -47,6 +47,23 @@ void reader_sanitize(const char *s, size_t max, char *buf, size_t len)
     buf[o] = '\0';
 }
 
+void reader_show_value(const cJSON *x, char *buf, size_t len)
+{
+    char num[32];
+    if (!x) {
+        snprintf(buf, len, "(none)");
+    } else if (cJSON_IsNumber(x)) {
+        reader_number_text(x->valuedouble, num, sizeof(num));
+        snprintf(buf, len, "%s", num);
+    } else if (cJSON_IsString(x) && x->valuestring) {
+        reader_sanitize(x->valuestring, 40, buf, len);
+    } else {
+        char *s = cJSON_PrintUnformatted(x);
+        reader_sanitize(s ? s : "?", 40, buf, len);
+        free(s);
+    }
+}
+
 void reader_number_text(double v, char *buf, size_t len)
 {
     for (int digits = 15; digits <= 17; digits++) {
@@ -522,16 +539,9 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
         errmsg_set(err, errlen, "histogram.unit: \"%s\", expected \"ns\"", found);
         return -1;
     }
-    if (cJSON_GetObjectItemCaseSensitive(hj, "sub_buckets")) {
-        double sb;
-        if (reader_number(latency_obj, "histogram.sub_buckets", HIST_SUB_BUCKETS, HIST_SUB_BUCKETS,
-                          &sb, err, errlen) != 0)
-            return -1;
-    }
-    uint64_t count, min_ns, max_ns;
+    uint64_t min_ns, max_ns;
     double sum_ns, sumsq_ns;
-    if (reader_count(latency_obj, "histogram.count", &count, err, errlen) != 0 ||
-        reader_count(latency_obj, "histogram.min_ns", &min_ns, err, errlen) != 0 ||
+    if (reader_count(latency_obj, "histogram.min_ns", &min_ns, err, errlen) != 0 ||
         reader_count(latency_obj, "histogram.max_ns", &max_ns, err, errlen) != 0 ||
         reader_number(latency_obj, "histogram.sum_ns", 0.0, DBL_MAX, &sum_ns, err, errlen) != 0 ||
         reader_number(latency_obj, "histogram.sumsq_ns", 0.0, DBL_MAX, &sumsq_ns, err, errlen) != 0)
@@ -580,15 +590,10 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
         errmsg_set(err, errlen, "histogram: %s", why);
         return -1;
     }
-    if (h->count != count) {
-        errmsg_set(err, errlen, "histogram.count: %" PRIu64 ", but the buckets add up to %" PRIu64, count, h->count);
-        hist_init(h);
-        return -1;
-    }
-    if (count > 0) {
+    if (h->count > 0) {
         /* Every value lies in [min, max]: so do the mean and the root mean
          * square, and the variance is not negative (allowing for rounding). */
-        double cnt = (double)count, lo = (double)min_ns, hi = (double)max_ns;
+        double cnt = (double)h->count, lo = (double)min_ns, hi = (double)max_ns;
         const char *bad = NULL;
         double v = 0;
         if (sum_ns < cnt * lo * (1 - 1e-9) || sum_ns > cnt * hi * (1 + 1e-9))
@@ -602,18 +607,6 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
             reader_number_text(v, vt, sizeof(vt));
             errmsg_set(err, errlen, "histogram.%s: %s does not fit the values' count, min_ns and max_ns%s", bad, vt,
                        strcmp(bad, "sum_ns") == 0 ? " (the mean would lie outside [min_ns, max_ns])" : "");
-            hist_init(h);
-            return -1;
-        }
-    }
-    if (cJSON_GetObjectItemCaseSensitive(latency_obj, "count")) {
-        uint64_t lc;
-        if (reader_count(latency_obj, "count", &lc, err, errlen) != 0) {
-            hist_init(h);
-            return -1;
-        }
-        if (lc != count) {
-            errmsg_set(err, errlen, "count: %" PRIu64 ", but the histogram holds %" PRIu64, lc, count);
             hist_init(h);
             return -1;
         }
