@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "errmsg.h"
 #include "metrics.h"
@@ -95,6 +94,52 @@ static int collect_sources(const struct run_result *in, const char *const *names
         }
     }
     return 0;
+}
+
+/* Refuse two sources that are one process: a copy of a result would count
+ * it twice. A process is its run id, host, pid, start time and mode (an
+ * older file without a pid is told apart by the rest). */
+static int check_processes(const struct run_result *out, const size_t *owner, const char *const *names,
+                           char *err, size_t errlen)
+{
+    for (size_t a = 0; a < out->nsources; a++) {
+        for (size_t b = a + 1; b < out->nsources; b++) {
+            const struct result_source *x = &out->sources[a], *y = &out->sources[b];
+            if (x->run_id != y->run_id || x->pid != y->pid || x->mode != y->mode ||
+                strcmp(x->hostname, y->hostname) != 0 || strcmp(x->start_time, y->start_time) != 0)
+                continue;
+            char host[80];
+            reader_sanitize(x->hostname, 48, host, sizeof(host));
+            errmsg_set(err, errlen, "%s and %s hold the result of one process (run id %016" PRIx64 ", %s on %s, "
+                       "pid %ld, started %s): its messages would count twice", names[owner[a]],
+                       names[owner[b]], x->run_id, result_mode_name(x->mode), host, x->pid, x->start_time);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A warning in out when the inputs did not all run at the same time: each
+ * ran from its start time (to the second) for its connect, warm-up and
+ * measured phases, plus its wait at a start barrier at most. */
+static void check_overlap(const struct run_result *in, const char *const *names, size_t n, struct run_result *out)
+{
+    size_t late = 0, early = 0;
+    double late_start = -1, early_end = -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct mb_config *c = in[i].cfg;
+        double start = result_start_s(&in[i]);
+        double end = start + 1 + in[i].connect_s + (double)c->warmup_ns / 1e9 + in[i].measure_s +
+                     (c->wait_subscribers ? (double)c->wait_timeout_ns / 1e9 : 0);
+        if (start > late_start) late_start = start, late = i;
+        if (early_end < 0 || end < early_end) early_end = end, early = i;
+    }
+    if (late_start <= early_end + 1)
+        return;
+    char text[256];
+    snprintf(text, sizeof(text), "%s started at %s, %.0f s after %s (started at %s) had ended: not one run",
+             names[late], in[late].env.start_time, late_start - early_end, names[early], in[early].env.start_time);
+    result_add_warning(out, text);
 }
 
 /* The timeseries of every input on the wall clock: t = 0 of each is its
@@ -206,8 +251,9 @@ int merge_results(const struct run_result *in, const char *const *names, size_t 
     }
     bool split = false, any_null = false;
     size_t *owner = NULL;
-    int rc = check_scenarios(in, names, n, &split, err, errlen);
-    if (rc == 0) rc = collect_sources(in, names, n, out, &owner);
+    int rc = collect_sources(in, names, n, out, &owner);
+    if (rc == 0) rc = check_processes(out, owner, names, err, errlen);
+    if (rc == 0) rc = check_scenarios(in, names, n, &split, err, errlen);
     if (rc == 0) rc = merge_header(in, n, split, out);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = merge_one(out, &in[i], names[i], &any_null);
@@ -216,6 +262,7 @@ int merge_results(const struct run_result *in, const char *const *names, size_t 
         out->expected_known = false;
     }
     if (rc == 0) rc = merge_series(in, n, out);
+    if (rc == 0) check_overlap(in, names, n, out);
     free(owner);
 
     /* What merge writes must read back: sums past 2^53, for one, do not. */
@@ -291,11 +338,10 @@ int merge_main(int argc, char **argv)
         return MERGE_EXIT_USAGE;
     }
     const char *const *names = (const char *const *)(argv + optind);
-    struct stat *st = calloc(n, sizeof(*st));
     struct run_result *in = calloc(n + 1, sizeof(*in)), *merged = in ? in + n : NULL;
     char err[1024];
     int code = MERGE_EXIT_USAGE;
-    if (!st || !in) {
+    if (!in) {
         fprintf(stderr, "mqttbench merge: out of memory\n");
         code = MERGE_EXIT_FAILED;
         goto out;
@@ -306,14 +352,6 @@ int merge_main(int argc, char **argv)
             fprintf(stderr, "mqttbench merge: %s\n", err);
             code = rc == -2 ? MERGE_EXIT_FAILED : MERGE_EXIT_USAGE;
             goto out;
-        }
-        if (stat(names[i], &st[i]) == 0 && S_ISREG(st[i].st_mode)) {
-            for (size_t j = 0; j < i; j++) {
-                if (S_ISREG(st[j].st_mode) && st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino) {
-                    fprintf(stderr, "mqttbench merge: %s and %s are the same file\n", names[j], names[i]);
-                    goto out;
-                }
-            }
         }
     }
     int rc = merge_results(in, names, n, merged, err, sizeof(err));
@@ -339,6 +377,5 @@ out:
     for (size_t i = 0; in && i <= n; i++)
         result_free(&in[i]);
     free(in);
-    free(st);
     return code;
 }

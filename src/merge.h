@@ -19,11 +19,14 @@ enum { MERGE_EXIT_OK = 0, MERGE_EXIT_FAILED = 1, MERGE_EXIT_USAGE = 2 };
  * (metrics_scenario_diff), except that `pub` and `sub` results of one
  * config.run_id merge into a `both` result (publish from the pub inputs,
  * subscribe and latency from the sub inputs; their qos, protocol and topic
- * must agree). The typed data are combined by the workers' rules
- * (stats_merge, result_add_failure), plus: phases and durations the longest,
- * the timeseries on the wall clock (series_merge), warnings concatenated,
- * status the worst input's, and "sources" listing every process. --repeat
- * results are refused. The merged result passes result_from_json. Returns 0, -1 when an
+ * must agree). Two inputs holding the result of one process (same run id,
+ * host, pid, start time and mode, also inside merged inputs) are refused.
+ * The typed data are combined by the workers' rules (stats_merge,
+ * result_add_failure), plus: phases and durations the longest, the
+ * timeseries on the wall clock (series_merge), warnings concatenated, status
+ * the worst input's, and "sources" listing every process. Inputs that did
+ * not run at the same time give a warning in the result. --repeat results are
+ * refused. The merged result passes result_from_json. Returns 0, -1 when an
  * input is unusable (err: "NAME: problem", or what differs), or -2 when out
  * of memory. */
 int merge_results(const struct run_result *in, const char *const *names, size_t n, struct run_result *out,

@@ -1,7 +1,7 @@
 # `mqttbench merge` on real result files: a `pub` and a `sub` of one run id
 # merge into a `both`; two processes of one scenario merge with their
-# warnings; inputs of other scenarios and unusable inputs are refused;
-# invalid UTF-8 does not reach the output.
+# warnings; a copy of one process's result, inputs of other scenarios and
+# unusable inputs are refused; invalid UTF-8 does not reach the output.
 # (That the halves of one run merge into that run, byte for byte, is unit-
 # tested on typed data in tests/unit/test_merge.c.)
 source tests/lib.sh
@@ -68,6 +68,19 @@ json_edit "$S" "$TEST_TMP/sub-other.json" 'd["config"]["run_id"] = "000000000000
 check_eq "pub+sub of other run ids: exit 2" 2 "$?"
 check "pub+sub of other run ids: lists run_id" grep -q 'are not parts of one run: run_id 00000000000fe11a vs 00000000000000aa' "$TEST_TMP/err"
 
+# --- one process twice (reliability #10) ------------------------------------
+cp "$W" "$TEST_TMP/copy.json"
+"$MQTTBENCH" merge "$W" "$TEST_TMP/copy.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "a copy of a result: exit 2" 2 "$?"
+check "a copy of a result: says why" grep -q "whole.json and .*copy.json hold the result of one process (run id .*, both on .*, pid [1-9][0-9]*, started .*): its messages would count twice$" "$TEST_TMP/err"
+cp "$P" "$TEST_TMP/pub2.json"
+"$MQTTBENCH" merge "$P" "$TEST_TMP/pub2.json" "$S" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "one pub process given twice: exit 2" 2 "$?"
+"$MQTTBENCH" merge "$PS" "$P" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "a merged result with one of its inputs: exit 2" 2 "$?"
+check "a merged result with one of its inputs: says why" grep -q "pubsub.json and .*pub.json hold the result of one process" "$TEST_TMP/err"
+check "refused: no output written" test ! -e "$TEST_TMP/x.json"
+
 # --- two processes of one scenario: warnings kept (code review 2.5) ---------
 W2="$TEST_TMP/other-process.json"
 json_edit "$W" "$W2" 'd["environment"]["pid"] += 1; d["warnings"] = ["publishers of two processes overlap"]'
@@ -80,6 +93,12 @@ check "two processes: the warning shown" grep -q "^mqttbench merge: warning: pub
 check_eq "two processes: latency count" 20000 "$(json "$M" 'd["latency_us"]["count"]')"
 check_eq "two processes: same percentiles as one" "$(json "$W" '[d["latency_us"][k] for k in ("p50", "p99", "max")]')" \
     "$(json "$M" '[d["latency_us"][k] for k in ("p50", "p99", "max")]')"
+
+json_edit "$W2" "$TEST_TMP/later.json" 'd["environment"]["start_time"] = "2000-01-01T00:00:00Z"'
+"$MQTTBENCH" merge "$W" "$TEST_TMP/later.json" -o "$TEST_TMP/later-m.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "not at the same time: merged" 0 "$?"
+check "not at the same time: warned" grep -q "^mqttbench merge: warning: .*whole.json started at .*, [0-9]* s after .*later.json (started at 2000-01-01T00:00:00Z) had ended: not one run$" "$TEST_TMP/err"
+check_eq "not at the same time: in the result" 2 "$(json "$TEST_TMP/later-m.json" 'len(d["warnings"])')"
 
 # --- result hygiene (reliability #18) --------------------------------------
 json_edit "$W2" "$TEST_TMP/utf8.json" 'd["environment"]["cpu_model"] = "CPUMARK"'

@@ -1,5 +1,6 @@
 /* merge_results on typed results: the workers' rules, warnings kept, pub +
- * sub into both, and what merge makes reads back. */
+ * sub into both, a copy of one process refused (reliability #10), inputs
+ * that did not run together warned about, and what merge makes reads back. */
 #include "sample.h"
 #include "merge.h"
 #include "test.h"
@@ -21,13 +22,21 @@ static void test_same_scenario(void)
     sample_result(&in[0], &cfg[0], MB_MODE_BOTH);
     sample_result(&in[1], &cfg[1], MB_MODE_BOTH);
 
+    /* a byte copy of one result: the same process twice */
+    int rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("copy: refused (reliability #10)",
+           rc == -1 && !strcmp(err, "a.json and b.json hold the result of one process (run id 0123456789abcdef, both "
+                                    "on host-??, pid 4242, started 2026-12-01T10:00:00Z): its messages would count twice"),
+           "%d %s", rc, err);
+    result_free(&out);
+
     /* another process of the same run */
     in[1].env.pid = 5000;
     snprintf(in[1].env.hostname, sizeof(in[1].env.hostname), "host-b");
     in[1].nwarnings = 0;
     result_add_warning(&in[1], "a warning only b has");
     result_add_failure(&in[1], "timed out", 1);
-    int rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
     CHECKF("two processes: merged", rc == 0, "%s", err);
     const struct stats *t = &out.total;
     CHECK("counts summed", t->pub_done == 40000 && t->sub_unique == 2 * 59990 && out.lost == 20 &&
@@ -54,6 +63,28 @@ static void test_same_scenario(void)
     free(t1);
     free(t2);
 
+    /* a merged result merged again with one of its processes */
+    const char *names3[] = { "ab.json", "a.json" };
+    in[2] = out;
+    memset(&out, 0, sizeof(out));
+    struct run_result pair[2] = { in[2], in[0] };
+    rc = merge_results(pair, names3, 2, &out, err, sizeof(err));
+    CHECKF("merged + one of its inputs: refused", rc == -1 && strstr(err, "ab.json and a.json hold the result of one "
+                                                                      "process"), "%d %s", rc, err);
+    result_free(&out);
+
+    /* inputs that did not run at the same time: merged, with a warning */
+    snprintf(in[1].env.start_time, sizeof(in[1].env.start_time), "2026-12-01T11:00:00Z");
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("an hour apart: merged", rc == 0, "%s", err);
+    CHECKF("an hour apart: warned", out.nwarnings == 3 && strstr(out.warnings[2], "b.json started at 2026-12-01T11:00:00Z, 3596 s after "
+                                                                         "a.json (started at 2026-12-01T10:00:00Z) had ended"),
+           "%zu '%s'", out.nwarnings, out.nwarnings > 2 ? out.warnings[2] : "");
+    CHECK("an hour apart: the earliest start time", !strcmp(out.env.start_time, "2026-12-01T10:00:00Z"));
+    result_free(&out);
+    snprintf(in[1].env.start_time, sizeof(in[1].env.start_time), "2026-12-01T10:00:02Z");
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("two seconds apart: no warning", rc == 0 && out.nwarnings == 2, "%d %zu", rc, out.nwarnings);
     result_free(&out);
 
     /* one input did not know what to expect: neither does the merge */
