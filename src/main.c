@@ -4,7 +4,6 @@
  *   1   the run failed: no broker, connection lost, results not writable
  *   2   bad usage: nothing connected, nothing written
  *   130 interrupted by SIGINT/SIGTERM: results written with status "aborted" */
-#include <cjson/cJSON.h>
 #include <mosquitto.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -15,7 +14,6 @@
 #include "compare.h"
 #include "merge.h"
 #include "iobuf.h"
-#include "jsonfile.h"
 #include "metrics.h"
 #include "preflight.h"
 #include "processes.h"
@@ -101,9 +99,8 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
     struct run_result *runs = calloc((size_t)n, sizeof(*runs));
     struct mb_config *cfgs = calloc((size_t)n, sizeof(*cfgs));
     struct metrics *m = calloc((size_t)n, sizeof(*m));
-    cJSON **docs = calloc((size_t)n, sizeof(*docs));
     char err[512];
-    if (!runs || !cfgs || !m || !docs) {
+    if (!runs || !cfgs || !m) {
         fprintf(stderr, "mqttbench: out of memory\n");
         return EXIT_FAILED;
     }
@@ -115,7 +112,6 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         runs[k].env = first->env;
         result_init(&runs[k], &cfgs[k]);
         run_execute(&cfgs[k], target, &runs[k], &interrupted);
-        docs[k] = result_to_json(&runs[k]);
         done++;
         metrics_extract(&runs[k], &m[k]);
         fprintf(stderr, "mqttbench: run %ld/%ld %s, %.0f msgs/s, p99 %.1f us, lost %llu\n", k + 1, n,
@@ -144,49 +140,28 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         med = done - 1;   /* the run that failed */
     }
     int code = exit_code(worst);
-    cJSON *root = result_to_json(&runs[med]);
-    cJSON *summary = worst == RESULT_OK ? metrics_repeat_json(m, (size_t)done) : NULL;
-    cJSON *all = cJSON_CreateArray();
-    if (root && all) {
-        if (summary) cJSON_AddItemToObject(root, "repeat", summary);
-        for (long k = 0; k < done; k++)
-            if (docs[k]) {
-                cJSON_AddItemToArray(all, docs[k]);
-                docs[k] = NULL;
-            }
-        cJSON_AddItemToObject(root, "runs", all);
-        if (jsonfile_write(root, json_path, err, sizeof(err)) != 0) {
-            fprintf(stderr, "mqttbench: %s\n", err);
-            if (!code) code = EXIT_FAILED;
-        }
+    struct metrics_spread spread;   /* the file: the median run, the summary, every run */
+    struct run_result top = runs[med];
+    top.repeat = worst == RESULT_OK && metrics_repeat(m, (size_t)done, &spread) == 0 ? &spread : NULL;
+    top.runs = runs;
+    top.nruns = (size_t)done;
+    if (result_write(&top, json_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        if (!code) code = EXIT_FAILED;
     }
-    cJSON_Delete(root);
     report_summary(stdout, &runs[med], json_path);
-    if (done > 1 && worst == RESULT_OK) {
+    if (done > 1 && top.repeat) {
         printf("\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
         printf("  %-22s %14s %14s %14s\n", "", "median", "min", "max");
-        for (size_t f = 0; f < METRICS_NFIELDS; f++) {
-            if (!metrics_has(&m[0], f)) continue;
-            double v[1000];   /* --repeat is at most 1000 */
-            for (long k = 0; k < done; k++) v[k] = metrics_value(&m[k], f);
-            for (long i = 1; i < done; i++)
-                for (long j = i; j > 0 && v[j] < v[j - 1]; j--) {
-                    double t = v[j];
-                    v[j] = v[j - 1];
-                    v[j - 1] = t;
-                }
-            double median = done % 2 ? v[done / 2] : (v[done / 2 - 1] + v[done / 2]) / 2;
-            printf("  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row, median, v[0], v[done - 1]);
-        }
+        for (size_t f = 0; f < METRICS_NFIELDS; f++)
+            if (metrics_has(&spread.median, f))
+                printf("  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row, metrics_value(&spread.median, f),
+                       metrics_value(&spread.min, f), metrics_value(&spread.max, f));
     }
-    for (long k = 0; k < n; k++) {
-        cJSON_Delete(docs[k]);
-        result_free(&runs[k]);
-    }
+    for (long k = 0; k < n; k++) result_free(&runs[k]);
     free(runs);
     free(cfgs);
     free(m);
-    free(docs);
     return code;
 }
 

@@ -142,14 +142,6 @@ oom:
     return NULL;
 }
 
-cJSON *metrics_repeat_json(const struct metrics *runs, size_t n)
-{
-    struct metrics_spread s;
-    if (n == 0 || metrics_repeat(runs, n, &s) != 0)
-        return NULL;
-    return metrics_spread_json(&s);
-}
-
 /* The differences at keys of a and b ("config" objects), as described at
  * metrics_scenario_diff. */
 static int diff_objects(const cJSON *a, const cJSON *b, const char *const *keys, size_t nkeys, char *out,

@@ -79,9 +79,6 @@ int metrics_repeat(const struct metrics *runs, size_t n, struct metrics_spread *
  * lacks. Caller owns it; NULL when out of memory. */
 struct cJSON *metrics_spread_json(const struct metrics_spread *s);
 
-/* metrics_repeat + metrics_spread_json; NULL when n is 0 or out of memory. */
-struct cJSON *metrics_repeat_json(const struct metrics *runs, size_t n);
-
 /* Compare the scenario of results a and b: mode and config's qos, size,
  * count, duration_s, publishers, subscribers, rate, inflight, protocol,
  * backlog, topic, shape, sub_topic, pub_qos, sub_qos, retain, clean and
