@@ -2,8 +2,6 @@
 #include "metrics.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
