@@ -66,7 +66,7 @@ $(BUILD)/libmb.a: $(LIB_OBJS)
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	@[ "$(V)" = 1 ] || echo "  CC    $<"
-	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -c -o $@ $<
+	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/version.o: MB_CFLAGS += -DMB_VERSION='"$(VERSION)"' -DMB_GIT_REV='"$(GIT_REV)"'
 $(BUILD)/version.o: .FORCE
