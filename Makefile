@@ -48,6 +48,9 @@ LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# The results half (read, write, compare, merge): builds without libmosquitto.
+RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.c src/series.c src/stats.c \
+                src/hist.c src/jsonfile.c src/errmsg.c
 
 .PHONY: all clean install run test test-unit test-integration bench deps-build deps-test check-deps regress baseline
 all: mqttbench

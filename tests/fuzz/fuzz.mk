@@ -9,8 +9,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build-fuzz
-FUZZ_SRCS    := tests/fuzz/fuzz_reader.c src/reader.c src/metrics.c src/hist.c src/compare.c \
-                src/merge.c src/series.c src/result.c src/stats.c src/jsonfile.c src/errmsg.c
+FUZZ_SRCS    := tests/fuzz/fuzz_reader.c $(RESULTS_SRCS)
 FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror \
                 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
