@@ -31,20 +31,7 @@
 
 void reader_sanitize(const char *s, size_t max, char *buf, size_t len)
 {
-    if (!buf || len == 0)
-        return;
-    size_t o = 0, i = 0;
-    if (!s)
-        s = "";
-    for (; s[i] && i < max && o + 1 < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (s[i] && i == max) {
-        for (int k = 0; k < 3 && o + 1 < len; k++)
-            buf[o++] = '.';
-    }
-    buf[o] = '\0';
+    errmsg_sanitize(s, max, buf, len);
 }
 
 void reader_show_value(const cJSON *x, char *buf, size_t len)

@@ -88,8 +88,7 @@ void reader_number_text(double v, char *buf, size_t len);
  * value (NULL) "(none)". */
 void reader_show_value(const struct cJSON *x, char *buf, size_t len);
 
-/* Copy s into buf (len bytes) for an error message: printable ASCII kept,
- * anything else as '?', cut to at most max characters with "..." appended. */
+/* errmsg_sanitize (src/errmsg.h), kept under this name for its callers. */
 void reader_sanitize(const char *s, size_t max, char *buf, size_t len);
 
 #endif

@@ -686,9 +686,9 @@ static void read_config(struct rd *d, struct mb_config *c)
     for (const cJSON *b = bind ? bind->child : NULL; b; b = b->next) {
         char prefix[48];
         struct rd e = rd_entry(d, b, prefix, sizeof(prefix), "config.bind_addresses", (size_t)c->nbind);
-        if (!cJSON_IsString(b)) rd_fail(&e, "expected a string");
-        else if (!(c->bind_addresses[c->nbind++] = result_strdup(d->r, b->valuestring))) rd_fail(&e, "out of memory");
-        else fix_utf8((char *)c->bind_addresses[c->nbind - 1]);
+        if (!cJSON_IsString(b) || strlen(b->valuestring) >= sizeof(c->bind_addresses[0]))
+            rd_fail(&e, "expected an address of at most %zu bytes", sizeof(c->bind_addresses[0]) - 1);
+        else fix_utf8(strcpy(c->bind_addresses[c->nbind++], b->valuestring));
         d->rc = e.rc;
     }
     c->warmup_ns = rd_ns(d, "config.warmup_s", 1e9);
@@ -980,17 +980,28 @@ int result_from_json(const cJSON *doc, struct run_result *r, char *err, size_t e
     return d.rc;
 }
 
+/* result_from_json on doc (freed here), with name in front of its messages. */
+static int from_doc(cJSON *doc, const char *name, struct run_result *r, char *err, size_t errlen)
+{
+    char why[600];
+    int rc = result_from_json(doc, r, why, sizeof(why));
+    cJSON_Delete(doc);
+    if (rc != 0) errmsg_set(err, errlen, "%s: %s", name, why);
+    return rc;
+}
+
 int result_load(const char *path, struct run_result *r, char *err, size_t errlen)
 {
     cJSON *doc;
-    char why[600];
     memset(r, 0, sizeof(*r));
-    if (reader_load(path, &doc, err, errlen) != 0)
-        return -1;
-    int rc = result_from_json(doc, r, why, sizeof(why));
-    cJSON_Delete(doc);
-    if (rc != 0) errmsg_set(err, errlen, "%s: %s", path, why);
-    return rc;
+    return reader_load(path, &doc, err, errlen) != 0 ? -1 : from_doc(doc, path, r, err, errlen);
+}
+
+int result_parse(const char *buf, size_t len, const char *name, struct run_result *r, char *err, size_t errlen)
+{
+    cJSON *doc;
+    memset(r, 0, sizeof(*r));
+    return reader_parse(buf, len, name, &doc, err, errlen) != 0 ? -1 : from_doc(doc, name, r, err, errlen);
 }
 
 struct mb_config *result_set_config(struct run_result *r, const struct mb_config *src)
@@ -1003,8 +1014,6 @@ struct mb_config *result_set_config(struct run_result *r, const struct mb_config
     bool ok = true;
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (*strs[i] && !(*strs[i] = result_strdup(r, *strs[i]))) ok = false;
-    for (int i = 0; i < c->nbind; i++)
-        if (!(c->bind_addresses[i] = result_strdup(r, c->bind_addresses[i]))) ok = false;
     if (c->password) c->password = password_given;
     r->cfg = c;
     return ok ? c : NULL;

@@ -205,6 +205,10 @@ int result_from_json(const struct cJSON *doc, struct run_result *r, char *err, s
  * with err ("PATH: problem"), or -2 when out of memory. */
 int result_load(const char *path, struct run_result *r, char *err, size_t errlen);
 
+/* reader_parse + result_from_json: r from len bytes at buf, called name in
+ * messages. Returns as result_load. */
+int result_parse(const char *buf, size_t len, const char *name, struct run_result *r, char *err, size_t errlen);
+
 /* environment.start_time in seconds since the epoch; -1 when it is not
  * YYYY-MM-DDTHH:MM:SSZ. */
 double result_start_s(const struct run_result *r);

@@ -5,10 +5,6 @@
 # (That the halves of one run merge into that run, byte for byte, is unit-
 # tested on typed data in tests/unit/test_merge.c.)
 source tests/lib.sh
-if ! has_subcommand merge; then
-    fail "merge subcommand" "$MQTTBENCH does not know 'merge' (dispatch merge_main in main.c)"
-    exit 1
-fi
 start_broker "max_queued_messages 0" || exit 1
 
 W="$TEST_TMP/whole.json"

@@ -43,7 +43,7 @@ static inline void sample_result(struct run_result *r, struct mb_config *c, enum
     c->drain_timeout_ns = 3000000000ull;
     c->connect_timeout_ns = 10000000000ull;
     c->connect_rate = 2000;
-    c->bind_addresses[0] = "127.0.0.1";
+    snprintf(c->bind_addresses[0], sizeof(c->bind_addresses[0]), "127.0.0.1");
     c->nbind = 1;
     c->warmup_ns = mode == MB_MODE_BOTH ? 250000000 : 0;
     c->wait_subscribers = mode == MB_MODE_PUB ? 1 : 0;
