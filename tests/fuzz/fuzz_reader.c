@@ -1,6 +1,6 @@
-/* libFuzzer target for the result reader: bytes go through reader_parse (the
- * path reader_load takes after reading a file) and result_from_json (the one
- * typed reader), then through everything that consumes a typed result:
+/* libFuzzer target for the result reader: bytes go through result_parse
+ * (reader_parse, the path reader_load takes after reading a file, then
+ * result_from_json, the one typed reader), then through everything that consumes a typed result:
  * metrics_extract_spread, compare_evaluate, metrics_scenario_diff and
  * merge_results. Oracle: whatever the reader accepts, the writer's text of
  * it must read back and give the same text again, and so must the merge of
@@ -33,13 +33,7 @@ static char *text_of(const struct run_result *r)
 /* text into r; -1 when refused, -2 out of memory. */
 static int read_text(const char *text, struct run_result *r, char *err, size_t errlen)
 {
-    cJSON *doc;
-    memset(r, 0, sizeof(*r));
-    if (reader_parse(text, strlen(text), "text", &doc, err, errlen) != 0)
-        return -1;
-    int rc = result_from_json(doc, r, err, errlen);
-    cJSON_Delete(doc);
-    return rc;
+    return result_parse(text, strlen(text), "text", r, err, errlen);
 }
 
 /* The oracle: t1 (the writer's text of a result) reads back into *again and
@@ -63,11 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct run_result r, back, other, merged, merged_back;
     char err[512];
-    cJSON *doc;
-    if (reader_parse((const char *)data, size, "fuzz", &doc, err, sizeof(err)) != 0)
-        return 0;
-    int rc = result_from_json(doc, &r, err, sizeof(err));
-    cJSON_Delete(doc);
+    int rc = result_parse((const char *)data, size, "fuzz", &r, err, sizeof(err));
     char *t1 = rc == 0 ? text_of(&r) : NULL;
     if (t1 && same_after_round_trip(t1, &back) == 0) {
         struct metrics_spread s;

@@ -141,16 +141,10 @@ static inline char *sample_text(const struct run_result *r)
     return text;
 }
 
-/* text read back into r (result_free it); the status of reader_parse or
- * result_from_json, err filled. */
+/* text read back into r (result_free it): result_parse's status, err filled. */
 static inline int sample_read(const char *text, struct run_result *r, char *err, size_t errlen)
 {
-    cJSON *doc;
-    memset(r, 0, sizeof(*r));
-    if (reader_parse(text, strlen(text), "T", &doc, err, errlen) != 0) return -1;
-    int rc = result_from_json(doc, r, err, errlen);
-    cJSON_Delete(doc);
-    return rc;
+    return result_parse(text, strlen(text), "T", r, err, errlen);
 }
 
 /* Print where two texts that should be equal first differ (nothing when equal). */
