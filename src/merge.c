@@ -29,27 +29,22 @@ static int check_scenarios(const struct run_result *in, const char *const *names
     size_t first_pub = n, first_sub = n;
     bool any_both = false;
     for (size_t i = 0; i < n; i++) {
-        if (in[i].repeat || in[i].runs) {
-            errmsg_set(err, errlen, "%s: a --repeat result; merge takes the results of one run's processes", names[i]);
-            return -1;
-        }
+        if (in[i].repeat || in[i].runs)
+            return errmsg_set(err, errlen, "%s: a --repeat result; merge takes the results of one run's processes",
+                              names[i]);
         if (has_pub(&in[i]) && has_sub(&in[i])) any_both = true;
         else if (has_pub(&in[i]) && first_pub == n) first_pub = i;
         else if (has_sub(&in[i]) && first_sub == n) first_sub = i;
     }
     *split = first_pub < n && first_sub < n;
-    if (*split && any_both) {
-        errmsg_set(err, errlen, "cannot merge `both` results with `pub`/`sub` results");
-        return -1;
-    }
+    if (*split && any_both)
+        return errmsg_set(err, errlen, "cannot merge `both` results with `pub`/`sub` results");
     for (size_t i = 1; i < n; i++) {
         size_t ref = *split ? (has_pub(&in[i]) ? first_pub : first_sub) : 0;
         int nd = i == ref ? 0 : metrics_scenario_diff(&in[ref], &in[i], diff, sizeof(diff));
         if (nd < 0) return -2;
-        if (nd > 0) {
-            errmsg_set(err, errlen, "%s and %s ran different scenarios: %s", names[ref], names[i], diff);
-            return -1;
-        }
+        if (nd > 0)
+            return errmsg_set(err, errlen, "%s and %s ran different scenarios: %s", names[ref], names[i], diff);
     }
     for (size_t i = 0; *split && i < n; i++) {
         if (!has_sub(&in[i]))
@@ -57,11 +52,9 @@ static int check_scenarios(const struct run_result *in, const char *const *names
         int nd = metrics_scenario_diff_keys(&in[first_pub], &in[i], split_keys,
                                             sizeof(split_keys) / sizeof(split_keys[0]), diff, sizeof(diff));
         if (nd < 0) return -2;
-        if (nd > 0) {
-            errmsg_set(err, errlen, "%s (pub) and %s (sub) are not parts of one run: %s", names[first_pub], names[i],
-                       diff);
-            return -1;
-        }
+        if (nd > 0)
+            return errmsg_set(err, errlen, "%s (pub) and %s (sub) are not parts of one run: %s", names[first_pub],
+                              names[i], diff);
     }
     return 0;
 }
@@ -110,10 +103,9 @@ static int check_processes(const struct run_result *out, const size_t *owner, co
                 continue;
             char host[80];
             reader_sanitize(x->hostname, 48, host, sizeof(host));
-            errmsg_set(err, errlen, "%s and %s hold the result of one process (run id %016" PRIx64 ", %s on %s, "
-                       "pid %ld, started %s): its messages would count twice", names[owner[a]],
-                       names[owner[b]], x->run_id, result_mode_name(x->mode), host, x->pid, x->start_time);
-            return -1;
+            return errmsg_set(err, errlen, "%s and %s hold the result of one process (run id %016" PRIx64 ", %s on %s, "
+                              "pid %ld, started %s): its messages would count twice", names[owner[a]],
+                              names[owner[b]], x->run_id, result_mode_name(x->mode), host, x->pid, x->start_time);
         }
     }
     return 0;
@@ -245,10 +237,8 @@ int merge_results(const struct run_result *in, const char *const *names, size_t 
 {
     memset(out, 0, sizeof(*out));
     stats_init(&out->total);
-    if (n < 2 || n > MERGE_MAX_INPUTS) {
-        errmsg_set(err, errlen, "merge takes 2 to %d results, got %zu", MERGE_MAX_INPUTS, n);
-        return -1;
-    }
+    if (n < 2 || n > MERGE_MAX_INPUTS)
+        return errmsg_set(err, errlen, "merge takes 2 to %d results, got %zu", MERGE_MAX_INPUTS, n);
     bool split = false, any_null = false;
     size_t *owner = NULL;
     int rc = collect_sources(in, names, n, out, &owner);

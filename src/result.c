@@ -427,7 +427,8 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON *mg = cJSON_AddObjectToObject(root, "merged");
         cJSON_AddNumberToObject(mg, "inputs", (double)r->nsources);
         cJSON_AddStringToObject(mg, "kind", r->merged_split ? "pub+sub" : "same scenario");
-        cJSON_AddStringToObject(mg, "timeseries_percentiles", "max of the inputs' values in each second (an upper bound)");
+        cJSON_AddStringToObject(mg, "timeseries_percentiles",
+                                "max of the inputs' values in each second (an upper bound)");
         cJSON *src = cJSON_AddArrayToObject(root, "sources");
         for (size_t i = 0; i < r->nsources; i++) {
             const struct result_source *so = &r->sources[i];
@@ -898,10 +899,11 @@ static void read_repeat(struct rd *d, struct run_result *r, const cJSON *rep)
  * -1 with err filled. */
 static int agree(const cJSON *file, const cJSON *mine, char *path, size_t used, char *err, size_t errlen)
 {
-    bool same = !file || (cJSON_IsNumber(mine) ? cJSON_IsNumber(file) && file->valuedouble == mine->valuedouble
-                          : cJSON_IsArray(mine) ? cJSON_IsArray(file) && cJSON_GetArraySize(file) == cJSON_GetArraySize(mine)
-                          : cJSON_IsObject(mine) ? cJSON_IsObject(file)
-                          : cJSON_IsString(mine) ? cJSON_IsString(file) : cJSON_Compare(file, mine, true));
+    bool same = !file ||
+                (cJSON_IsNumber(mine) ? cJSON_IsNumber(file) && file->valuedouble == mine->valuedouble
+                 : cJSON_IsArray(mine) ? cJSON_IsArray(file) && cJSON_GetArraySize(file) == cJSON_GetArraySize(mine)
+                 : cJSON_IsObject(mine) ? cJSON_IsObject(file)
+                 : cJSON_IsString(mine) ? cJSON_IsString(file) : cJSON_Compare(file, mine, true));
     if (same && file && cJSON_IsString(mine)) {
         char *f = strdup(file->valuestring);
         if (f) fix_utf8(f);
@@ -912,8 +914,7 @@ static int agree(const cJSON *file, const cJSON *mine, char *path, size_t used, 
         char fv[64], mv[64];
         reader_show_value(file, fv, sizeof(fv));
         reader_show_value(mine, mv, sizeof(mv));
-        errmsg_set(err, errlen, "%s: %s, but the rest of the result gives %s", path, fv, mv);
-        return -1;
+        return errmsg_set(err, errlen, "%s: %s, but the rest of the result gives %s", path, fv, mv);
     }
     const cJSON *f = file ? file->child : NULL;
     size_t i = 0;
