@@ -67,6 +67,9 @@ LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# The results half (read, write, compare, merge): builds without libmosquitto.
+RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.c src/series.c src/stats.c \
+                src/hist.c src/jsonfile.c src/errmsg.c
 
 .PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline
 all: mqttbench
@@ -85,7 +88,7 @@ $(BUILD)/libmb.a: $(LIB_OBJS)
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	@[ "$(V)" = 1 ] || echo "  CC    $<"
-	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -c -o $@ $<
+	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/version.o: MB_CFLAGS += -DMB_VERSION='"$(VERSION)"' -DMB_GIT_REV='"$(GIT_REV)"'
 $(BUILD)/version.o: .FORCE

@@ -6,7 +6,6 @@
  *   2   bad usage or an unusable result path: nothing connected, nothing written
  *   130 interrupted by SIGINT, SIGTERM or SIGHUP: results written with status
  *       "aborted" */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <mosquitto.h>
 #include <poll.h>
@@ -146,9 +145,8 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
     struct run_result *runs = calloc((size_t)n, sizeof(*runs));
     struct mb_config *cfgs = calloc((size_t)n, sizeof(*cfgs));
     struct metrics *m = calloc((size_t)n, sizeof(*m));
-    cJSON **docs = calloc((size_t)n, sizeof(*docs));
     char err[512];
-    if (!runs || !cfgs || !m || !docs) {
+    if (!runs || !cfgs || !m) {
         fprintf(stderr, "mqttbench: out of memory\n");
         return EXIT_FAILED;
     }
@@ -158,10 +156,10 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         cfgs[k] = *cfg;
         cfgs[k].run_id = cfg->run_id + (uint64_t)k;
         runs[k].env = first->env;
+        result_init(&runs[k], &cfgs[k]);
         run_execute(&cfgs[k], target, &runs[k], &interrupted);
-        docs[k] = result_to_json(&runs[k]);
         done++;
-        if (docs[k] && metrics_extract(docs[k], &m[k], err, sizeof(err)) != 0) memset(&m[k], 0, sizeof(m[k]));
+        metrics_extract(&runs[k], &m[k]);
         fprintf(stderr, "mqttbench: run %ld/%ld %s, %.0f msgs/s, p99 %.1f us, lost %llu\n", k + 1, n,
                 result_status_name(runs[k].status), primary_rate(&runs[k]),
                 (double)hist_percentile(&runs[k].total.lat, 99) / 1e3, (unsigned long long)runs[k].lost);
@@ -188,50 +186,29 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         med = done - 1;   /* the run that failed */
     }
     int code = exit_code(worst);
-    cJSON *root = result_to_json(&runs[med]);
-    cJSON *summary = worst == RESULT_OK ? metrics_repeat_json(m, (size_t)done) : NULL;
-    cJSON *all = cJSON_CreateArray();
-    if (root && all) {
-        if (summary) cJSON_AddItemToObject(root, "repeat", summary);
-        for (long k = 0; k < done; k++)
-            if (docs[k]) {
-                cJSON_AddItemToArray(all, docs[k]);
-                docs[k] = NULL;
-            }
-        cJSON_AddItemToObject(root, "runs", all);
-    }
-    bool written = root && all && jsonfile_write(root, json_path, err, sizeof(err)) == 0;
+    struct metrics_spread spread;   /* the file: the median run, the summary, every run */
+    struct run_result top = runs[med];
+    top.repeat = worst == RESULT_OK && metrics_repeat(m, (size_t)done, &spread) == 0 ? &spread : NULL;
+    top.runs = runs;
+    top.nruns = (size_t)done;
+    bool written = result_write(&top, json_path, err, sizeof(err)) == 0;
     if (!written) {
-        fprintf(stderr, "mqttbench: %s\n", root && all ? err : "out of memory");
+        fprintf(stderr, "mqttbench: %s\n", err);
         if (!code) code = EXIT_FAILED;
     }
-    cJSON_Delete(root);
     report_summary(out, &runs[med], result_place(cfg, json_path, written));
-    if (done > 1 && worst == RESULT_OK) {
+    if (done > 1 && top.repeat) {
         fprintf(out, "\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
         fprintf(out, "  %-22s %14s %14s %14s\n", "", "median", "min", "max");
-        for (size_t f = 0; f < METRICS_NFIELDS; f++) {
-            if (!metrics_has(&m[0], f)) continue;
-            double v[1000];   /* --repeat is at most 1000 */
-            for (long k = 0; k < done; k++) v[k] = metrics_value(&m[k], f);
-            for (long i = 1; i < done; i++)
-                for (long j = i; j > 0 && v[j] < v[j - 1]; j--) {
-                    double t = v[j];
-                    v[j] = v[j - 1];
-                    v[j - 1] = t;
-                }
-            double median = done % 2 ? v[done / 2] : (v[done / 2 - 1] + v[done / 2]) / 2;
-            fprintf(out, "  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row, median, v[0], v[done - 1]);
-        }
+        for (size_t f = 0; f < METRICS_NFIELDS; f++)
+            if (metrics_has(&spread.median, f))
+                fprintf(out, "  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row,
+                        metrics_value(&spread.median, f), metrics_value(&spread.min, f), metrics_value(&spread.max, f));
     }
-    for (long k = 0; k < n; k++) {
-        cJSON_Delete(docs[k]);
-        result_free(&runs[k]);
-    }
+    for (long k = 0; k < n; k++) result_free(&runs[k]);
     free(runs);
     free(cfgs);
     free(m);
-    free(docs);
     return code;
 }
 
@@ -276,7 +253,7 @@ static int bench_main(int argc, char **argv)
 
     struct run_result res;
     memset(&res, 0, sizeof(res));
-    res.cfg = &cfg;
+    result_init(&res, &cfg);
     sysinfo_fill(&res.env);
 
     struct broker broker;

@@ -8,7 +8,6 @@
  * (PR_SET_PDEATHSIG). */
 #include "processes.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,9 +20,9 @@
 #include <unistd.h>
 
 #include "errmsg.h"
-#include "jsonfile.h"
 #include "merge.h"
 #include "reader.h"
+#include "result.h"
 
 #define CHILD_RESULT_FD 3
 #define CHILD_RESULT_PATH "/proc/self/fd/3"
@@ -220,7 +219,11 @@ int processes_run(const struct mb_config *cfg, int argc, char **argv, const char
     collect(c, 2, interrupted);
 
     int code = c[0].rc ? c[0].rc : c[1].rc;
-    cJSON *in[2] = { NULL, NULL }, *merged = NULL;
+    struct run_result *in = calloc(3, sizeof(*in));     /* the pub's, the sub's, the merged */
+    if (!in) {
+        errmsg_set(err, errlen, "out of memory");
+        goto out;
+    }
     for (int i = 0; i < 2; i++) {
         if (c[i].len == 0) {
             errmsg_set(err, errlen, "the %s process exited with status %d and wrote no result", c[i].role, c[i].rc);
@@ -230,11 +233,11 @@ int processes_run(const struct mb_config *cfg, int argc, char **argv, const char
             errmsg_set(err, errlen, "%s: over the %zu MiB limit for a result", c[i].name, READER_MAX_BYTES >> 20);
             goto out;
         }
-        if (reader_parse(c[i].buf, c[i].len, c[i].name, &in[i], err, errlen) != 0) goto out;
+        if (result_parse(c[i].buf, c[i].len, c[i].name, &in[i], err, errlen) != 0) goto out;
     }
     const char *names[2] = { c[0].name, c[1].name };
-    if (merge_results(in, names, 2, &merged, err, errlen) != 0) goto out;
-    if (jsonfile_write(merged, json_path, err, errlen) != 0) goto out;
+    if (merge_results(in, names, 2, &in[2], err, errlen) != 0) goto out;
+    if (result_write(&in[2], json_path, err, errlen) != 0) goto out;
     *written = true;
     if (code == 130 && *interrupted)
         errmsg_set(err, errlen, "interrupted; the pub and sub processes stopped and their results were merged");
@@ -242,9 +245,8 @@ int processes_run(const struct mb_config *cfg, int argc, char **argv, const char
         errmsg_set(err, errlen, "the %s process exited with status %d", c[0].rc ? "pub" : "sub", code);
 out:
     if (!*written && !code) code = 1;
-    cJSON_Delete(merged);
-    cJSON_Delete(in[0]);
-    cJSON_Delete(in[1]);
+    for (int i = 0; in && i < 3; i++) result_free(&in[i]);
+    free(in);
     free(c[0].buf);
     free(c[1].buf);
     return code;

@@ -132,15 +132,12 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     else if (r->schedule_lagging)
         fprintf(f, "  NOTE         publishers fell behind their schedule while mqttbench had CPU to spare:\n"
                    "               the broker did not keep up with %.0f msgs/s\n", c->rate);
-    if (!r->generator_saturated && flow_enabled(c) &&
-        flow_paced_by_window((double)t->flow_held_ns / 1e9, r->pub_duration_s))
+    if (!r->generator_saturated && r->flow_on && r->flow_paced_by_window)
         fprintf(f, "  NOTE         publishers waited on mqttbench's flow window (--backlog %llu) %.0f%% of the\n"
                    "               time: the rate is what %llu messages in flight allow, which may be less than\n"
                    "               the broker sustains; compare with a larger --backlog (0 = off)\n",
                 (unsigned long long)c->backlog, 100.0 * (double)t->flow_held_ns / 1e9 / r->pub_duration_s,
                 (unsigned long long)c->backlog);
     for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
-    char qw[200];
-    if (result_qos_warning(r, qw, sizeof(qw))) fprintf(f, "  WARNING      %s\n", qw);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);
 }

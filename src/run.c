@@ -593,8 +593,7 @@ static void account_sub(struct run *r)
     size_t announced = 0, ended = 0;
     uint64_t sent_total = 0;
     if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
-    if (r->has_ctl && r->ctl.overlap[0] && res->nwarnings < 4)
-        snprintf(res->warnings[res->nwarnings++], sizeof(res->warnings[0]), "%s", r->ctl.overlap);
+    if (r->has_ctl && r->ctl.overlap[0]) result_add_warning(res, r->ctl.overlap);
     const struct client **subs = subscriber_clients(r);
     const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
     uint64_t *expected = NULL;
@@ -672,14 +671,7 @@ static void collect(struct run *r, uint64_t end_ns)
         res->connect_failures += atomic_load(&w->env.failed);
         for (size_t k = 0; k < sizeof(w->env.failures) / sizeof(w->env.failures[0]); k++) {
             if (!w->env.failures[k].count) break;
-            size_t j = 0;
-            while (j < res->nfailures && strcmp(res->failures[j].reason, w->env.failures[k].reason)) j++;
-            if (j == res->nfailures) {
-                if (j == sizeof(res->failures) / sizeof(res->failures[0])) j--;
-                else snprintf(res->failures[res->nfailures++].reason, sizeof(res->failures[0].reason), "%s",
-                              w->env.failures[k].reason);
-            }
-            res->failures[j].count += w->env.failures[k].count;
+            result_add_failure(res, w->env.failures[k].reason, w->env.failures[k].count);
         }
         res->publishers_done += atomic_load(&w->env.finished);
         if (!res->env.broker_version[0] && w->env.broker_version[0])
@@ -707,6 +699,12 @@ static void collect(struct run *r, uint64_t end_ns)
             res->sub_duration_s = (double)(t->rx_last_ns - from) / 1e9;
         }
     }
+
+    res->flow_on = flow_enabled(cfg);
+    res->flow_paced_by_window = res->flow_on && flow_paced_by_window((double)t->flow_held_ns / 1e9,
+                                                                     res->pub_duration_s);
+    char qw[200];
+    if (result_qos_warning(res, qw, sizeof(qw))) result_add_warning(res, qw);
 
     /* Delivery accounting. */
     if (cfg->mode == MB_MODE_BOTH) account_both(r);

@@ -13,8 +13,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build-fuzz
-FUZZ_SRCS    := tests/fuzz/fuzz_reader.c src/reader.c src/metrics.c src/hist.c src/compare.c \
-                src/merge.c src/mergesec.c src/series.c src/histjson.c src/jsonfile.c src/errmsg.c
+FUZZ_SRCS    := tests/fuzz/fuzz_reader.c $(RESULTS_SRCS)
 FUZZ_CONTROL_SRCS := tests/fuzz/fuzz_control.c src/control.c
 FUZZ_TARGETS := fuzz_reader fuzz_control
 FUZZ_CFLAGS  := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror \
