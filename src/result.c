@@ -136,6 +136,7 @@ static cJSON *environment_json(const struct run_result *r)
     cJSON_AddStringToObject(o, "latency_clock",
                             r->cfg->mode == MB_MODE_BOTH || r->cfg->clock_monotonic ? "CLOCK_MONOTONIC"
                                                                                       : "CLOCK_REALTIME");
+    cJSON_AddStringToObject(o, "io_layer", e->io_layer_off ? "off" : "iobuf");
     return o;
 }
 

@@ -38,6 +38,7 @@ struct result_env {
     char broker_address[300];   /* host:port as connected */
     bool broker_spawned;
     char broker_version[96];    /* $SYS/broker/version; "" when not published */
+    bool io_layer_off;          /* MQTTBENCH_NO_IOBUF turned the I/O layer off */
 };
 
 /* How latencies were made comparable across clocks. */
@@ -99,7 +100,7 @@ struct run_result {
 
     double cpu_user_s, cpu_sys_s;
     long peak_rss_kb;
-    uint64_t read_syscalls, write_syscalls;   /* whole process, whole run */
+    uint64_t read_syscalls, write_syscalls;   /* on client sockets, this run (iobuf.h) */
 };
 
 /* Append one timeseries point. Returns 0, or -1 when out of memory. */

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iobuf.h"
 #include "options.h"
 
 static void cpu_model(char *out, size_t len)
@@ -42,6 +43,7 @@ void sysinfo_fill(struct result_env *env)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(env->start_time, sizeof(env->start_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    env->io_layer_off = !iobuf_enabled();
 }
 
 void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb)
@@ -56,14 +58,5 @@ void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb)
 
 void sysinfo_syscalls(uint64_t *reads, uint64_t *writes)
 {
-    *reads = *writes = 0;
-    FILE *f = fopen("/proc/self/io", "r");
-    if (!f) return;
-    char line[128];
-    unsigned long long v;
-    while (fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "syscr: %llu", &v) == 1) *reads = v;
-        else if (sscanf(line, "syscw: %llu", &v) == 1) *writes = v;
-    }
-    fclose(f);
+    iobuf_syscalls(reads, writes);
 }
