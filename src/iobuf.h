@@ -26,8 +26,7 @@
  * On an attached fd:
  *   - read, recv, recvfrom: one syscall fills a 4 KiB buffer (IOBUF_SIZE) and
  *     small reads are served from it. recv's MSG_PEEK is honoured; MSG_OOB and
- *     MSG_ERRQUEUE pass through; other flags are ignored while bytes are
- *     buffered. recvfrom of buffered bytes reports no address (*addrlen = 0,
+ *     MSG_ERRQUEUE pass through; other flags but MSG_DONTWAIT are ignored. recvfrom of buffered bytes reports no address (*addrlen = 0,
  *     as Linux does for TCP). readv and recvmsg take buffered bytes first
  *     (recvmsg then returns no address and no control data), else pass through.
  *   - write, send, sendto: while gathering is on (iobuf_gather, a publisher's
