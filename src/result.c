@@ -287,6 +287,7 @@ static cJSON *environment_json(const struct run_result *r)
     if (e->broker_version[0]) cJSON_AddStringToObject(o, "broker_version", e->broker_version);
     else cJSON_AddNullToObject(o, "broker_version");
     cJSON_AddStringToObject(o, "latency_clock", e->latency_monotonic ? "CLOCK_MONOTONIC" : "CLOCK_REALTIME");
+    cJSON_AddStringToObject(o, "io_layer", e->io_layer_off ? "off" : "iobuf");
     return o;
 }
 
@@ -765,6 +766,9 @@ static void read_env(struct rd *d, struct result_env *e)
     e->broker_spawned = rd_bool(d, "environment.broker_spawned");
     rd_str(d, "environment.broker_version", e->broker_version, sizeof(e->broker_version), true);
     e->latency_monotonic = rd_pick(d, "environment.latency_clock", clocks, 2);
+    /* newer key: a result without it ran with the layer on */
+    const char *const layers[] = { "iobuf", "off" };
+    e->io_layer_off = reader_find(d->obj, "environment.io_layer") && rd_pick(d, "environment.io_layer", layers, 2);
 }
 
 static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
