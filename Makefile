@@ -91,6 +91,18 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/version.o: MB_CFLAGS += -DMB_VERSION='"$(VERSION)"' -DMB_GIT_REV='"$(GIT_REV)"'
+
+# The HTML report's script and style sheet, as C strings html.c includes
+# (backslashes, quotes and '?' escaped: no escape sequence or trigraph).
+$(BUILD)/html_assets.h: src/html.js src/html.css | $(BUILD)
+	@[ "$(V)" = 1 ] || echo "  GEN   $@"
+	$(Q)for f in src/html.js src/html.css; do \
+	    echo "static const char $$(basename $$f | tr . _)[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/    "/' -e 's/$$/\\n"/' $$f; \
+	    echo "    ;"; \
+	done > $@.tmp && mv -f $@.tmp $@
+$(BUILD)/html.o: $(BUILD)/html_assets.h
+$(BUILD)/html.o: MB_CFLAGS += -I$(BUILD)
 $(BUILD)/version.o: .FORCE
 .FORCE:
 

@@ -18,6 +18,7 @@
 
 #include "broker.h"
 #include "compare.h"
+#include "html.h"
 #include "merge.h"
 #include "iobuf.h"
 #include "jsonfile.h"
@@ -309,5 +310,6 @@ int main(int argc, char **argv)
      * says 2 for an output it could not write, merge 1. */
     if (argc >= 2 && !strcmp(argv[1], "compare")) return finish_stdout(compare_main(argc - 1, argv + 1), EXIT_USAGE);
     if (argc >= 2 && !strcmp(argv[1], "merge")) return finish_stdout(merge_main(argc - 1, argv + 1), EXIT_FAILED);
+    if (argc >= 2 && !strcmp(argv[1], "report")) return finish_stdout(html_report_main(argc - 1, argv + 1), EXIT_FAILED);
     return finish_stdout(bench_main(argc, argv), EXIT_FAILED);
 }

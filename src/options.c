@@ -123,6 +123,7 @@ static void print_top_help(FILE *f)
         "  sub    run subscribers only\n"
         "  compare BASE.json NEW.json   compare two results; exit 1 on a regression\n"
         "  merge A.json B.json ... -o OUT.json   combine results of one run (hosts, processes)\n"
+        "  report A.json [B.json ...] -o OUT.html   HTML report with charts; --csv, --hgrm exports\n"
         "\n"
         "  mqttbench <command> --help   options of one command\n"
         "  mqttbench --version          version and git revision\n"
