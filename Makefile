@@ -22,8 +22,11 @@ PKGS      := libmosquitto libcjson
 # Debian packages: what `make run` and `make test` install when they are missing.
 DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
 # rabbitmq-server: tests/brokers/rabbitmq.sh runs a private node (tests/deps.sh
-# keeps the system service from starting).
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 clang libclang-rt-14-dev rabbitmq-server
+# keeps the system service from starting, and prometheus's: only its promtool
+# is used, to check --metrics-listen's text). chromium: report.sh opens the
+# HTML report headless; curl scrapes the metrics.
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 clang libclang-rt-14-dev rabbitmq-server \
+             chromium curl prometheus
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
