@@ -324,17 +324,22 @@ const char *optspec_choice_name(const struct opt_spec *s, const struct mb_config
     return first_word(s, (int)optspec_get_int(s, cfg));
 }
 
+size_t optspec_choice_words(const struct opt_spec *s, const char **words, size_t max)
+{
+    size_t n = 0;
+    for (const struct opt_choice *c = s->choices; c->name; c++)
+        if (first_word(s, c->value) == c->name && n < max) words[n++] = c->name;
+    return n;
+}
+
 /* "a, b or c": the first word of each value. */
 static void choice_list(const struct opt_spec *s, char *buf, size_t len)
 {
-    size_t n = 0, k = 0, used = 0;
-    for (const struct opt_choice *c = s->choices; c->name; c++)
-        if (first_word(s, c->value) == c->name) n++;
+    const char *words[16];
+    size_t n = optspec_choice_words(s, words, 16), used = 0;
     buf[0] = '\0';
-    for (const struct opt_choice *c = s->choices; c->name; c++) {
-        if (first_word(s, c->value) != c->name) continue;
-        k++;
-        int w = snprintf(buf + used, len - used, "%s%s", k == 1 ? "" : k == n ? " or " : ", ", c->name);
+    for (size_t k = 0; k < n; k++) {
+        int w = snprintf(buf + used, len - used, "%s%s", k == 0 ? "" : k == n - 1 ? " or " : ", ", words[k]);
         if (w < 0 || (size_t)w >= len - used) break;
         used += (size_t)w;
     }

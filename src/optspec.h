@@ -158,6 +158,10 @@ void optspec_set_int(const struct opt_spec *s, struct mb_config *cfg, long long 
 const char *optspec_choice_name(const struct opt_spec *s, const struct mb_config *cfg);
 int optspec_choice_value(const struct opt_spec *s, const char *word);
 
+/* OPT_CHOICE: the first word of each value, in order, into words (room for
+ * max); returns how many. */
+size_t optspec_choice_words(const struct opt_spec *s, const char **words, size_t max);
+
 /* Read arg (the value given, "" for a flag) into cfg as row s says, and set
  * its given_at. 0, or -1 with one line in err naming the flag, echoing the
  * value sanitized (never an OPT_SECRET one). */
