@@ -171,6 +171,39 @@ static void test_json_stdout(void)
     REFUSED("--json empty refused", "--json", "both", "--json", "");
 }
 
+/* both --processes passes its options on, except those it sets for its
+ * children; a value that looks like one of those (-t -h) stays a value. */
+static void test_child_args(void)
+{
+    const char *words[] = { "mqttbench", "both", "--processes", "-t", "-h", "--json=x.json", "-p1883", "--host",
+                            "127.0.0.1", "--qos", "1", "--run-id", "5", "--jso", "y.json", "--spawn-broker",
+                            "--bind-address", "127.0.0.1", "-n10k", "--retain", NULL };
+    char *argv[32], *out[32];
+    int argc = 0;
+    for (; words[argc]; argc++) argv[argc] = strdup(words[argc]);
+    argv[argc] = NULL;
+    struct mb_config cfg;
+    char err[512] = "";
+    /* --host with --spawn-broker is refused: parse without it */
+    char *parse_argv[32];
+    int pargc = 0;
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--spawn-broker")) parse_argv[pargc++] = argv[i];
+    parse_argv[pargc] = NULL;
+    enum options_status st = options_parse(pargc, parse_argv, &cfg, err, sizeof(err));
+    CHECKF("child args: the parent's options parse", st == OPTIONS_RUN && !strcmp(cfg.topic, "-h"), "%d %s", (int)st,
+           err);
+    int n = options_child_args(argc, argv, out);
+    char joined[512] = "";
+    for (int i = 0; i < n; i++) {
+        strcat(joined, i ? " " : "");
+        strcat(joined, out[i]);
+    }
+    CHECKF("child args: all but host, port, json, run id, processes and spawn-broker",
+           !strcmp(joined, "-t -h --qos 1 --bind-address 127.0.0.1 -n10k --retain"), "'%s'", joined);
+    for (int i = 0; i < argc; i++) free(argv[i]);
+}
+
 int main(void)
 {
     test_signs();
@@ -179,6 +212,7 @@ int main(void)
     test_echo();
     test_bind_address();
     test_json_stdout();
+    test_child_args();
     free_kept();
     return test_failures ? 1 : 0;
 }
