@@ -180,7 +180,7 @@ int metrics_scenario_diff_keys(const struct run_result *a, const struct run_resu
 
 int metrics_scenario_diff(const struct run_result *a, const struct run_result *b, char *out, size_t outlen)
 {
-    const char *keys[128];
+    const char *keys[OPT_MAX_ROWS + 1];
     size_t n = 0;
     keys[n++] = "mode";
     OPT_FOR_EACH(s)

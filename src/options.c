@@ -1,5 +1,7 @@
 /* Command-line parsing with getopt_long, following mosquitto_pub/sub and
- * emqtt-bench conventions (-h host, -p port, -t topic, -q qos ...). */
+ * emqtt-bench conventions (-h host, -p port, -t topic, -q qos ...). What
+ * each flag is lives in its row of optspec.c; here are the commands, the
+ * checks across options and the defaults that follow from others. */
 #include "options.h"
 
 #include <getopt.h>
@@ -16,27 +18,31 @@
 #include "payload.h"
 #include "version.h"
 
-/* getopt_long's tables, made from the rows: a row's val is OPT_VAL0 + its index. */
+/* getopt_long's tables, made from the rows: a row's val is OPT_VAL0 + its
+ * index, its letter its short form. */
 #define OPT_VAL0 256
-#define OPT_MAX_ROWS 128
 
-static struct option long_opts[OPT_MAX_ROWS + 1];
-static char short_opts[2 * OPT_MAX_ROWS + 2];
+struct getopt_tables {
+    struct option longs[OPT_MAX_ROWS + 1];
+    char shorts[2 * OPT_MAX_ROWS + 3];   /* "+:" and a letter and ':' per row */
+};
 
-static void build_getopt_tables(void)
+/* permute false: stop at the first argument that is not an option. */
+static void getopt_tables(struct getopt_tables *t, bool permute)
 {
     size_t i = 0, n = 0;
-    short_opts[n++] = ':';
+    if (!permute) t->shorts[n++] = '+';
+    t->shorts[n++] = ':';
     for (const struct opt_spec *s = opt_specs; s->name && i < OPT_MAX_ROWS; s++, i++) {
-        long_opts[i] = (struct option){ s->name, optspec_takes_value(s) ? required_argument : no_argument, NULL,
-                                        OPT_VAL0 + (int)i };
+        t->longs[i] = (struct option){ s->name, optspec_takes_value(s) ? required_argument : no_argument, NULL,
+                                       OPT_VAL0 + (int)i };
         if (s->short_name) {
-            short_opts[n++] = s->short_name;
-            if (optspec_takes_value(s)) short_opts[n++] = ':';
+            t->shorts[n++] = s->short_name;
+            if (optspec_takes_value(s)) t->shorts[n++] = ':';
         }
     }
-    long_opts[i] = (struct option){ NULL, 0, NULL, 0 };
-    short_opts[n] = '\0';
+    t->longs[i] = (struct option){ NULL, 0, NULL, 0 };
+    t->shorts[n] = '\0';
 }
 
 /* The row getopt_long's return value opt stands for, or NULL. */
@@ -259,7 +265,8 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
     if (optspec_defaults(cfg, mode, err, errlen) != 0) return OPTIONS_ERROR;
     cfg->pub_qos = cfg->sub_qos = -1;
     cfg->backlog = UINT64_MAX;
-    build_getopt_tables();
+    struct getopt_tables t;
+    getopt_tables(&t, true);
 
     int sub_argc = argc - 1;
     char **sub_argv = argv + 1;
@@ -269,7 +276,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
     bool child_mode = false;
     for (int i = 1; i < sub_argc; i++)
         if (!strcmp(sub_argv[i], "--child")) child_mode = true;
-    while ((opt = getopt_long(sub_argc, sub_argv, short_opts, long_opts, &idx)) != -1) {
+    while ((opt = getopt_long(sub_argc, sub_argv, t.shorts, t.longs, &idx)) != -1) {
         char flagbuf[64];
         const char *flag = flag_name(opt, sub_argv[optind - 1], flagbuf, sizeof(flagbuf));
         const struct opt_spec *s = row_of(opt);
@@ -313,15 +320,13 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
 int options_child_args(int argc, char **argv, char **out)
 {
     int n = 0, opt, idx;
-    build_getopt_tables();
-    /* '+': stop at the first non-option rather than permute (there is none
-     * in arguments options_parse accepted) */
-    char plus_opts[sizeof(short_opts) + 1];
-    snprintf(plus_opts, sizeof(plus_opts), "+%s", short_opts);
+    /* no permuting: options_parse accepted argv, so it holds nothing else */
+    struct getopt_tables t;
+    getopt_tables(&t, false);
     opterr = 0;
     optind = 0;
     int start = 1;
-    while ((opt = getopt_long(argc - 1, argv + 1, plus_opts, long_opts, &idx)) != -1) {
+    while ((opt = getopt_long(argc - 1, argv + 1, t.shorts, t.longs, &idx)) != -1) {
         const struct opt_spec *s = row_of(opt);
         /* every short option takes a value, so each option is whole arguments */
         if (!s || !(s->flags & OPT_PARENT))

@@ -102,7 +102,7 @@ typedef int (*opt_parse_fn)(const struct opt_spec *s, struct mb_config *cfg, con
 
 struct opt_spec {
     const char *name;           /* long name, without "--"; NULL ends the table */
-    char short_name;            /* one-letter form, or 0 */
+    char short_name;            /* one-letter form, or 0; only for a flag with a value */
     enum opt_kind kind;
     size_t offset;              /* of the field (OPT_FIELD) */
     enum opt_ctype ctype;       /* its type; OPT_C_NONE: no field */
@@ -124,7 +124,8 @@ struct opt_spec {
 };
 #define OPT_GIVEN(f) .given_at = offsetof(struct mb_config, f)
 
-/* The rows, ending with one whose name is NULL. */
+/* The rows, ending with one whose name is NULL; at most OPT_MAX_ROWS. */
+#define OPT_MAX_ROWS 128
 extern const struct opt_spec opt_specs[];
 #define OPT_FOR_EACH(s) for (const struct opt_spec *s = opt_specs; s->name; s++)
 

@@ -240,6 +240,9 @@ static void test_table(void)
                (int)s->kind, (int)s->ctype);
         snprintf(label, sizeof(label), "table: --%s names its value exactly when it takes one", s->name);
         CHECK(label, (s->arg != NULL) == optspec_takes_value(s));
+        /* options_child_args relies on it: no cluster of letters (-ab) */
+        snprintf(label, sizeof(label), "table: --%s has a letter only if it takes a value", s->name);
+        CHECK(label, !s->short_name || optspec_takes_value(s));
         snprintf(label, sizeof(label), "table: --%s has commands, a section, and what its kind needs", s->name);
         CHECK(label, s->modes && !(s->modes & ~(unsigned)OPT_ALL) && s->section < OPT_NSECTIONS &&
                          (s->kind != OPT_CHOICE || s->choices) && (s->kind != OPT_CUSTOM || s->parse) &&
@@ -276,6 +279,9 @@ static void test_table(void)
                 CHECK(label, false);
         }
     }
+    size_t rows = 0;
+    OPT_FOR_EACH(s) rows++;
+    CHECKF("table: at most OPT_MAX_ROWS rows", rows <= OPT_MAX_ROWS, "%zu", rows);
     struct mb_config cfg;
     char err[256] = "";
     int rc = 0;
