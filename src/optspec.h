@@ -87,8 +87,8 @@ enum opt_section {
 };
 extern const char *const opt_section_names[OPT_NSECTIONS];
 
-/* One accepted word of an OPT_CHOICE; the first word of each value is how it
- * is recorded and named in messages. */
+/* One accepted word of an OPT_CHOICE, and its value (0 or more); the first
+ * word of each value is how it is recorded and named in messages. */
 struct opt_choice {
     const char *name;
     int value;
