@@ -440,9 +440,47 @@ int html_write(FILE *f, const struct html_run *runs, size_t n)
     return ferror(f) ? -1 : 0;
 }
 
-int html_print_run(FILE *f, const void *run)
+/* ---- outputs ---- */
+
+struct html_set {
+    const struct html_run *runs;
+    size_t n;
+};
+
+static int print_set(FILE *f, const void *arg)
 {
-    return html_write(f, run, 1);
+    const struct html_set *s = arg;
+    return html_write(f, s->runs, s->n);
+}
+
+int html_check_outputs(const char *report, const char *csv, const char *hgrm, char *err, size_t errlen)
+{
+    const char *paths[] = { report, csv, hgrm };
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (paths[i] && jsonfile_check(paths[i], err, errlen) != 0) return -1;
+    return 0;
+}
+
+int html_write_outputs(const struct html_run *runs, size_t n, const char *report, const char *csv, const char *hgrm,
+                       const char *prefix)
+{
+    struct html_set set = { runs, n };
+    const struct {
+        const char *path;
+        int (*print)(FILE *, const void *);
+        const void *arg;
+    } outputs[] = {
+        { report, print_set, &set }, { csv, export_print_csv, runs[0].r }, { hgrm, export_print_hgrm, runs[0].r },
+    };
+    int failed = 0;
+    for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++) {
+        char err[1024];
+        if (outputs[i].path && export_write(outputs[i].path, outputs[i].print, outputs[i].arg, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s%s\n", prefix, err);
+            failed++;
+        }
+    }
+    return failed;
 }
 
 /* ---- the command ---- */
@@ -464,17 +502,6 @@ static void usage(FILE *f)
           "\n"
           "Exit status: 0 written, 1 an output could not be written, 2 bad usage or a\n"
           "result file that cannot be used.\n", f);
-}
-
-struct html_set {
-    const struct html_run *runs;
-    size_t n;
-};
-
-static int print_set(FILE *f, const void *arg)
-{
-    const struct html_set *s = arg;
-    return html_write(f, s->runs, s->n);
 }
 
 /* The name a result goes by in the report: its file name without the directory. */
@@ -533,13 +560,14 @@ int html_report_main(int argc, char **argv)
         fprintf(stderr, "mqttbench report: --%s exports one result, got %zu\n", csv ? "csv" : "hgrm", n);
         return 2;
     }
+    if ((out && !strcmp(out, "-")) + (csv && !strcmp(csv, "-")) + (hgrm && !strcmp(hgrm, "-")) > 1) {
+        fprintf(stderr, "mqttbench report: only one output can go to standard output (-)\n");
+        return 2;
+    }
     char err[1024];
-    const char *paths[] = { out, csv, hgrm };
-    for (size_t i = 0; i < 3; i++) {
-        if (paths[i] && jsonfile_check(paths[i], err, sizeof(err)) != 0) {
-            fprintf(stderr, "mqttbench report: %s\n", err);
-            return 2;
-        }
+    if (html_check_outputs(out, csv, hgrm, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mqttbench report: %s\n", err);
+        return 2;
     }
     struct run_result *res = calloc(n, sizeof(*res));
     struct html_run runs[HTML_MAX_RUNS];
@@ -557,19 +585,7 @@ int html_report_main(int argc, char **argv)
         }
         runs[i] = (struct html_run){ .name = base_name(argv[optind + (int)i]), .r = &res[i] };
     }
-    struct html_set set = { runs, n };
-    const struct {
-        const char *path;
-        int (*print)(FILE *, const void *);
-        const void *arg;
-    } outputs[] = { { out, print_set, &set }, { csv, export_print_csv, &res[0] }, { hgrm, export_print_hgrm, &res[0] } };
-    for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++) {
-        if (!outputs[i].path) continue;
-        if (export_write(outputs[i].path, outputs[i].print, outputs[i].arg, err, sizeof(err)) != 0) {
-            fprintf(stderr, "mqttbench report: %s\n", err);
-            code = 1;
-        }
-    }
+    if (html_write_outputs(runs, n, out, csv, hgrm, "mqttbench report: ") != 0) code = 1;
 out:
     for (size_t i = 0; i < n; i++) result_free(&res[i]);
     free(res);

@@ -27,8 +27,16 @@ struct html_run {
  * or -1 when out of memory or when f reports an error. */
 int html_write(FILE *f, const struct html_run *runs, size_t n);
 
-/* export_write adapter: arg is a struct html_run (one run). */
-int html_print_run(FILE *f, const void *run);
+/* Check, before anything is read or run, that each output asked for (NULL:
+ * not asked) can be written (jsonfile_check). Returns 0, or -1 with err. */
+int html_check_outputs(const char *report, const char *csv, const char *hgrm, char *err, size_t errlen);
+
+/* Write the outputs asked for (NULL: not asked): the HTML report of
+ * runs[0..n), and the CSV and HdrHistogram text of runs[0] (n must be 1 for
+ * those). Each that cannot be written is said in one line on stderr, after
+ * prefix ("mqttbench: "). Returns the number that could not be written. */
+int html_write_outputs(const struct html_run *runs, size_t n, const char *report, const char *csv, const char *hgrm,
+                       const char *prefix);
 
 /* The `report` command; argv[0] is "report". Reads every file with
  * result_load, then writes the HTML report (-o), and for one input the CSV

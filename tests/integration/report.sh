@@ -9,9 +9,23 @@ start_broker "max_queued_messages 0" || exit 1
 A="$TEST_TMP/paced.json"      # paced, with a warm-up: latency and service latency differ
 B="$TEST_TMP/flood.json"      # unpaced
 P="$TEST_TMP/pub.json"        # pub alone: nothing received
-"$MQTTBENCH" both -p "$BROKER_PORT" --duration 2 --rate 4000 --warmup 0.5 --quiet --json "$A" > /dev/null 2>&1
+RUNOUT="$TEST_TMP/run"        # A's --report, --csv and --hgrm
+"$MQTTBENCH" both -p "$BROKER_PORT" --duration 2 --rate 4000 --warmup 0.5 --quiet --json "$A" \
+    --report "$RUNOUT/a.html" --csv "$RUNOUT/a.csv" --hgrm "$RUNOUT/a.hgrm" > /dev/null 2>&1
 "$MQTTBENCH" both -p "$BROKER_PORT" --count 20000 --quiet --json "$B" > /dev/null 2>&1
 "$MQTTBENCH" pub -p "$BROKER_PORT" --count 2000 --no-control --quiet --json "$P" > /dev/null 2>&1
+# Outputs that cannot be written are refused before the run (nothing written).
+for flag in --report --csv --hgrm; do
+    "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$TEST_TMP/x.json" $flag "$TEST_TMP" \
+        > /dev/null 2> "$TEST_TMP/err"
+    check_eq "run $flag DIRECTORY: exit 2, one line, no result" "2 1 no" \
+        "$? $(wc -l < "$TEST_TMP/err") $(test -e "$TEST_TMP/x.json" && echo yes || echo no)"
+    "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$TEST_TMP/x.json" $flag - > /dev/null 2> "$TEST_TMP/err"
+    check_eq "run $flag -: exit 2" 2 "$?"
+done
+"$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --processes --report "$TEST_TMP/x.html" > /dev/null 2> "$TEST_TMP/err"
+check_eq "run --report with --processes: exit 2" 2 "$?"
+check "run --report with --processes: says what to do" grep -q 'run mqttbench report on the merged result' "$TEST_TMP/err"
 stop_broker
 check_eq "three real runs recorded" "ok ok ok" "$(json "$A" 'd["status"]') $(json "$B" 'd["status"]') $(json "$P" 'd["status"]')"
 
@@ -76,6 +90,13 @@ else
         grep -q '<body data-rendered="error"' "$TEST_TMP/broken.dom"
     check "browser check can fail: the console shows it" grep -q 'Uncaught ReferenceError' "$TEST_TMP/broken.log"
 fi
+
+# --report, --csv and --hgrm on the run: the same as report makes from its file.
+"$MQTTBENCH" report "$A" -o "$TEST_TMP/a.html" --csv "$TEST_TMP/a-from-file.csv" --hgrm "$TEST_TMP/a-from-file.hgrm" \
+    > /dev/null 2>&1
+check "run --csv: what report --csv makes of its result" cmp "$RUNOUT/a.csv" "$TEST_TMP/a-from-file.csv"
+check "run --hgrm: what report --hgrm makes of its result" cmp "$RUNOUT/a.hgrm" "$TEST_TMP/a-from-file.hgrm"
+check "run --report: what report makes of its result" cmp "$RUNOUT/a.html" "$TEST_TMP/a.html"
 
 # The tables show the results' own numbers (python reads the HTML).
 check_eq "tables: the results' numbers" "ok" "$(python3 - "$R" "$A" "$B" <<'EOF'
