@@ -58,22 +58,64 @@ static double rate(uint64_t n, double seconds)
     return seconds > 0 ? (double)n / seconds : 0.0;
 }
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80) return 1;
+    size_t n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* Add s as a string, its invalid UTF-8 bytes as U+FFFD: user input (a Latin-1
+ * --id-prefix) must not make the file invalid JSON. */
+static void add_text(cJSON *o, const char *key, const char *s)
+{
+    size_t len = strlen(s);
+    char *t = malloc(3 * len + 1);
+    if (!t) {
+        cJSON_AddStringToObject(o, key, "");
+        return;
+    }
+    size_t o_len = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (n) {
+            memcpy(t + o_len, p, n);
+            o_len += n;
+            p += n;
+        } else {
+            memcpy(t + o_len, "\xEF\xBF\xBD", 3);
+            o_len += 3;
+            p++;
+        }
+    }
+    t[o_len] = '\0';
+    cJSON_AddStringToObject(o, key, t);
+    free(t);
+}
+
 static cJSON *config_json(const struct mb_config *c)
 {
     cJSON *o = cJSON_CreateObject();
     char runid[32];
     snprintf(runid, sizeof(runid), "%016llx", (unsigned long long)c->run_id);
     cJSON_AddStringToObject(o, "mode", options_mode_name(c->mode));
-    if (c->host) cJSON_AddStringToObject(o, "host", c->host);
+    if (c->host) add_text(o, "host", c->host);
     else cJSON_AddNullToObject(o, "host");
     cJSON_AddNumberToObject(o, "port", c->port);
     cJSON_AddBoolToObject(o, "spawn_broker", c->spawn_broker);
     cJSON_AddNumberToObject(o, "broker_max_queued", (double)c->broker_max_queued);
-    cJSON_AddStringToObject(o, "topic", c->topic);
-    cJSON_AddStringToObject(o, "id_prefix", c->id_prefix);
+    add_text(o, "topic", c->topic);
+    add_text(o, "id_prefix", c->id_prefix);
     cJSON_AddNumberToObject(o, "keepalive_s", c->keepalive_s);
     cJSON_AddStringToObject(o, "protocol", c->protocol == 5 ? "5" : "3.1.1");
-    if (c->username) cJSON_AddStringToObject(o, "username", c->username);
+    if (c->username) add_text(o, "username", c->username);
     else cJSON_AddNullToObject(o, "username");
     cJSON_AddBoolToObject(o, "password_set", c->password != NULL);
     cJSON_AddNumberToObject(o, "qos", c->qos);
@@ -92,7 +134,7 @@ static cJSON *config_json(const struct mb_config *c)
     cJSON_AddStringToObject(o, "run_id", runid);
     cJSON_AddNumberToObject(o, "report_every", (double)c->report_every);
     cJSON_AddStringToObject(o, "shape", c->shape);
-    if (c->sub_topic) cJSON_AddStringToObject(o, "sub_topic", c->sub_topic);
+    if (c->sub_topic) add_text(o, "sub_topic", c->sub_topic);
     else cJSON_AddNullToObject(o, "sub_topic");
     cJSON_AddNumberToObject(o, "pub_qos", c->pub_qos);
     cJSON_AddNumberToObject(o, "sub_qos", c->sub_qos);
@@ -103,7 +145,7 @@ static cJSON *config_json(const struct mb_config *c)
     cJSON *bind = cJSON_AddArrayToObject(o, "bind_addresses");
     for (int i = 0; i < c->nbind; i++) cJSON_AddItemToArray(bind, cJSON_CreateString(c->bind_addresses[i]));
     cJSON_AddNumberToObject(o, "warmup_s", (double)c->warmup_ns / 1e9);
-    cJSON_AddStringToObject(o, "control_prefix", c->control_prefix);
+    add_text(o, "control_prefix", c->control_prefix);
     cJSON_AddBoolToObject(o, "control", !c->no_control);
     cJSON_AddNumberToObject(o, "expect_publishers", (double)c->expect_publishers);
     cJSON_AddNumberToObject(o, "wait_subscribers", (double)c->wait_subscribers);
@@ -185,7 +227,7 @@ cJSON *result_to_json(const struct run_result *r)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", RESULT_SCHEMA);
     cJSON_AddStringToObject(root, "status", result_status_name(r->status));
-    if (r->status != RESULT_OK) cJSON_AddStringToObject(root, "error", r->error[0] ? r->error : "unknown error");
+    if (r->status != RESULT_OK) add_text(root, "error", r->error[0] ? r->error : "unknown error");
     cJSON_AddStringToObject(root, "mode", options_mode_name(c->mode));
     cJSON_AddItemToObject(root, "config", config_json(c));
     cJSON_AddItemToObject(root, "environment", environment_json(r));

@@ -31,6 +31,7 @@ struct run {
     struct topology topo;
     struct control ctl;
     bool has_ctl;
+    bool clients_made;      /* setup_workers made every client: there is something to account */
     bool tail_waited;       /* sub: stopped on the count or the drain timeout, not cut short */
     uint64_t ended_ns;      /* sub: when the last expected publishing process announced its end */
     double start_user_s, start_sys_s;   /* process CPU when this run began */
@@ -242,9 +243,13 @@ static int connect_phase(struct run *r)
     const struct mb_config *cfg = r->cfg;
     uint64_t start = clock_mono_ns();
     struct run_live l;
+    int rc = 0;
     for (;;) {
         live_read(r, &l);
-        if (cut_short(r, &l, "while connecting")) return -1;
+        if (cut_short(r, &l, "while connecting")) {
+            rc = -1;
+            break;
+        }
         if (l.ready == r->nclients) break;
         uint64_t now = clock_mono_ns();
         if (now - start > cfg->connect_timeout_ns) {
@@ -252,12 +257,14 @@ static int connect_phase(struct run *r)
             snprintf(why, sizeof(why), "%u of %zu clients connected within the connect timeout",
                      l.ready, r->nclients);
             set_status(r, RESULT_FAILED, "could not connect to the broker: %s", why);
-            return -1;
+            rc = -1;
+            break;
         }
         sleep_ns(RUN_POLL_NS);
     }
+    /* Also when it failed or was interrupted: the time was spent. */
     r->res->connect_s = (double)(clock_mono_ns() - start) / 1e9;
-    return 0;
+    return rc;
 }
 
 /* Per-publisher completed counts, indexed by publisher index. */
@@ -705,9 +712,9 @@ static void collect(struct run *r, uint64_t end_ns)
         }
     }
 
-    /* Delivery accounting. */
-    if (cfg->mode == MB_MODE_BOTH) account_both(r);
-    else if (cfg->mode == MB_MODE_SUB) account_sub(r);
+    /* Delivery accounting, when the clients it counts exist. */
+    if (r->clients_made && cfg->mode == MB_MODE_BOTH) account_both(r);
+    else if (r->clients_made && cfg->mode == MB_MODE_SUB) account_sub(r);
     account_clock(r);
     /* This run's share of the process's CPU and syscalls (--repeat runs
      * several in one process); peak RSS is the process's. */
@@ -741,6 +748,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     r.has_ctl = cfg->mode != MB_MODE_BOTH && !cfg->no_control;
     if (r.has_ctl) control_init(&r.ctl, cfg, res->env.hostname);
     if (setup_workers(&r, target, err, sizeof(err)) == 0) {
+        r.clients_made = true;
         for (size_t i = 0; i < r.nworkers; i++) {
             if (worker_start(&r.workers[i], err, sizeof(err)) != 0) {
                 set_status(&r, RESULT_FAILED, "%s", err);

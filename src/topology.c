@@ -89,6 +89,10 @@ int topology_build(struct topology *t, const struct mb_config *cfg, const char *
     t->nsubs = S;
     char pub_pat[1100], sub_pat[1100], id[128];
     shape_patterns(cfg, pub_pat, sub_pat, sizeof(pub_pat));
+    if (mosquitto_validate_utf8(cfg->id_prefix, (int)strlen(cfg->id_prefix)) != MOSQ_ERR_SUCCESS) {
+        snprintf(err, errlen, "--id-prefix is not valid UTF-8 (MQTT client ids must be)");
+        return -1;
+    }
     t->pub_topics = calloc(P ? P : 1, sizeof(char *));
     t->sub_filters = calloc(S ? S : 1, sizeof(char *));
     t->sub_receiver = calloc(S ? S : 1, sizeof(uint32_t));

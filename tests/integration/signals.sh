@@ -79,6 +79,9 @@ BLACKHOLE_PID=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$BLACKHOLE_PORT") 2>/dev/null && break; sleep 0.02; done
 interrupt "connecting INT" INT 500 both -p "$BLACKHOLE_PORT" --count 100 --connect-timeout 30s --quiet
 check_eq "connecting INT: nothing published" 0 "${J[publish.messages]}"
+# The half second spent connecting is recorded, not 0.
+check "connecting INT: phases.connect_s counts the time spent (${J[phases.connect_s]})" \
+    awk "BEGIN { exit !(${J[phases.connect_s]:-0} >= 0.3) }"
 kill "$BLACKHOLE_PID" 2>/dev/null
 wait "$BLACKHOLE_PID" 2>/dev/null
 finish
