@@ -56,16 +56,21 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f\n", "received", (unsigned long long)t->sub_unique,
                 r->sub_duration_s, per_s(t->sub_unique, r->sub_duration_s));
         fprintf(f, "\n  delivery     expected %s  lost %llu%s  duplicates %llu  out of order %llu  foreign %llu\n",
-                r->expected ? units_format_count(r->expected, a, sizeof(a)) : "unknown",
+                r->expected_known ? units_format_count(r->expected, a, sizeof(a)) : "unknown",
                 (unsigned long long)r->lost,
-                !r->expected_known ? (r->expected ? " (not exact: the run did not wait for the tail)"
-                                                  : " (gaps only: tail unknown)")
-                                   : r->forgotten ? " (approximate)" : "",
+                !r->expected_known ? " (gaps only: tail unknown)"
+                : r->in_flight     ? " (so far)"
+                : r->forgotten     ? " (approximate)" : "",
                 (unsigned long long)r->duplicates, (unsigned long long)r->out_of_order,
                 (unsigned long long)t->sub_foreign);
-        if (r->lost && r->expected)
-            fprintf(f, "  LOSS         %.3f%% of the expected messages never arrived\n",
-                    100.0 * (double)r->lost / (double)r->expected);
+        /* Loss is a percentage of what was expected only when nothing is left
+         * in flight: an interrupted or stalled run did not lose its tail. */
+        if (r->in_flight)
+            fprintf(f, "  in flight    %llu not accounted for: the run did not wait for the tail\n",
+                    (unsigned long long)r->in_flight);
+        else if (r->lost && r->expected_known && r->expected)
+            fprintf(f, "  LOSS         %.3f%% of the expected messages never arrived%s\n",
+                    100.0 * (double)r->lost / (double)r->expected, r->forgotten ? " (approximate)" : "");
         const struct hist *h = &t->lat;
         if (h->count) {
             bool intended = c->mode == MB_MODE_BOTH && c->rate > 0;

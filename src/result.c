@@ -267,10 +267,11 @@ cJSON *result_to_json(const struct run_result *r)
     if (sub) {
         cJSON *s = cJSON_AddObjectToObject(root, "subscribe");
         cJSON_AddNumberToObject(s, "messages", (double)t->sub_unique);
-        if (r->expected || r->expected_known) cJSON_AddNumberToObject(s, "expected", (double)r->expected);
+        if (r->expected_known) cJSON_AddNumberToObject(s, "expected", (double)r->expected);
         else cJSON_AddNullToObject(s, "expected");
         cJSON_AddNumberToObject(s, "lost", (double)r->lost);
-        cJSON_AddBoolToObject(s, "lost_exact", r->expected_known && r->forgotten == 0);
+        cJSON_AddBoolToObject(s, "lost_exact", r->lost_exact);
+        cJSON_AddNumberToObject(s, "in_flight", (double)r->in_flight);
         cJSON_AddNumberToObject(s, "duplicates", (double)r->duplicates);
         cJSON_AddNumberToObject(s, "out_of_order", (double)r->out_of_order);
         cJSON_AddNumberToObject(s, "foreign", (double)t->sub_foreign);

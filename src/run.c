@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "accounting.h"
 #include "clock.h"
 #include "payload.h"
 #include "report.h"
@@ -32,7 +33,7 @@ struct run {
     struct control ctl;
     bool has_ctl;
     bool clients_made;      /* setup_workers made every client: there is something to account */
-    bool tail_waited;       /* sub: stopped on the count or the drain timeout, not cut short */
+    bool tail_waited;       /* stopped when everything was in, or after the drain timeout: not cut short */
     uint64_t ended_ns;      /* sub: when the last expected publishing process announced its end */
     double start_user_s, start_sys_s;   /* process CPU when this run began */
     uint64_t start_reads, start_writes;
@@ -420,7 +421,10 @@ static void measure_phase(struct run *r)
         } else if (cfg->mode == MB_MODE_BOTH) {
             if (pub_end_ns) {
                 uint64_t since = l.last_rx_ns > pub_end_ns ? l.last_rx_ns : pub_end_ns;
-                if (l.received >= l.sent_weighted || now - since >= cfg->drain_timeout_ns) break;
+                if (l.received >= l.sent_weighted || now - since >= cfg->drain_timeout_ns) {
+                    r->tail_waited = true;
+                    break;
+                }
             }
         } else {
             size_t announced = 0, ended = 0;
@@ -464,81 +468,47 @@ static void measure_phase(struct run *r)
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
 }
 
-/* Subscriber clients by subscriber index. */
-static const struct client **subscriber_clients(const struct run *r)
+/* Subscriber tracker sets by subscriber index. */
+static const struct tracker_set **subscriber_trackers(const struct run *r)
 {
-    const struct client **subs = calloc((size_t)r->cfg->subscribers + 1, sizeof(*subs));
+    const struct tracker_set **subs = calloc((size_t)r->cfg->subscribers + 1, sizeof(*subs));
     if (!subs) return NULL;
     for (size_t i = 0; i < r->nworkers; i++) {
         const struct worker *w = &r->workers[i];
         for (size_t k = 0; k < w->nclients; k++)
-            if (w->clients[k].role == CLIENT_SUB) subs[w->clients[k].index] = &w->clients[k];
+            if (w->clients[k].role == CLIENT_SUB) subs[w->clients[k].index] = &w->clients[k].tracks;
     }
     return subs;
 }
 
-/* Add one subscriber's duplicates, reordering and forgotten gaps to res;
- * its totals are left in *tt. */
-static void add_tracker_totals(struct run_result *res, const struct tracker_set *tracks, struct tracker_totals *tt)
+/* The accounting into the result; `messages` counts a message once per
+ * receiver, like expected and lost. */
+static void take_delivery(struct run_result *res, const struct delivery *d)
 {
-    tracker_set_totals(tracks, tt);
-    res->duplicates += tt->duplicates;
-    res->out_of_order += tt->out_of_order;
-    res->forgotten += tt->forgotten;
+    res->expected_known = d->expected_known;
+    res->expected = d->expected;
+    res->lost = d->lost;
+    res->in_flight = d->in_flight;
+    res->lost_exact = d->lost_exact;
+    res->duplicates = d->duplicates;
+    res->out_of_order = d->out_of_order;
+    res->forgotten = d->forgotten;
+    res->total.sub_unique -= d->shared_copies < res->total.sub_unique ? d->shared_copies : res->total.sub_unique;
 }
 
-/* `both`: every receiver (a subscriber, or a share group counted once) against
- * what each publisher it should hear really sent. */
+/* `both`: every receiver against what each publisher it should hear really sent. */
 static void account_both(struct run *r)
 {
-    const struct topology *tp = &r->topo;
-    struct run_result *res = r->res;
-    size_t P = tp->npubs;
     uint64_t *done = publisher_done_counts(r);
-    const struct client **subs = subscriber_clients(r);
-    const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
-    if (!done || !subs || !group) {
+    const struct tracker_set **subs = subscriber_trackers(r);
+    struct delivery d;
+    bool waited = r->tail_waited && r->res->status == RESULT_OK;
+    if (!done || !subs || accounting_both(&r->topo, subs, done, waited, &d) != 0)
         set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
-        goto out;
-    }
-    res->expected_known = true;
-    uint64_t shared_extra = 0;   /* copies a share group received more than once */
-    for (size_t j = 0; j < tp->nsubs; j++) {
-        struct tracker_totals tt;
-        add_tracker_totals(res, &subs[j]->tracks, &tt);
-    }
-    for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
-        const struct topology_match *m = &tp->matches[rcv];
-        size_t n = m->all ? P : m->n;
-        for (size_t k = 0; k < n; k++) {
-            uint32_t i = m->all ? (uint32_t)k : m->pubs[k];
-            res->expected += done[i];
-            size_t members = 0;
-            uint64_t member_received = 0;
-            for (size_t j = 0; j < tp->nsubs; j++) {
-                if (tp->sub_receiver[j] != rcv) continue;
-                const struct tracker *t = tracker_set_get(&subs[j]->tracks, i);
-                group[members++] = t;
-                if (t) member_received += tracker_received(t);
-            }
-            if (members == 1) {
-                res->lost += group[0] ? tracker_lost(group[0], done[i]) : done[i];
-                continue;
-            }
-            /* A share group: a message counts once however many members got it. */
-            int64_t u = tracker_union_received(group, members);
-            if (u < 0) u = (int64_t)member_received;
-            res->lost += done[i] > (uint64_t)u ? done[i] - (uint64_t)u : 0;
-            res->duplicates += member_received - (uint64_t)u;
-            shared_extra += member_received - (uint64_t)u;
-        }
-    }
-    /* messages counts each message once per receiver, like expected and lost */
-    res->total.sub_unique -= shared_extra < res->total.sub_unique ? shared_extra : res->total.sub_unique;
-out:
+    else
+        take_delivery(r->res, &d);
     free(done);
     free(subs);
-    free(group);
 }
 
 /* Clock section of the results. */
@@ -586,27 +556,20 @@ static void account_clock(struct run *r)
     if (!ck->npeers) snprintf(ck->method, sizeof(ck->method), "none: no publisher clock measured (CLOCK_REALTIME as is)");
 }
 
-/* `sub`: receiver by receiver (a subscriber, or a share group counted once),
- * against what the publishing processes announced they sent (exact, tail
- * included); else against --count; else the gaps seen. */
+/* `sub`: every receiver against what the publishing processes announced
+ * they sent (exact, tail included); else against --count; else the gaps seen. */
 static void account_sub(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
-    const struct topology *tp = &r->topo;
     struct run_result *res = r->res;
     size_t announced = 0, ended = 0;
     uint64_t sent_total = 0;
     if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
     if (r->has_ctl && r->ctl.overlap[0] && res->nwarnings < 4)
         snprintf(res->warnings[res->nwarnings++], sizeof(res->warnings[0]), "%s", r->ctl.overlap);
-    const struct client **subs = subscriber_clients(r);
-    const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
+    const struct tracker_set **subs = subscriber_trackers(r);
     uint64_t *expected = NULL;
-    size_t n = 0;   /* publisher indexes to look at: 0 .. n-1 */
-    for (size_t j = 0; subs && j < tp->nsubs; j++) {
-        size_t top = subs[j]->tracks.base + subs[j]->tracks.count;
-        if (top > n) n = top;
-    }
+    size_t n = 0;   /* publisher indexes announced: 0 .. n-1 */
     if (ended) {
         struct control_pub pubs[CONTROL_MAX_PEERS];
         size_t np = control_publishers(&r->ctl, pubs, CONTROL_MAX_PEERS);
@@ -615,50 +578,17 @@ static void account_sub(struct run *r)
         expected = calloc(n ? n : 1, sizeof(*expected));
         if (expected) control_expected(&r->ctl, expected, n);
     }
-    if (!subs || !group || (ended && !expected)) {
-        set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
-        goto out;
-    }
     size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
-    /* Exact only when the run waited for the tail of what it expected. */
-    res->expected_known = r->tail_waited && res->status == RESULT_OK && (expected ? ended >= want : cfg->count_given);
-    for (size_t j = 0; j < tp->nsubs; j++) {
-        struct tracker_totals tt;
-        add_tracker_totals(res, &subs[j]->tracks, &tt);
-        if (!expected && !cfg->count_given && tp->receiver_members[tp->sub_receiver[j]] == 1)
-            res->lost += tt.missing + tt.forgotten;   /* gaps only: the tail is unknown */
-    }
-    uint64_t shared_extra = 0;
-    for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
-        uint64_t received = 0;
-        for (size_t p = 0; p < n; p++) {
-            size_t members = 0;
-            uint64_t member_received = 0;
-            for (size_t j = 0; j < tp->nsubs; j++) {
-                if (tp->sub_receiver[j] != rcv) continue;
-                const struct tracker *t = tracker_set_get(&subs[j]->tracks, (uint32_t)p);
-                group[members++] = t;
-                if (t) member_received += tracker_received(t);
-            }
-            int64_t u = members == 1 ? (int64_t)member_received : tracker_union_received(group, members);
-            if (u < 0) u = (int64_t)member_received;
-            res->duplicates += member_received - (uint64_t)u;
-            shared_extra += member_received - (uint64_t)u;
-            received += (uint64_t)u;
-            if (expected && expected[p] != UINT64_MAX) {
-                res->expected += expected[p];
-                res->lost += expected[p] > (uint64_t)u ? expected[p] - (uint64_t)u : 0;
-            }
-        }
-        if (!expected && cfg->count_given) {
-            res->expected += cfg->count;
-            res->lost += cfg->count > received ? cfg->count - received : 0;
-        }
-    }
-    res->total.sub_unique -= shared_extra < res->total.sub_unique ? shared_extra : res->total.sub_unique;
-out:
+    struct accounting_sub_basis basis = {
+        .sent = expected, .npubs = n, .complete = ended >= want, .count_given = cfg->count_given,
+        .count = cfg->count, .tail_waited = r->tail_waited && res->status == RESULT_OK,
+    };
+    struct delivery d;
+    if (!subs || (ended && !expected) || accounting_sub(&r->topo, subs, &basis, &d) != 0)
+        set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
+    else
+        take_delivery(res, &d);
     free(subs);
-    free(group);
     free(expected);
 }
 

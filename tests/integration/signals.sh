@@ -60,6 +60,20 @@ interrupt "busy INT" INT 700 both -p "$BROKER_PORT" --duration 60s --qos 1 --pub
     --subscribers 4 --quiet
 check "busy INT: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
 
+# Interrupted while the subscriber still drains a backlog (the broker keeps
+# every message: max_queued_messages 0): what had not arrived yet is in flight,
+# not lost, and the loss is not called exact (reliability #3).
+interrupt "drain INT" INT 600 both -p "$BROKER_PORT" --count 50000 --backlog 0 --sub-delay 50us --quiet
+dir="$TEST_TMP/drain INT"
+check "drain INT: messages still in flight (${J[subscribe.in_flight]})" [ "${J[subscribe.in_flight]:-0}" -gt 0 ]
+check_eq "drain INT: lost_exact false" false "${J[subscribe.lost_exact]}"
+check_eq "drain INT: nothing lost (the broker dropped nothing)" 0 "${J[subscribe.lost]}"
+check_eq "drain INT: received + lost + in flight = expected" "${J[subscribe.expected]}" \
+    "$(( ${J[subscribe.messages]:-0} + ${J[subscribe.lost]:-0} + ${J[subscribe.in_flight]:-0} ))"
+check "drain INT: no LOSS line" bash -c "! grep -q LOSS '$dir/out'"
+check "drain INT: summary says what was not accounted for" \
+    grep -q "${J[subscribe.in_flight]:-x} not accounted for: the run did not wait for the tail" "$dir/out"
+
 # A subscriber that is only waiting: nothing arrives, it must still stop.
 interrupt "idle sub INT" INT 700 sub -p "$BROKER_PORT" --duration 60s --quiet
 check_eq "idle sub INT: received nothing" 0 "${J[subscribe.messages]}"
