@@ -12,13 +12,16 @@ static const char *fmt_us(double us, char *buf, size_t len)
     return units_format_duration((uint64_t)(us * 1000.0 + 0.5), buf, len);
 }
 
-void report_progress(FILE *f, double elapsed_s, uint64_t sent, uint64_t received,
+void report_progress(FILE *f, enum mb_mode mode, double elapsed_s, uint64_t sent, uint64_t received,
                      double msgs_per_s, double p99_us)
 {
     char a[32], b[32], c[32], d[32];
-    fprintf(f, "[%6.1fs] sent %8s  recv %8s  %8s msgs/s  p99 %s\n", elapsed_s,
-            units_format_count(sent, a, sizeof(a)), units_format_count(received, b, sizeof(b)),
-            units_format_count((uint64_t)(msgs_per_s + 0.5), c, sizeof(c)), fmt_us(p99_us, d, sizeof(d)));
+    fprintf(f, "[%6.1fs]", elapsed_s);
+    if (mode != MB_MODE_SUB) fprintf(f, " sent %8s ", units_format_count(sent, a, sizeof(a)));
+    if (mode != MB_MODE_PUB) fprintf(f, " recv %8s ", units_format_count(received, b, sizeof(b)));
+    fprintf(f, " %8s msgs/s", units_format_count((uint64_t)(msgs_per_s + 0.5), c, sizeof(c)));
+    if (mode != MB_MODE_PUB) fprintf(f, "  p99 %s", fmt_us(p99_us, d, sizeof(d)));
+    fprintf(f, "\n");
 }
 
 static double per_s(uint64_t n, double s)
@@ -31,11 +34,14 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
     char a[32], b[32];
-    fprintf(f, "\nmqttbench %s: %s, QoS %d, %llu-byte payloads, %d publisher%s, %d subscriber%s, %zu thread%s\n",
-            options_mode_name(c->mode), result_status_name(r->status), c->mode == MB_MODE_SUB ? c->sub_qos : c->pub_qos,
-            (unsigned long long)c->size,
-            c->publishers, c->publishers == 1 ? "" : "s", c->subscribers, c->subscribers == 1 ? "" : "s",
-            r->nworkers, r->nworkers == 1 ? "" : "s");
+    fprintf(f, "\nmqttbench %s: %s, QoS %d", options_mode_name(c->mode), result_status_name(r->status),
+            c->mode == MB_MODE_SUB ? c->sub_qos : c->pub_qos);
+    /* Only the side this mode runs: a `sub` knows no payload size or publishers. */
+    if (c->mode != MB_MODE_SUB)
+        fprintf(f, ", %llu-byte payloads, %d publisher%s", (unsigned long long)c->size, c->publishers,
+                c->publishers == 1 ? "" : "s");
+    if (c->mode != MB_MODE_PUB) fprintf(f, ", %d subscriber%s", c->subscribers, c->subscribers == 1 ? "" : "s");
+    fprintf(f, ", %zu thread%s\n", r->nworkers, r->nworkers == 1 ? "" : "s");
     fprintf(f, "broker %s%s%s%s\n", r->env.broker_address, r->env.broker_spawned ? " (started by mqttbench)" : "",
             r->env.broker_version[0] ? ", " : "", r->env.broker_version);
     if (r->status != RESULT_OK) fprintf(f, "error: %s\n", r->error);

@@ -7,9 +7,10 @@
 
 #include "result.h"
 
-/* One progress line on f: elapsed, sent, received, msgs/s of the last interval,
- * p99 of the last interval (µs; <= 0 prints "-"). */
-void report_progress(FILE *f, double elapsed_s, uint64_t sent, uint64_t received,
+/* One progress line on f: elapsed, sent (not in `sub`), received and the p99
+ * of the last interval (µs; <= 0 prints "-"; not in `pub`), msgs/s of the
+ * last interval. */
+void report_progress(FILE *f, enum mb_mode mode, double elapsed_s, uint64_t sent, uint64_t received,
                      double msgs_per_s, double p99_us);
 
 /* The human-readable summary table of a finished run on f. json_path is where

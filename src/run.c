@@ -220,7 +220,7 @@ static void tick(struct run *r, uint64_t now)
     if (!cfg->quiet) {
         double dt = (double)(now - r->last_tick_ns) / 1e9;
         uint64_t delta = cfg->mode == MB_MODE_PUB ? sent - r->last_tick_sent : received - r->last_tick_received;
-        report_progress(stderr, p.t_s, sent, received, dt > 0 ? (double)delta / dt : 0, p.p99_us);
+        report_progress(stderr, cfg->mode, p.t_s, sent, received, dt > 0 ? (double)delta / dt : 0, p.p99_us);
     }
     r->last_tick_ns = now;
     r->last_tick_sent = sent;

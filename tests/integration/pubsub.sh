@@ -62,6 +62,11 @@ if start_sub q0 --count $N --run-id $ID --json "$S"; then
     check_eq "qos 0: no negative latencies" 0 "${J[latency_us.negative]}"
     check_eq "qos 0: sub latency clock" CLOCK_REALTIME "${J[environment.latency_clock]}"
     check_eq "qos 0: sub run id" $ID "${J[config.run_id]}"
+    # A sub has no payload size, no publishers and sends nothing: its summary
+    # and progress lines say only what it knows (reliability #19).
+    check "qos 0: sub summary names no payload size or publishers ($(grep '^mqttbench sub' "$TEST_TMP/q0.sub.out"))" \
+        bash -c "grep -q '^mqttbench sub: ok, QoS 0, 1 subscriber, ' '$TEST_TMP/q0.sub.out'"
+    check "qos 0: sub progress lines have no 'sent'" bash -c "grep -q '^\[.*recv' '$TEST_TMP/q0.sub.err' && ! grep -q '^\[.*sent' '$TEST_TMP/q0.sub.err'"
     check "qos 0: latency plausible (0 < min <= p50 <= max < 10 s)" python3 -c '
 import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(0 if 0 < a <= b <= c < 10e6 else 1)' \
         "${J[latency_us.min]:-0}" "${J[latency_us.p50]:-0}" "${J[latency_us.max]:-0}"
