@@ -130,4 +130,22 @@ if start_sub foreign --duration 2500ms --run-id aaaa --json "$S"; then
         "${J[subscribe.messages]} ${J[subscribe.lost]} ${J[subscribe.duplicates]}"
     check_eq "foreign: no latency samples" 0 "${J[latency_us.count]}"
 fi
+# --- stray messages cost a tracker each, not memory up to their index ----------
+# Two crafted 16-byte payloads (src/payload.h): publisher index 0xFFFFF, and
+# publisher 5 with sequence number 0xFFFFFFFF. 20 subscribers used to allocate
+# 64 MB each for the first and report "lost 4294967295" each for the second
+# (reliability #7).
+S=$TEST_TMP/stray.sub.json
+if start_sub stray --no-control --subscribers 20 --duration 2s --json "$S"; then
+    printf '\xb1\x00\x00\xff\xff\x0f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$TEST_TMP/stray1.bin"
+    printf '\xb1\x00\x00\x05\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00' > "$TEST_TMP/stray2.bin"
+    mosquitto_pub -p "$BROKER_PORT" -t mqttbench/test -f "$TEST_TMP/stray1.bin"
+    mosquitto_pub -p "$BROKER_PORT" -t mqttbench/test -f "$TEST_TMP/stray2.bin"
+    finish_sub stray
+    check_eq "stray: sub exits 0" 0 "$SUB_RC"
+    json_load "$S"
+    check_eq "stray: both strays received by 20 subscribers" "40 0" "${J[subscribe.messages]} ${J[subscribe.foreign]}"
+    check_eq "stray: nothing skipped, so nothing lost" 0 "${J[subscribe.lost]}"
+    check "stray: peak RSS stays small (${J[resources.peak_rss_kb]} KiB)" [ "${J[resources.peak_rss_kb]:-999999999}" -lt 300000 ]
+fi
 finish
