@@ -29,6 +29,82 @@ static double per_s(uint64_t n, double s)
     return s > 0 ? (double)n / s : 0;
 }
 
+void report_stall_error(const struct report_stall *s, char *buf, size_t len)
+{
+    if (s->pub_errors) {
+        snprintf(buf, len, "mosquitto_publish failed %llu time%s (%s), then no message completed or arrived "
+                 "for %.1f s", (unsigned long long)s->pub_errors, s->pub_errors == 1 ? "" : "s",
+                 s->pub_error && s->pub_error[0] ? s->pub_error : "unknown error", s->idle_s);
+    } else if (s->has_subscribers && !s->arrived && s->published) {
+        snprintf(buf, len, "stalled: no subscriber received any message in %.1f s: the broker accepted the "
+                 "subscription but routed nothing to it (unsupported $share? a filter that matches no "
+                 "publisher? an ACL? '.' in a topic on RabbitMQ?)", s->idle_s);
+    } else if (s->flow_paused) {
+        snprintf(buf, len, "stalled: no message arrived for %.1f s while the publishers waited for the "
+                 "subscribers (mqttbench's --backlog %llu window): the broker stopped delivering",
+                 s->idle_s, (unsigned long long)s->backlog);
+    } else {
+        snprintf(buf, len, "stalled: no message completed or arrived for %.1f s "
+                 "(the broker stopped acknowledging or delivering)", s->idle_s);
+    }
+}
+
+/* Paced runs: the achieved rate counts as the target within this fraction. */
+#define REPORT_RATE_HELD 0.97
+
+static double achieved_rate(const struct run_result *r)
+{
+    return r->pub_duration_s > 0 ? (double)r->total.pub_done / r->pub_duration_s : 0;
+}
+
+enum report_bottleneck report_bottleneck(const struct run_result *r)
+{
+    const struct mb_config *c = r->cfg;
+    bool paced = c->rate > 0 && c->mode != MB_MODE_SUB && r->total.pub_done;
+    bool short_of_target = paced && achieved_rate(r) < REPORT_RATE_HELD * c->rate;
+    if (r->self_stall.count && (short_of_target || r->schedule_lagging)) return REPORT_SELF_STALL;
+    if (r->generator_saturated) return REPORT_GENERATOR;
+    if (short_of_target) return REPORT_BROKER;
+    if (paced && r->schedule_lagging) return REPORT_JITTER;
+    return REPORT_NONE;
+}
+
+/* The NOTE lines: every claim about who set the pace is made here. */
+static void print_notes(FILE *f, const struct run_result *r)
+{
+    const struct mb_config *c = r->cfg;
+    const struct stats *t = &r->total;
+    char a[32];
+    if (r->self_stall.count)
+        fprintf(f, "  NOTE         mqttbench itself was stopped or not scheduled for %.1f s (%llu pause%s, the\n"
+                   "               longest %.1f s): latencies, rates and the schedule include that time;\n"
+                   "               the broker is not to blame for it\n",
+                r->self_stall.total_s, (unsigned long long)r->self_stall.count,
+                r->self_stall.count == 1 ? "" : "s", r->self_stall.max_s);
+    switch (report_bottleneck(r)) {
+    case REPORT_GENERATOR:
+        fprintf(f, "  NOTE         mqttbench itself was the bottleneck (busiest worker %.0f%% CPU%s): the broker\n"
+                   "               may do better than these numbers; add --threads, cores or load hosts\n",
+                100 * r->max_utilization, r->schedule_lagging ? ", schedule slipping" : "");
+        break;
+    case REPORT_BROKER:
+        fprintf(f, "  NOTE         publishers fell behind their schedule while mqttbench had CPU to spare:\n"
+                   "               the broker did not keep up with %.0f msgs/s (achieved %.0f msgs/s)\n",
+                c->rate, achieved_rate(r));
+        break;
+    case REPORT_JITTER:
+        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), yet the\n"
+                   "               rate held at %.0f msgs/s: jitter in mqttbench's scheduling or the OS,\n"
+                   "               not the broker; latency from the scheduled send time includes it\n",
+                100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
+                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
+        break;
+    case REPORT_SELF_STALL:
+    case REPORT_NONE:
+        break;
+    }
+}
+
 void report_summary(FILE *f, const struct run_result *r, const char *json_path)
 {
     const struct mb_config *c = r->cfg;
@@ -54,6 +130,9 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f   (completed: written%s)\n", "published",
                 (unsigned long long)t->pub_done, r->pub_duration_s, per_s(t->pub_done, r->pub_duration_s),
                 c->pub_qos == 0 ? " to the socket" : c->pub_qos == 1 ? " and PUBACKed" : " and PUBCOMPed");
+    if (c->mode != MB_MODE_SUB && t->pub_errors)
+        fprintf(f, "  %-12s %14llu calls of mosquitto_publish failed (the first: %s)\n", "errors",
+                (unsigned long long)t->pub_errors, t->pub_error[0] ? t->pub_error : "unknown error");
     if (c->mode != MB_MODE_SUB && c->rate > 0)
         fprintf(f, "  %-12s target %.0f msgs/s; %llu messages left a whole slot late, the latest by %s\n",
                 "schedule", c->rate, (unsigned long long)t->pub_missed_slots,
@@ -109,13 +188,7 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     }
     fprintf(f, "\n  mqttbench    cpu %.2fs user + %.2fs sys, peak RSS %ld KiB, connect %.3fs\n",
             r->cpu_user_s, r->cpu_sys_s, r->peak_rss_kb, r->connect_s);
-    if (r->generator_saturated)
-        fprintf(f, "  NOTE         mqttbench itself was the bottleneck (busiest worker %.0f%% CPU%s): the broker\n"
-                   "               may do better than these numbers; add --threads, cores or load hosts\n",
-                100 * r->max_utilization, r->schedule_lagging ? ", schedule slipping" : "");
-    else if (r->schedule_lagging)
-        fprintf(f, "  NOTE         publishers fell behind their schedule while mqttbench had CPU to spare:\n"
-                   "               the broker did not keep up with %.0f msgs/s\n", c->rate);
+    print_notes(f, r);
     for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);
 }

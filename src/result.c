@@ -254,6 +254,8 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddNumberToObject(p, "messages", (double)t->pub_done);
         cJSON_AddNumberToObject(p, "bytes", (double)t->pub_bytes);
         cJSON_AddNumberToObject(p, "errors", (double)t->pub_errors);
+        if (t->pub_error[0]) cJSON_AddStringToObject(p, "first_error", t->pub_error);
+        else cJSON_AddNullToObject(p, "first_error");
         cJSON_AddNumberToObject(p, "duration_s", r->pub_duration_s);
         cJSON_AddNumberToObject(p, "msgs_per_s", rate(t->pub_done, r->pub_duration_s));
         cJSON_AddNumberToObject(p, "publishers", c->publishers);
@@ -333,6 +335,10 @@ cJSON *result_to_json(const struct run_result *r)
     }
     cJSON_AddBoolToObject(root, "generator_saturated", r->generator_saturated);
     cJSON_AddBoolToObject(root, "schedule_lagging", r->schedule_lagging);
+    cJSON *ss = cJSON_AddObjectToObject(root, "self_stall");
+    cJSON_AddNumberToObject(ss, "count", (double)r->self_stall.count);
+    cJSON_AddNumberToObject(ss, "total_s", r->self_stall.total_s);
+    cJSON_AddNumberToObject(ss, "max_s", r->self_stall.max_s);
 
     cJSON *res = cJSON_AddObjectToObject(root, "resources");
     cJSON_AddNumberToObject(res, "cpu_user_s", r->cpu_user_s);

@@ -95,6 +95,11 @@ struct run_result {
     struct result_clock clock;
     char warnings[4][256];      /* things the numbers depend on that went wrong */
     size_t nwarnings;
+    struct {
+        uint64_t count;         /* gaps in mqttbench's own polling: it was stopped (SIGSTOP,
+                                   a VM pause, suspend) or not scheduled */
+        double total_s, max_s;
+    } self_stall;
     bool generator_saturated;   /* mqttbench, not the broker, limited the run */
     bool schedule_lagging;      /* paced: over 1% of messages left a whole slot late */
     double max_utilization;     /* busiest worker, 0..1 */

@@ -20,6 +20,7 @@
 #define RUN_POLL_NS 5000000ull       /* how often the controller looks at the workers */
 #define RUN_TICK_NS 1000000000ull    /* progress / timeseries period */
 #define RUN_SUB_MAX_PUBLISHERS (1u << 20) /* sub: publisher indexes tracked (64 B each) */
+#define RUN_SELF_STALL_NS 250000000ull /* a poll this much late: mqttbench itself was stopped */
 
 struct run {
     const struct mb_config *cfg;
@@ -35,6 +36,9 @@ struct run {
     bool clients_made;      /* setup_workers made every client: there is something to account */
     bool tail_waited;       /* stopped when everything was in, or after the drain timeout: not cut short */
     uint64_t ended_ns;      /* sub: when the last expected publishing process announced its end */
+    uint64_t resumed_ns;    /* when mqttbench last came back from its own stall (0 = never) */
+    uint64_t stall_idle_ns; /* stalled: how long nothing completed or arrived */
+    bool stall_flow_paused; /* stalled while --backlog held the publishers */
     double start_user_s, start_sys_s;   /* process CPU when this run began */
     uint64_t start_reads, start_writes;
     size_t nclients;
@@ -56,6 +60,25 @@ static void sleep_ns(uint64_t ns)
 {
     struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
     nanosleep(&ts, NULL);   /* EINTR is fine: the caller looks at the flags */
+}
+
+/* Sleep one poll period. A sleep that took far longer means mqttbench itself
+ * was stopped (SIGSTOP, a VM pause, suspend: CLOCK_BOOTTIME counts them all)
+ * or not scheduled: it is recorded, and the broker gets a fresh drain timeout
+ * from now. Returns the stall in ns, 0 for none. */
+static uint64_t poll_sleep(struct run *r)
+{
+    uint64_t before = clock_ns(CLOCK_BOOTTIME);
+    sleep_ns(RUN_POLL_NS);
+    uint64_t took = clock_ns(CLOCK_BOOTTIME) - before;
+    if (took < RUN_POLL_NS + RUN_SELF_STALL_NS) return 0;
+    uint64_t stall = took - RUN_POLL_NS;
+    double s = (double)stall / 1e9;
+    r->res->self_stall.count++;
+    r->res->self_stall.total_s += s;
+    if (s > r->res->self_stall.max_s) r->res->self_stall.max_s = s;
+    r->resumed_ns = clock_mono_ns();
+    return stall;
 }
 
 static void live_read(const struct run *r, struct run_live *l)
@@ -261,7 +284,7 @@ static int connect_phase(struct run *r)
             rc = -1;
             break;
         }
-        sleep_ns(RUN_POLL_NS);
+        start += poll_sleep(r);   /* our own stall is not the broker's slowness */
     }
     /* Also when it failed or was interrupted: the time was spent. */
     r->res->connect_s = (double)(clock_mono_ns() - start) / 1e9;
@@ -365,7 +388,7 @@ static void measure_phase(struct run *r)
         uint64_t until = clock_mono_ns() + cfg->warmup_ns;
         struct run_live wl;
         while (clock_mono_ns() < until) {
-            sleep_ns(RUN_POLL_NS);
+            poll_sleep(r);
             live_read(r, &wl);
             if (cut_short(r, &wl, "during the warm-up")) return;
         }
@@ -380,9 +403,13 @@ static void measure_phase(struct run *r)
     uint64_t pub_end_ns = 0, stop_pub_ns = 0, last_sent = 0, last_progress_ns = r->t0_ns;
     struct run_live l;
     for (;;) {
-        sleep_ns(RUN_POLL_NS);
+        poll_sleep(r);
         live_read(r, &l);
         uint64_t now = clock_mono_ns();   /* after the counters: none is later than now */
+        /* Time mqttbench itself stood still is nobody's silence: the end rules
+         * and the stall check count from when it came back. */
+        if (l.last_rx_ns < r->resumed_ns) l.last_rx_ns = r->resumed_ns;
+        if (last_progress_ns < r->resumed_ns) last_progress_ns = r->resumed_ns;
         if (cut_short(r, &l, "by a signal")) break;
         report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
         if (now >= r->next_tick_ns) {
@@ -398,10 +425,10 @@ static void measure_phase(struct run *r)
         uint64_t active = l.last_rx_ns > last_progress_ns ? l.last_rx_ns : last_progress_ns;
         if (pub && phase == PHASE_MEASURE && now > active &&
             now - active > cfg->drain_timeout_ns + 2 * r->workers[0].env.slot_ns) {
-            char why[64];
-            snprintf(why, sizeof(why), "%.1f s", (double)(now - active) / 1e9);
-            set_status(r, RESULT_FAILED, "stalled: no message completed or arrived for %s "
-                       "(the broker stopped acknowledging or delivering)", why);
+            /* The error is written after the workers joined, on all the evidence. */
+            r->stall_idle_ns = now - active;
+            r->stall_flow_paused = r->flow.backlog && client_flow_allowance(&r->flow) == 0;
+            set_status(r, RESULT_FAILED, "stalled%s", "");
             break;
         }
         if (pub && !pub_end_ns) {
@@ -642,6 +669,15 @@ static void collect(struct run *r, uint64_t end_ns)
         }
     }
 
+    if (r->stall_idle_ns) {
+        struct report_stall s = {
+            .idle_s = (double)r->stall_idle_ns / 1e9, .has_subscribers = cfg->mode == MB_MODE_BOTH,
+            .arrived = t->sub_valid + t->sub_warmup + t->sub_foreign, .published = t->pub_done,
+            .pub_errors = t->pub_errors, .pub_error = t->pub_error, .flow_paused = r->stall_flow_paused,
+            .backlog = cfg->backlog,
+        };
+        report_stall_error(&s, res->error, sizeof(res->error));
+    }
     /* Delivery accounting, when the clients it counts exist. */
     if (r->clients_made && cfg->mode == MB_MODE_BOTH) account_both(r);
     else if (r->clients_made && cfg->mode == MB_MODE_SUB) account_sub(r);

@@ -82,6 +82,29 @@ check_eq "idle sub INT: received nothing" 0 "${J[subscribe.messages]}"
 interrupt "pub TERM" TERM 700 pub -p "$BROKER_PORT" --duration 60s --rate 100 --quiet
 check "pub TERM: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
 
+# mqttbench itself stopped (SIGSTOP/SIGCONT, as in a VM pause): it notices the
+# gap in its own polling, says so, and blames neither the broker for the
+# schedule nor a stall for the silence (reliability #6). --drain-timeout 1s is
+# shorter than the 2 s pause: a stall verdict would be false.
+dir=$TEST_TMP/selfstop
+mkdir -p "$dir"
+"$MQTTBENCH" both -p "$BROKER_PORT" --duration 5s --rate 2000 --drain-timeout 1s --quiet \
+    --json "$dir/r.json" > "$dir/out" 2> "$dir/err" &
+pid=$!
+sleep 1.5
+kill -STOP "$pid"
+sleep 2
+kill -CONT "$pid"
+wait_exit "$pid" 30000
+check_eq "self stop: exit 0" 0 "$EXIT_RC"
+json_load "$dir/r.json"
+check_eq "self stop: status ok (not stalled)" ok "${J[status]}"
+check "self stop: self_stall counted (${J[self_stall.count]})" [ "${J[self_stall.count]:-0}" -ge 1 ]
+check "self stop: self_stall.total_s about 2 s (${J[self_stall.total_s]})" \
+    awk "BEGIN { exit !(${J[self_stall.total_s]:-0} >= 1.5 && ${J[self_stall.total_s]:-0} <= 4) }"
+check "self stop: the summary says mqttbench itself was stopped" grep -q "mqttbench itself was stopped" "$dir/out"
+check "self stop: no note blames the broker" bash -c "! grep -q 'the broker did not keep up' '$dir/out'"
+
 # Interrupted while connecting: a listener that accepts TCP but never answers
 # the MQTT CONNECT, so mqttbench stays in its connect phase.
 BLACKHOLE_PORT=$(free_port)
