@@ -93,7 +93,7 @@ struct run_result {
     struct result_worker *workers;
     size_t nworkers;
     struct result_clock clock;
-    char warnings[4][256];      /* things the numbers depend on that went wrong */
+    char warnings[8][256];      /* things the numbers depend on that went wrong */
     size_t nwarnings;
     struct {
         uint64_t count;         /* gaps in mqttbench's own polling: it was stopped (SIGSTOP,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -495,6 +496,40 @@ static void measure_phase(struct run *r)
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
 }
 
+/* Add one warning to the result (the first 8 are kept). */
+__attribute__((format(printf, 2, 3)))
+static void add_warning(struct run_result *res, const char *fmt, ...)
+{
+    if (res->nwarnings == sizeof(res->warnings) / sizeof(res->warnings[0])) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->warnings[res->nwarnings++], sizeof(res->warnings[0]), fmt, ap);
+    va_end(ap);
+}
+
+/* Messages that cannot come from this run's publishers through the broker:
+ * say where they likely came from (reliability #12). */
+static void warn_strangers(const struct run *r)
+{
+    const struct mb_config *cfg = r->cfg;
+    struct run_result *res = r->res;
+    const struct stats *t = &res->total;
+    /* QoS 0 is delivered at most once: a repeat is another message with the
+     * same run tag, publisher and sequence number. Overlapping announced
+     * ranges have their own warning. */
+    int qos = cfg->mode == MB_MODE_BOTH && cfg->pub_qos < cfg->sub_qos ? cfg->pub_qos : cfg->sub_qos;
+    bool overlap = r->has_ctl && r->ctl.overlap[0];
+    if (qos == 0 && res->duplicates && !overlap)
+        add_warning(res, "%llu duplicates at QoS 0, which the broker cannot cause: another run with the same "
+                    "run id or topic, or a resumed session (--no-clean)", (unsigned long long)res->duplicates);
+    if (t->sub_negative && (cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic))
+        add_warning(res, "%llu negative latencies on one clock: messages from another run with the same run id "
+                    "or topic, or a resumed session (--no-clean)", (unsigned long long)t->sub_negative);
+    if (t->sub_foreign)
+        add_warning(res, "%llu foreign messages (not of this run): another run on the same topic, a retained "
+                    "message, or a resumed session (--no-clean)", (unsigned long long)t->sub_foreign);
+}
+
 /* Subscriber tracker sets by subscriber index. */
 static const struct tracker_set **subscriber_trackers(const struct run *r)
 {
@@ -592,8 +627,7 @@ static void account_sub(struct run *r)
     size_t announced = 0, ended = 0;
     uint64_t sent_total = 0;
     if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
-    if (r->has_ctl && r->ctl.overlap[0] && res->nwarnings < 4)
-        snprintf(res->warnings[res->nwarnings++], sizeof(res->warnings[0]), "%s", r->ctl.overlap);
+    if (r->has_ctl && r->ctl.overlap[0]) add_warning(res, "%s", r->ctl.overlap);
     const struct tracker_set **subs = subscriber_trackers(r);
     uint64_t *expected = NULL;
     size_t n = 0;   /* publisher indexes announced: 0 .. n-1 */
@@ -681,6 +715,7 @@ static void collect(struct run *r, uint64_t end_ns)
     /* Delivery accounting, when the clients it counts exist. */
     if (r->clients_made && cfg->mode == MB_MODE_BOTH) account_both(r);
     else if (r->clients_made && cfg->mode == MB_MODE_SUB) account_sub(r);
+    if (r->clients_made && cfg->mode != MB_MODE_PUB) warn_strangers(r);
     account_clock(r);
     /* This run's share of the process's CPU and syscalls (--repeat runs
      * several in one process); peak RSS is the process's. */
