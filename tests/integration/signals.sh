@@ -119,6 +119,9 @@ check_eq "connecting INT: nothing published" 0 "${J[publish.messages]}"
 # The half second spent connecting is recorded, not 0.
 check "connecting INT: phases.connect_s counts the time spent (${J[phases.connect_s]})" \
     awk "BEGIN { exit !(${J[phases.connect_s]:-0} >= 0.3) }"
+# Nothing was published: expected is 0 in the JSON and in the text alike.
+check_eq "connecting INT: expected 0, exact" "0 true" "${J[subscribe.expected]} ${J[subscribe.lost_exact]}"
+check "connecting INT: the summary says expected 0" grep -q "delivery     expected 0 " "$TEST_TMP/connecting INT/out"
 kill "$BLACKHOLE_PID" 2>/dev/null
 wait "$BLACKHOLE_PID" 2>/dev/null
 finish
