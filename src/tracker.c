@@ -310,8 +310,10 @@ static int dense_grow(struct tracker_set *set, size_t n)
         p[set->far[moved].index - set->base] = set->far[moved].t;
         moved++;
     }
-    memmove(set->far, set->far + moved, (set->nfar - moved) * sizeof *set->far);
-    set->nfar -= moved;
+    if (moved) {
+        memmove(set->far, set->far + moved, (set->nfar - moved) * sizeof *set->far);
+        set->nfar -= moved;
+    }
     return 0;
 }
 
