@@ -76,6 +76,7 @@ static size_t utf8_len(const unsigned char *s)
  * --id-prefix) must not make the file invalid JSON. */
 static void add_text(cJSON *o, const char *key, const char *s)
 {
+    if (!s) s = "";
     size_t len = strlen(s);
     char *t = malloc(3 * len + 1);
     if (!t) {
