@@ -28,7 +28,7 @@ struct pass {
 static uint64_t expected_of(const struct pass *ps, size_t r, uint32_t p)
 {
     if (ps->basis != BASIS_PER_PUBLISHER || p >= ps->npubs) return UINT64_MAX;
-    if (ps->by_topology && !topology_expects(ps->tp, r, p)) return UINT64_MAX;
+    if (ps->by_topology && !topology_match_has(&ps->tp->matches[r], p)) return UINT64_MAX;
     return ps->sent[p];
 }
 

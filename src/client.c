@@ -6,6 +6,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <mosquitto.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,11 +27,17 @@
 
 #define CLIENT_READ_BUDGET 4096   /* packets per readiness event before yielding */
 #define CLIENT_WRITE_BUDGET 64
+#define CLIENT_DELAY_SLICE_NS 10000000ull  /* --sub-delay sleeps this long at most between looks at the phase */
 
-static void set_error(struct client_env *env, const char *fmt, const char *a, const char *b)
+/* The run's first fault, one line (later faults only count). */
+__attribute__((format(printf, 2, 3)))
+static void set_error(struct client_env *env, const char *fmt, ...)
 {
     if (env->error[0]) return;
-    snprintf(env->error, sizeof(env->error), fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(env->error, sizeof(env->error), fmt, ap);
+    va_end(ap);
 }
 
 /* Count a failure under its reason (the first 8 reasons get their own row). */
@@ -45,18 +53,30 @@ static void count_failure(struct client_env *env, const char *why)
     }
 }
 
-static void mark_failed(struct client *c, const char *why)
+/* The client failed: count it under reason (short, a JSON key); the run's
+ * error says reason, and hint (may be NULL) after it. */
+static void fail_client(struct client *c, const char *reason, const char *hint)
 {
     if (c->state == CLIENT_FAILED || c->state == CLIENT_CLOSED) return;
-    count_failure(c->env, why);
+    count_failure(c->env, reason);
     bool was_connecting = c->state == CLIENT_CONNECTING || c->state == CLIENT_NEW;
     c->state = CLIENT_FAILED;
     atomic_fetch_add_explicit(&c->env->failed, 1, memory_order_relaxed);
-    if (was_connecting)
-        set_error(c->env, "could not connect to the broker: %s%s", why, "");
-    else
-        set_error(c->env, "connection to the broker lost: %s%s", why, "");
+    set_error(c->env, "%s: %s%s%s", was_connecting ? "could not connect to the broker" : "connection to the broker lost",
+              reason, hint ? " " : "", hint ? hint : "");
     if (!was_connecting) c->env->st->disconnects++;
+}
+
+static void mark_failed(struct client *c, const char *why)
+{
+    fail_client(c, why, NULL);
+}
+
+/* The client failed on an answer of the broker: error is the whole line. */
+static void fail_answer(struct client *c, const char *reason, const char *error)
+{
+    set_error(c->env, "%s", error);
+    fail_client(c, reason, NULL);
 }
 
 static void mark_ready(struct client *c)
@@ -95,14 +115,63 @@ static void update_interest(struct client *c)
     }
 }
 
+void client_connack_text(int protocol, int rc, char *buf, size_t len)
+{
+    if (protocol == 5 && rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)
+        snprintf(buf, len, "the broker does not support MQTT 5 (%s); try -V 3.1.1", mosquitto_reason_string(rc));
+    else if (protocol == 5 && rc == CONNACK_REFUSED_PROTOCOL_VERSION)
+        /* A 3.1.1 broker's answer to a v5 CONNECT (MQTT 5, 4.13.1). */
+        snprintf(buf, len, "the broker does not support MQTT 5 (it answered as an MQTT 3.1.1 broker: %s); "
+                 "try -V 3.1.1", mosquitto_connack_string(rc));
+    else if (protocol == 5 && rc >= 0x80)
+        snprintf(buf, len, "%s (MQTT 5 reason code %d)", mosquitto_reason_string(rc), rc);
+    else
+        snprintf(buf, len, "%s", mosquitto_connack_string(rc));
+}
+
+int client_check_grant(const struct mb_config *cfg, int requested, int granted, const char *filter,
+                       char *err, size_t errlen)
+{
+    if (granted < 0 || granted > 2) {
+        if (cfg->protocol == 5)
+            snprintf(err, errlen, "the broker refused the subscription to '%s' (%s, MQTT 5 reason code %d)", filter,
+                     mosquitto_reason_string(granted), granted);
+        else
+            snprintf(err, errlen, "the broker refused the subscription to '%s' (SUBACK return code 0x%02x)", filter,
+                     (unsigned)granted);
+        return -1;
+    }
+    /* A broker grants less than was asked when that is the most it
+     * supports: then it cannot take publishes above it either (RabbitMQ 3.x
+     * answers a QoS 2 PUBLISH with PUBACK, mosquitto with max_qos closes
+     * the connection). Say so before anything is published. */
+    if (granted < requested && cfg->mode != MB_MODE_SUB && cfg->pub_qos > granted) {
+        snprintf(err, errlen, "the broker granted QoS %d to a QoS %d subscription (it does not support QoS %d%s); "
+                 "use %s %d", granted, requested, cfg->pub_qos,
+                 cfg->pub_qos == 2 && granted == 1 ? ", like RabbitMQ 3.x" : "",
+                 cfg->pub_qos == cfg->qos ? "-q" : "--pub-qos", granted);
+        return -1;
+    }
+    return 0;
+}
+
+int client_sys_qos(const struct mb_config *cfg, bool control)
+{
+    int qos = cfg->mode != MB_MODE_SUB ? cfg->pub_qos : 1;
+    return control && qos < 1 ? 1 : qos;
+}
+
 static void on_connect(struct mosquitto *m, void *obj, int rc)
 {
     struct client *c = obj;
+    const struct mb_config *cfg = c->env->cfg;
     if (rc != 0) {
-        mark_failed(c, mosquitto_connack_string(rc));
+        char text[200];
+        client_connack_text(cfg->protocol, rc, text, sizeof(text));
+        fail_client(c, text, NULL);
         return;
     }
-    const struct mb_config *cfg = c->env->cfg;
+    c->connacked = true;
     hist_record(&c->env->st->connect_lat, clock_mono_ns() - c->connect_start_ns);
     if (c->role == CLIENT_PUB) {
         mark_ready(c);
@@ -110,13 +179,16 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         int src = mosquitto_subscribe(m, NULL, c->topic, cfg->sub_qos);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
     } else {
-        /* The broker's version, and the control topics: one SUBSCRIBE, one SUBACK. */
+        /* The broker's version, and the control topics: one SUBSCRIBE, one
+         * SUBACK. At the publish QoS: what the broker grants is the most it
+         * supports, known before anything is published. */
         char topics[4][400];
         char *list[5];
         size_t n = c->env->control ? control_subscriptions(c->env->control, topics, 4) : 0;
         for (size_t i = 0; i < n; i++) list[i] = topics[i];
         list[n++] = (char *)"$SYS/broker/version";
-        int src = mosquitto_subscribe_multiple(m, NULL, (int)n, list, 1, 0, NULL);
+        int src = mosquitto_subscribe_multiple(m, NULL, (int)n, list, client_sys_qos(cfg, c->env->control != NULL),
+                                               0, NULL);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
     }
 }
@@ -125,28 +197,59 @@ static void on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const i
 {
     (void)m; (void)mid;
     struct client *c = obj;
-    /* The $SYS/control client: its last filter ($SYS) is optional, the
-     * control topics before it are not. */
-    int required = c->role == CLIENT_SYS ? n - 1 : n;
-    for (int i = 0; i < required; i++)
-        if (granted[i] > 2) {
-            mark_failed(c, c->role == CLIENT_SYS ? "the broker refused the control topics (try --no-control)"
-                                                 : "the broker refused the subscription");
+    const struct mb_config *cfg = c->env->cfg;
+    struct stats *st = c->env->st;
+    char err[300];
+    if (n < 1) {
+        mark_failed(c, "the broker refused the subscription");
+        return;
+    }
+    if (c->role == CLIENT_SUB) {
+        if (granted[0] >= 0 && granted[0] <= 2) st->sub_qos_granted |= (uint8_t)(1u << granted[0]);
+        if (client_check_grant(cfg, cfg->sub_qos, granted[0], c->topic, err, sizeof(err)) != 0) {
+            fail_answer(c, granted[0] > 2 ? "subscription refused" : "QoS not supported", err);
             return;
         }
-    if (n < 1) mark_failed(c, "the broker refused the subscription");
-    else mark_ready(c);
+        mark_ready(c);
+        return;
+    }
+    /* The $SYS/control client: its last filter ($SYS) is optional, the
+     * control topics before it are not. */
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (granted[i] > 2 && i < n - 1) {
+            mark_failed(c, "the broker refused the control topics (try --no-control)");
+            return;
+        }
+        if (granted[i] <= 2 && granted[i] > best) best = granted[i];
+    }
+    if (best >= 0 && cfg->mode != MB_MODE_SUB) {
+        int asked = client_sys_qos(cfg, c->env->control != NULL);
+        st->pub_qos_granted |= (uint8_t)(1u << (best < cfg->pub_qos ? best : cfg->pub_qos));
+        if (client_check_grant(cfg, asked, best, "$SYS/broker/version", err, sizeof(err)) != 0) {
+            fail_answer(c, "QoS not supported", err);
+            return;
+        }
+    }
+    mark_ready(c);
 }
 
 static void on_disconnect(struct mosquitto *m, void *obj, int rc)
 {
     (void)m;
     struct client *c = obj;
+    const struct mb_config *cfg = c->env->cfg;
     if (c->closing || rc == 0) {
         if (c->state != CLIENT_FAILED) c->state = CLIENT_CLOSED;
         return;
     }
-    mark_failed(c, mosquitto_strerror(rc));
+    const char *hint = NULL;
+    if (!c->connacked && cfg->protocol == 5)
+        hint = "(no CONNACK: if the broker does not support MQTT 5, try -V 3.1.1)";
+    else if (rc == MOSQ_ERR_PROTOCOL && c->role == CLIENT_PUB && cfg->pub_qos == 2)
+        hint = "(a broker that does not support QoS 2 answers a QoS 2 PUBLISH with PUBACK, like RabbitMQ 3.x; "
+               "try -q 1)";
+    fail_client(c, mosquitto_strerror(rc), hint);
 }
 
 /* One publish is done: in the kernel (QoS 0), PUBACKed (1) or PUBCOMPed (2). */
@@ -197,6 +300,26 @@ static void on_sys_message(struct client *c, const struct mosquitto_message *msg
     c->env->broker_version[n] = '\0';
 }
 
+/* The run is stopping (interrupted, failed or done): leave at once. */
+static bool stopping(const struct client_env *env)
+{
+    return env->phase && atomic_load_explicit(env->phase, memory_order_relaxed) >= PHASE_STOP;
+}
+
+/* --sub-delay: a slow consumer. It blocks the worker's loop, as processing
+ * would, but in slices that look at the phase, so a Ctrl-C is not held up
+ * by a queue of delayed messages. */
+static void sub_delay(const struct client_env *env)
+{
+    uint64_t left = env->cfg->sub_delay_ns;
+    while (left && !stopping(env)) {
+        uint64_t ns = left < CLIENT_DELAY_SLICE_NS ? left : CLIENT_DELAY_SLICE_NS;
+        struct timespec d = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+        nanosleep(&d, NULL);   /* an early wake only ends this slice */
+        left -= ns;
+    }
+}
+
 static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 {
     (void)m;
@@ -220,17 +343,19 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     if (env->warm_tag != env->run_tag && h.run_tag == env->warm_tag) {
         st->sub_warmup++;
         c->frontier++;          /* the flow control counts warm-up messages too */
+        c->received++;
         return;
     }
     const struct tracker *t = tracker_set_get(&c->tracks, h.pub_index);
     uint64_t before = t ? t->next : 0;
     int outcome;
-    if ((env->match_run_tag && h.run_tag != env->run_tag) ||
+    if ((env->match_run_tag && h.run_tag != env->run_tag) || (c->hears && !topology_match_has(c->hears, h.pub_index)) ||
         (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0) {
         st->sub_foreign++;
         return;
     }
     st->sub_valid++;
+    c->received++;
     /* The set may have grown: look the tracker up again. */
     uint64_t advance = tracker_set_get(&c->tracks, h.pub_index)->next - before;
     st->sub_frontier += advance;
@@ -259,12 +384,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
         hist_record(&st->lat, (uint64_t)lat);
         hist_record(&st->lat_tick, (uint64_t)lat);
     }
-    if (env->cfg->sub_delay_ns) {
-        /* A slow consumer: this blocks the worker's loop, as processing would. */
-        struct timespec d = { (time_t)(env->cfg->sub_delay_ns / 1000000000ull),
-                              (long)(env->cfg->sub_delay_ns % 1000000000ull) };
-        while (nanosleep(&d, &d) != 0 && errno == EINTR) { }
-    }
+    if (env->cfg->sub_delay_ns) sub_delay(env);
 }
 
 int client_init(struct client *c, struct client_env *env, enum client_role role,
@@ -320,6 +440,15 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
         snprintf(err, errlen, "cannot set username");
         return -1;
     }
+    if (role == CLIENT_SYS && env->control) {
+        /* The broker tells the other processes if this one vanishes. */
+        char will_topic[400], will[160];
+        control_will(env->control, will_topic, sizeof(will_topic), will, sizeof(will));
+        if (mosquitto_will_set(c->m, will_topic, (int)strlen(will), will, 1, false) != MOSQ_ERR_SUCCESS) {
+            snprintf(err, errlen, "cannot set the control client's will");
+            return -1;
+        }
+    }
     mosquitto_connect_callback_set(c->m, on_connect);
     mosquitto_disconnect_callback_set(c->m, on_disconnect);
     if (role == CLIENT_PUB) mosquitto_publish_callback_set(c->m, on_publish);
@@ -367,13 +496,17 @@ bool client_handle(struct client *c, uint32_t events)
             int rc = mosquitto_loop_read(c->m, 1);
             if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK) break;
             if (mosquitto_socket(c->m) < 0) break;
+            if (c->env->cfg->sub_delay_ns && stopping(c->env)) break;   /* the rest waits for nobody */
         }
     }
-    if (c->role != CLIENT_PUB && c->fd >= 0) {
+    if ((c->role != CLIENT_PUB || c->env->cfg->pub_qos > 0) && c->fd >= 0) {
         /* ACK at once: a broker that leaves Nagle on (mosquitto's default)
          * otherwise holds its next packets to us until our delayed ACK, up
-         * to 40 ms; its queue for us then overflows and it drops messages.
-         * The control client also times clock exchanges with these packets. */
+         * to 40 ms. To a subscriber: its queue for us then overflows and it
+         * drops messages. To a QoS 1/2 publisher: its acks wait, and the
+         * publisher with them (QoS 2 on a stock mosquitto ran at 1/20 of its
+         * speed, every PUBREC/PUBCOMP 40 ms late). The control client also
+         * times clock exchanges with these packets. */
         int one = 1;
         setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
     }
@@ -393,8 +526,7 @@ bool client_handle(struct client *c, uint32_t events)
 
 uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_t seq)
 {
-    uint64_t offset = env->slot_ns * pub_index / (uint64_t)env->cfg->publishers;
-    return env->t0_ns + offset + (uint64_t)seq * env->slot_ns;
+    return flow_due_ns(env->t0_ns, env->slot_ns, (uint32_t)env->cfg->publishers, pub_index, seq);
 }
 
 uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns, bool warm)
@@ -404,8 +536,8 @@ uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns, bool warm)
         c->outstanding >= (uint32_t)env->cfg->inflight)
         return UINT64_MAX;
     if (!env->slot_ns) return 0;
-    uint64_t due = warm ? c->warm_t0_ns + env->slot_ns * c->index / (uint64_t)env->cfg->publishers +
-                          (uint64_t)c->warm_issued * env->slot_ns
+    uint64_t due = warm ? flow_due_ns(c->warm_t0_ns, env->slot_ns, (uint32_t)env->cfg->publishers, c->index,
+                                      c->warm_issued)
                         : client_due_ns(env, c->index, c->issued);
     return due <= now_ns ? 0 : due;
 }
@@ -448,55 +580,12 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm
         else c->issued++;
         n++;
     }
-    if (n) {
-        atomic_fetch_add_explicit(&env->live_issued, (uint64_t)n, memory_order_relaxed);
-        atomic_fetch_add_explicit(&env->live_issued_weighted, (uint64_t)n * c->fanout, memory_order_relaxed);
-    }
     if (gather) {
         iobuf_gather(c->rbuf, false);
         if (mosquitto_socket(c->m) == c->fd) flush_output(c);
     }
     if (n) update_interest(c);
     return n;
-}
-
-uint64_t client_flow_allowance(const struct client_flow *flow)
-{
-    if (!flow || !flow->backlog) return UINT64_MAX;
-    uint64_t issued = 0, frontier = UINT64_MAX, weighted = 0, sum = 0;
-    for (size_t i = 0; i < flow->nenvs; i++) {
-        /* Issued, not completed: a QoS 1/2 message may reach subscribers
-         * before its publisher's ack. */
-        const struct client_env *e = flow->envs[i];
-        issued += atomic_load_explicit(&e->live_issued, memory_order_relaxed);
-        weighted += atomic_load_explicit(&e->live_issued_weighted, memory_order_relaxed);
-        sum += atomic_load_explicit(&e->live_frontier_sum, memory_order_relaxed);
-        uint64_t f = atomic_load_explicit(&e->live_min_frontier, memory_order_relaxed);
-        if (f < frontier) frontier = f;
-    }
-    if (flow->by_slowest) {
-        if (frontier == UINT64_MAX) return UINT64_MAX;
-        uint64_t behind = issued > frontier ? issued - frontier : 0;
-        return behind >= flow->backlog ? 0 : flow->backlog - behind;
-    }
-    /* Average over receivers, in messages per publisher. */
-    uint64_t behind = weighted > sum ? weighted - sum : 0;
-    uint64_t limit = flow->backlog * (flow->receivers ? flow->receivers : 1);
-    if (behind >= limit) return 0;
-    uint64_t per = flow->receivers ? (limit - behind) * flow->publishers / flow->receivers : UINT64_MAX;
-    return per ? per : 1;
-}
-
-uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *sum)
-{
-    uint64_t min = UINT64_MAX;
-    *sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (clients[i].role != CLIENT_SUB) continue;
-        *sum += clients[i].frontier;
-        if (clients[i].frontier < min) min = clients[i].frontier;
-    }
-    return min;
 }
 
 void client_stop_publishing(struct client *c)
@@ -510,11 +599,11 @@ void client_stop_publishing(struct client *c)
     }
 }
 
-int client_send(void *client, const char *topic, const char *payload, size_t len, bool retain)
+int client_send(void *client, const char *topic, const char *payload, size_t len)
 {
     struct client *c = client;
     if (!c->m || c->state != CLIENT_READY) return -1;
-    int rc = mosquitto_publish(c->m, NULL, topic, (int)len, len ? payload : NULL, 1, retain);
+    int rc = mosquitto_publish(c->m, NULL, topic, (int)len, len ? payload : NULL, 1, false);
     update_interest(c);
     return rc == MOSQ_ERR_SUCCESS ? 0 : -1;
 }
@@ -538,6 +627,52 @@ void client_close(struct client *c)
     mosquitto_destroy(c->m);
     c->m = NULL;
     c->fd = -1;
+}
+
+bool client_leaves_session(const struct mb_config *cfg)
+{
+    /* MQTT 5 ends a session at its expiry (0 unless --session-expiry): the
+     * broker does the rest. --run-id: a later run may resume it. */
+    return !cfg->clean && cfg->protocol != 5 && !(cfg->run_id_given && !cfg->child);
+}
+
+static void on_forget_connect(struct mosquitto *m, void *obj, int rc)
+{
+    (void)m;
+    *(int *)obj = rc == 0 ? 1 : -1;
+}
+
+int client_forget_session(struct client *c, uint64_t deadline_ns)
+{
+    const struct client_env *env = c->env;
+    const struct mb_config *cfg = env->cfg;
+    char id[128];
+    topology_client_id(cfg, env->run_tag, c->role == CLIENT_PUB ? 'p' : 's', c->index, id, sizeof(id));
+    int answer = 0;
+    struct mosquitto *m = mosquitto_new(id, true, &answer);
+    if (!m) return -1;
+    mosquitto_connect_callback_set(m, on_forget_connect);
+    if (cfg->username) mosquitto_username_pw_set(m, cfg->username, cfg->password);
+    if (mosquitto_connect_async(m, env->connect_ip, env->port, cfg->keepalive_s) == MOSQ_ERR_SUCCESS) {
+        /* Its own small loop: the worker's epoll loop has ended. */
+        while (!answer && clock_mono_ns() < deadline_ns) {
+            int fd = mosquitto_socket(m);
+            if (fd < 0) break;
+            struct pollfd p = { .fd = fd, .events = POLLIN | (mosquitto_want_write(m) ? POLLOUT : 0) };
+            if (poll(&p, 1, 10) < 0 && errno != EINTR) break;
+            if ((p.revents & POLLOUT) && mosquitto_loop_write(m, 1) != MOSQ_ERR_SUCCESS) break;
+            if ((p.revents & (POLLIN | POLLERR | POLLHUP)) && mosquitto_loop_read(m, 1) != MOSQ_ERR_SUCCESS &&
+                errno != EAGAIN)
+                break;
+        }
+        if (answer == 1) {
+            mosquitto_disconnect(m);
+            for (int i = 0; i < 8 && mosquitto_socket(m) >= 0 && mosquitto_want_write(m); i++)
+                if (mosquitto_loop_write(m, 1) != MOSQ_ERR_SUCCESS) break;
+        }
+    }
+    mosquitto_destroy(m);
+    return answer == 1 ? 0 : -1;
 }
 
 void client_free(struct client *c)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "control.h"
+#include "flow.h"
 #include "iobuf.h"
 #include "options.h"
 #include "stats.h"
@@ -28,21 +29,16 @@ enum client_state {
     CLIENT_CLOSED,      /* disconnected on purpose */
 };
 
-struct client_env;
-
-/* `both` only: end-to-end flow control. Publishers pause while the slowest
- * subscriber is more than `backlog` messages behind what was published, so an
- * unpaced run measures what the broker sustains instead of overrunning its
- * per-subscriber queues. */
-struct client_flow {
-    struct client_env *const *envs; /* every worker's env (their live counters) */
-    size_t nenvs;
-    uint64_t backlog;               /* messages */
-    uint64_t publishers;
-    uint64_t receivers;             /* subscribers and share groups */
-    bool by_slowest;                /* every subscriber hears every publisher: follow the
-                                       slowest one; else the average over receivers */
+/* Run phases, in order. Workers and clients only read the phase. */
+enum run_phase {
+    PHASE_CONNECT = 0,      /* connect and subscribe every client; publish nothing */
+    PHASE_WARMUP = 1,       /* publish under the warm-up tag; nothing is measured */
+    PHASE_MEASURE = 2,      /* publishers follow their quota and schedule */
+    PHASE_STOP_PUBLISHING = 3, /* no new messages; in-flight ones complete, subscribers drain */
+    PHASE_STOP = 4,         /* disconnect everything and leave the thread */
 };
+
+struct client_env;
 
 /* Shared by the clients of one worker; owned by the worker. The atomics are
  * written by the worker thread and read by the main thread. */
@@ -71,14 +67,11 @@ struct client_env {
     _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
     _Atomic uint64_t live_sent_weighted; /* completed publishes times their fanout: what
                                             the subscribers should receive in all */
-    _Atomic uint64_t live_issued;     /* publishes handed to libmosquitto (flow control) */
-    _Atomic uint64_t live_issued_weighted; /* the same, times each publisher's fanout */
-    _Atomic uint64_t live_frontier_sum;    /* frontiers of this worker's subscribers, summed */
     _Atomic uint64_t live_received;   /* = st->sub_unique */
     _Atomic uint64_t live_last_rx_ns; /* = st->rx_last_ns */
-    _Atomic uint64_t live_min_frontier; /* the least frontier among this worker's
-                                           subscribers; UINT64_MAX when it has none */
-    const struct client_flow *flow;   /* NULL: publishers never wait for subscribers */
+    struct flow *flow;          /* `both` flow control (flow.h); NULL: publishers never
+                                   wait for subscribers */
+    const _Atomic int *phase;   /* the run's phase (enum run_phase), for the stop */
     char error[256];            /* first fault seen by this worker; read after join */
     struct {
         char reason[96];
@@ -98,6 +91,7 @@ struct client {
     int fd;                     /* registered in env->epfd, -1 when none */
     uint32_t events;            /* epoll events registered */
     bool closing;               /* disconnect requested by us */
+    bool connacked;             /* the broker accepted the connection */
     struct iobuf *rbuf;         /* read buffer under libmosquitto (see iobuf.h) */
 
     uint64_t connect_start_ns;  /* monotonic time of the connect call */
@@ -113,6 +107,9 @@ struct client {
     /* subscriber */
     struct tracker_set tracks;  /* per publisher: loss, duplicates, reordering */
     uint64_t frontier;          /* messages received or known skipped, all publishers */
+    uint64_t received;          /* messages of this run received, duplicates and warm-up included */
+    const struct topology_match *hears; /* `both`: the publishers it should hear (others are
+                                           foreign); NULL: any */
 };
 
 /* Create the libmosquitto instance for role/index (client id
@@ -138,26 +135,36 @@ bool client_handle(struct client *c, uint32_t events);
 int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm);
 
 /* Paced: the monotonic time message seq of publisher pub_index is due
- * (t0 + the publisher's offset within a slot + seq slots). */
+ * (flow_due_ns on this run's schedule). */
 uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_t seq);
 
 /* Monotonic time of the client's next scheduled message; 0 when it could send
  * now, UINT64_MAX when it has nothing to send (quota reached or window full). */
 uint64_t client_next_due_ns(const struct client *c, uint64_t now_ns, bool warm);
 
-/* How many more messages the flow control lets all publishers issue now
- * (UINT64_MAX when there is no flow control). */
-uint64_t client_flow_allowance(const struct client_flow *flow);
-
 /* Stop issuing new messages: the quota becomes what was issued so far. */
 void client_stop_publishing(struct client *c);
 
-/* The least frontier among n clients' subscribers (UINT64_MAX if none);
- * *sum gets their total. */
-uint64_t client_min_frontier(const struct client *clients, size_t n, uint64_t *sum);
+/* Publish a control message (QoS 1, not retained) on the $SYS/control client.
+ * Returns 0 or -1. */
+int client_send(void *client, const char *topic, const char *payload, size_t len);
 
-/* Publish a control message (QoS 1) on the $SYS/control client. Returns 0 or -1. */
-int client_send(void *client, const char *topic, const char *payload, size_t len, bool retain);
+/* One line for a refused CONNACK: rc is an MQTT 5 reason code (protocol 5)
+ * or a 3.1.1 return code. A broker without MQTT 5 gets "the broker does not
+ * support MQTT 5 (...); try -V 3.1.1". */
+void client_connack_text(int protocol, int rc, char *buf, size_t len);
+
+/* A SUBACK's answer for one filter: granted is the QoS granted or a failure
+ * code (0x80, or an MQTT 5 reason code). Returns -1 with err filled when the
+ * run cannot go on: the subscription was refused, or the grant shows the
+ * broker cannot take the publish QoS (a downgrade below cfg->pub_qos in pub
+ * or both). A downgrade the run can live with returns 0. */
+int client_check_grant(const struct mb_config *cfg, int requested, int granted, const char *filter,
+                       char *err, size_t errlen);
+
+/* The QoS of the $SYS/control client's subscriptions: the publish QoS (the
+ * probe of what the broker supports), at least 1 for the control topics. */
+int client_sys_qos(const struct mb_config *cfg, bool control);
 
 /* Keepalive and housekeeping, about once a second. */
 void client_misc(struct client *c);
@@ -165,6 +172,16 @@ void client_misc(struct client *c);
 /* Send DISCONNECT if connected, flush best-effort, destroy the instance.
  * The tracker set stays valid for the final accounting (free with client_free). */
 void client_close(struct client *c);
+
+/* True when cfg's clients leave persistent sessions on the broker that
+ * nobody will resume: --no-clean (MQTT 3.1.1), without a --run-id of the
+ * user's (their client ids hold the random run tag). */
+bool client_leaves_session(const struct mb_config *cfg);
+
+/* After client_close of a publisher or subscriber: remove its persistent
+ * session from the broker (connect with a clean session, then disconnect),
+ * giving up at deadline_ns (monotonic). Returns 0, or -1 when it could not. */
+int client_forget_session(struct client *c, uint64_t deadline_ns);
 
 /* Release what client_close leaves (the tracker set). */
 void client_free(struct client *c);

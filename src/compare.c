@@ -8,27 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
 #include "jsonfile.h"
 #include "reader.h"
+#include "result.h"
 
 #define COMPARE_SCHEMA "mqttbench.compare.v1"
 #define PCT_EPSILON 1e-9        /* a change exactly at the limit is not beyond it */
-
-/* How each metric (metrics_fields order) is judged and printed. */
-enum row_kind { ROW_THROUGHPUT, ROW_LATENCY, ROW_LOSS, ROW_INFO };
-static const struct { enum row_kind kind; int decimals; } row_rules[METRICS_NFIELDS] = {
-    { ROW_THROUGHPUT, 0 },  /* publish msgs/s */
-    { ROW_THROUGHPUT, 0 },  /* subscribe msgs/s */
-    { ROW_LATENCY, 1 },     /* p50 */
-    { ROW_INFO, 1 },        /* p90 */
-    { ROW_LATENCY, 1 },     /* p99 */
-    { ROW_INFO, 1 },        /* p99.9 */
-    { ROW_INFO, 1 },        /* max */
-    { ROW_LOSS, 0 },        /* lost */
-    { ROW_LOSS, 0 },        /* duplicates */
-    { ROW_INFO, 3 },        /* tool CPU */
-};
 
 const char *compare_verdict_name(enum compare_verdict v)
 {
@@ -42,7 +27,7 @@ const char *compare_verdict_name(enum compare_verdict v)
     return "-";
 }
 
-static void judge_limit(struct compare_row *r, const char *label, enum row_kind kind, bool base_repeats,
+static void judge_limit(struct compare_row *r, const char *label, enum metrics_kind kind, bool base_repeats,
                         double limit)
 {
     if (base_repeats && r->new_value >= r->base_min && r->new_value <= r->base_max) {
@@ -53,11 +38,11 @@ static void judge_limit(struct compare_row *r, const char *label, enum row_kind 
         r->verdict = COMPARE_INFO;          /* base 0: no run to measure a change against */
         return;
     }
-    double bad = kind == ROW_THROUGHPUT ? -r->delta_pct : r->delta_pct;   /* > 0: worse */
+    double bad = kind == METRICS_THROUGHPUT ? -r->delta_pct : r->delta_pct;   /* > 0: worse */
     if (bad > limit + PCT_EPSILON) {
         r->verdict = COMPARE_WORSE;
         snprintf(r->why, sizeof(r->why), "%s %s %.1f%% (limit %g%%)", label,
-                 kind == ROW_THROUGHPUT ? "dropped" : "rose", bad, limit);
+                 kind == METRICS_THROUGHPUT ? "dropped" : "rose", bad, limit);
     } else if (-bad > limit + PCT_EPSILON) {
         r->verdict = COMPARE_BETTER;
     } else {
@@ -72,14 +57,14 @@ void compare_evaluate(const struct metrics_spread *base, const struct metrics_sp
     bool base_repeats = base->runs > 1;
     for (size_t i = 0; i < METRICS_NFIELDS; i++) {
         struct compare_row *r = &rep->rows[i];
-        enum row_kind kind = row_rules[i].kind;
+        enum metrics_kind kind = metrics_fields[i].kind;
         r->verdict = COMPARE_INFO;
         r->present = metrics_has(&base->median, i) && metrics_has(&nw->median, i);
         if (!r->present)
             continue;
         /* Loss is a correctness figure: the worst run counts, not the median. */
-        const struct metrics *b = kind == ROW_LOSS ? &base->max : &base->median;
-        const struct metrics *n = kind == ROW_LOSS ? &nw->max : &nw->median;
+        const struct metrics *b = kind == METRICS_LOSS ? &base->max : &base->median;
+        const struct metrics *n = kind == METRICS_LOSS ? &nw->max : &nw->median;
         r->base = metrics_value(b, i);
         r->new_value = metrics_value(n, i);
         r->base_min = metrics_value(&base->min, i);
@@ -90,13 +75,13 @@ void compare_evaluate(const struct metrics_spread *base, const struct metrics_sp
             r->pct_valid = isfinite(r->delta_pct);
         }
         switch (kind) {
-        case ROW_THROUGHPUT:
+        case METRICS_THROUGHPUT:
             judge_limit(r, metrics_fields[i].label, kind, base_repeats, o->max_throughput_drop_pct);
             break;
-        case ROW_LATENCY:
+        case METRICS_LATENCY:
             judge_limit(r, metrics_fields[i].label, kind, base_repeats, o->max_latency_rise_pct);
             break;
-        case ROW_LOSS:
+        case METRICS_LOSS:
             if (r->new_value > 0 && r->new_value > r->base) {
                 r->verdict = o->allow_loss ? COMPARE_ALLOWED : COMPARE_WORSE;
                 snprintf(r->why, sizeof(r->why), "%s: %.0f messages in NEW%s (base %.0f); --allow-loss accepts it",
@@ -106,7 +91,7 @@ void compare_evaluate(const struct metrics_spread *base, const struct metrics_sp
                 r->verdict = r->new_value < r->base ? COMPARE_BETTER : COMPARE_NOISE;
             }
             break;
-        case ROW_INFO:
+        case METRICS_INFO:
             break;
         }
         if (r->verdict == COMPARE_WORSE)
@@ -236,24 +221,18 @@ static void fmt_pct(char *buf, size_t len, const struct compare_row *r)
 }
 
 /* One line of the scenario: mode, QoS, size, count or duration, clients. */
-static void scenario_line(const cJSON *res, char *buf, size_t len)
+static void scenario_line(const struct run_result *res, char *buf, size_t len)
 {
-    const cJSON *mode = reader_find(res, "mode"), *qos = reader_find(res, "config.qos"),
-                *size = reader_find(res, "config.size"), *count = reader_find(res, "config.count"),
-                *dur = reader_find(res, "config.duration_s"), *np = reader_find(res, "config.publishers"),
-                *ns = reader_find(res, "config.subscribers");
-    char m[40];
+    const struct mb_config *c = res->cfg;
     size_t used;
-    reader_sanitize(cJSON_IsString(mode) ? mode->valuestring : "?", 16, m, sizeof(m));
-#define NUM(x) (cJSON_IsNumber(x) ? (x)->valuedouble : -1)
 #define APPEND(...) do { if (used < len) used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__); } while (0)
-    used = (size_t)snprintf(buf, len, "%s, QoS %.0f, %.0f-byte payloads", m, NUM(qos), NUM(size));
-    if (NUM(count) > 0) APPEND(", %.0f messages", NUM(count));
-    if (NUM(dur) > 0) APPEND(", %.15g s", NUM(dur));
-    if (NUM(np) > 0) APPEND(", %.0f publisher%s", NUM(np), NUM(np) == 1 ? "" : "s");
-    if (NUM(ns) > 0) APPEND(", %.0f subscriber%s", NUM(ns), NUM(ns) == 1 ? "" : "s");
+    used = (size_t)snprintf(buf, len, "%s, QoS %d, %llu-byte payloads", result_mode_name(c->mode), c->qos,
+                            (unsigned long long)c->size);
+    if (c->count > 0) APPEND(", %llu messages", (unsigned long long)c->count);
+    if (c->duration_ns > 0) APPEND(", %.15g s", (double)c->duration_ns / 1e9);
+    if (c->publishers > 0) APPEND(", %d publisher%s", c->publishers, c->publishers == 1 ? "" : "s");
+    if (c->subscribers > 0) APPEND(", %d subscriber%s", c->subscribers, c->subscribers == 1 ? "" : "s");
 #undef APPEND
-#undef NUM
 }
 
 /* The printed cells of one table row ("-" where the metric is absent). */
@@ -269,12 +248,12 @@ static void format_cells(const struct compare_row *r, size_t i, struct row_cells
     snprintf(cl->pct, sizeof(cl->pct), "-");
     snprintf(cl->range, sizeof(cl->range), "-");
     if (!r->present) return;
-    int dec = row_rules[i].decimals;
+    int dec = metrics_fields[i].decimals;
     fmt_value(cl->base, sizeof(cl->base), r->base, dec, false);
     fmt_value(cl->new_value, sizeof(cl->new_value), r->new_value, dec, false);
     fmt_value(cl->delta, sizeof(cl->delta), r->delta, dec, true);
     fmt_pct(cl->pct, sizeof(cl->pct), r);
-    if (row_rules[i].kind != ROW_LOSS) {
+    if (metrics_fields[i].kind != METRICS_LOSS) {
         char lo[48], hi[48];
         fmt_value(lo, sizeof(lo), r->base_min, dec, false);
         fmt_value(hi, sizeof(hi), r->base_max, dec, false);
@@ -293,21 +272,14 @@ static void print_text(FILE *f, const struct compare_cli *c, const struct compar
     fprintf(f, "  limits    throughput drop %g%%, latency p50/p99 rise %g%%, loss %s\n\n",
             c->opts.max_throughput_drop_pct, c->opts.max_latency_rise_pct,
             c->opts.allow_loss ? "allowed" : "not allowed");
-    if (range)
-        fprintf(f, "%-20s %14s %14s %14s %9s  %-12s  %s\n", "metric", "base", "new", "delta", "delta %",
-                "verdict", "base range");
-    else
-        fprintf(f, "%-20s %14s %14s %14s %9s  %s\n", "metric", "base", "new", "delta", "delta %", "verdict");
+    const char *fmt = range ? "%-20s %14s %14s %14s %9s  %-12s  %s\n" : "%-20s %14s %14s %14s %9s  %s\n";
+    fprintf(f, fmt, "metric", "base", "new", "delta", "delta %", "verdict", "base range");
     for (size_t i = 0; i < METRICS_NFIELDS; i++) {
         const struct compare_row *r = &rep->rows[i];
         struct row_cells cl;
         format_cells(r, i, &cl);
-        if (range)
-            fprintf(f, "%-20s %14s %14s %14s %9s  %-12s  %s\n", metrics_fields[i].row, cl.base, cl.new_value,
-                    cl.delta, cl.pct, compare_verdict_name(r->verdict), cl.range);
-        else
-            fprintf(f, "%-20s %14s %14s %14s %9s  %s\n", metrics_fields[i].row, cl.base, cl.new_value,
-                    cl.delta, cl.pct, compare_verdict_name(r->verdict));
+        fprintf(f, fmt, metrics_fields[i].row, cl.base, cl.new_value, cl.delta, cl.pct,
+                compare_verdict_name(r->verdict), cl.range);
     }
     if (base->runs > 1 || nw->runs > 1)
         fprintf(f, "\n(medians of the runs; lost and duplicates: the worst run)\n");
@@ -393,12 +365,8 @@ static cJSON *verdict_json(const struct compare_cli *c, const struct compare_rep
                 cJSON_AddNumberToObject(e, "base_min", r->base_min);
                 cJSON_AddNumberToObject(e, "base_max", r->base_max);
             } else {
-                cJSON_AddNullToObject(e, "base");
-                cJSON_AddNullToObject(e, "new");
-                cJSON_AddNullToObject(e, "delta");
-                cJSON_AddNullToObject(e, "delta_pct");
-                cJSON_AddNullToObject(e, "base_min");
-                cJSON_AddNullToObject(e, "base_max");
+                static const char *const keys[] = { "base", "new", "delta", "delta_pct", "base_min", "base_max" };
+                for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) cJSON_AddNullToObject(e, keys[k]);
             }
             cJSON_AddStringToObject(e, "verdict", compare_verdict_name(r->verdict));
             cJSON_AddBoolToObject(e, "regression", r->verdict == COMPARE_WORSE);
@@ -431,37 +399,6 @@ static int finish(const struct compare_cli *c, const struct compare_report *rep,
     return code;
 }
 
-/* Load one side: parse, status, metrics. Returns 0, or -1 with err filled. */
-static int load_side(const char *path, cJSON **doc, struct metrics_spread *s, const char **status,
-                     char *err, size_t errlen)
-{
-    char why[400];
-    if (reader_load(path, doc, err, errlen) != 0)
-        return -1;
-    const cJSON *lat = reader_find(*doc, "latency_us");
-    int bad = reader_string(*doc, "status", status, why, sizeof(why)) != 0 ||
-              metrics_extract_spread(*doc, s, why, sizeof(why)) != 0;
-    if (!bad && cJSON_IsObject(lat)) {
-        struct hist *h = malloc(sizeof(*h));       /* the histogram must be sound too */
-        char hwhy[300];
-        if (!h) {
-            snprintf(why, sizeof(why), "out of memory");
-            bad = 1;
-        } else if (reader_histogram(lat, h, hwhy, sizeof(hwhy)) != 0) {
-            snprintf(why, sizeof(why), "latency_us.%s", hwhy);
-            bad = 1;
-        }
-        free(h);
-    }
-    if (bad) {
-        snprintf(err, errlen, "%s: %s", path, why);
-        cJSON_Delete(*doc);
-        *doc = NULL;
-        return -1;
-    }
-    return 0;
-}
-
 int compare_main(int argc, char **argv)
 {
     struct compare_cli c;
@@ -469,27 +406,34 @@ int compare_main(int argc, char **argv)
     if (code >= 0)
         return code;
 
-    char err[600], status_problem[700] = "", differences[1024] = "";
-    cJSON *bdoc = NULL, *ndoc = NULL;
+    char err[700], status_problem[700] = "", differences[1024] = "";
+    struct run_result *bres = calloc(2, sizeof(*bres)), *nres = bres + 1;
     struct metrics_spread base, nw;
-    const char *bstatus, *nstatus;
-    if (load_side(c.base_path, &bdoc, &base, &bstatus, err, sizeof(err)) != 0 ||
-        load_side(c.new_path, &ndoc, &nw, &nstatus, err, sizeof(err)) != 0) {
-        fprintf(stderr, "mqttbench compare: %s\n", err);
-        cJSON_Delete(bdoc);
-        return finish(&c, NULL, NULL, NULL, NULL, NULL, err, COMPARE_EXIT_UNUSABLE);
+    if (!bres) {
+        fprintf(stderr, "mqttbench compare: out of memory\n");
+        return finish(&c, NULL, NULL, NULL, NULL, NULL, "out of memory", COMPARE_EXIT_UNUSABLE);
     }
-
-    if (strcmp(bstatus, "ok") != 0 && !c.force) {
-        char st[40];
-        reader_sanitize(bstatus, 16, st, sizeof(st));
-        snprintf(err, sizeof(err), "%s: the base run has status \"%s\", not a baseline (--force compares anyway)",
-                 c.base_path, st);
+    if (result_load(c.base_path, bres, err, sizeof(err)) != 0 || result_load(c.new_path, nres, err, sizeof(err)) != 0) {
         fprintf(stderr, "mqttbench compare: %s\n", err);
         code = finish(&c, NULL, NULL, NULL, NULL, NULL, err, COMPARE_EXIT_UNUSABLE);
         goto out;
     }
-    int ndiff = metrics_scenario_diff(bdoc, ndoc, differences, sizeof(differences));
+    metrics_extract_spread(bres, &base);
+    metrics_extract_spread(nres, &nw);
+
+    if (bres->status != RESULT_OK && !c.force) {
+        snprintf(err, sizeof(err), "%s: the base run has status \"%s\", not a baseline (--force compares anyway)",
+                 c.base_path, result_status_name(bres->status));
+        fprintf(stderr, "mqttbench compare: %s\n", err);
+        code = finish(&c, NULL, NULL, NULL, NULL, NULL, err, COMPARE_EXIT_UNUSABLE);
+        goto out;
+    }
+    int ndiff = metrics_scenario_diff(bres, nres, differences, sizeof(differences));
+    if (ndiff < 0) {
+        fprintf(stderr, "mqttbench compare: out of memory\n");
+        code = finish(&c, NULL, NULL, NULL, NULL, NULL, "out of memory", COMPARE_EXIT_UNUSABLE);
+        goto out;
+    }
     if (ndiff > 0 && !c.force) {
         snprintf(err, sizeof(err), "%s and %s ran different scenarios: %s (--force compares anyway)",
                  c.base_path, c.new_path, differences);
@@ -503,17 +447,14 @@ int compare_main(int argc, char **argv)
 
     struct compare_report rep;
     compare_evaluate(&base, &nw, &c.opts, &rep);
-    if (strcmp(nstatus, "ok") != 0) {
-        char st[40], why[400] = "";
-        const cJSON *e = reader_find(ndoc, "error");
-        reader_sanitize(nstatus, 16, st, sizeof(st));
-        if (cJSON_IsString(e))
-            reader_sanitize(e->valuestring, 300, why, sizeof(why));
-        snprintf(status_problem, sizeof(status_problem), "the new run has status \"%s\"%s%s", st,
-                 why[0] ? ": " : "", why);
+    if (nres->status != RESULT_OK) {
+        char why[400];
+        reader_sanitize(nres->error, 300, why, sizeof(why));
+        snprintf(status_problem, sizeof(status_problem), "the new run has status \"%s\"%s%s",
+                 result_status_name(nres->status), why[0] ? ": " : "", why);
     }
     char scenario[400];
-    scenario_line(bdoc, scenario, sizeof(scenario));
+    scenario_line(bres, scenario, sizeof(scenario));
     if (c.markdown) print_markdown(stdout, &c, &rep, &base, &nw, scenario);
     else print_text(stdout, &c, &rep, &base, &nw, scenario);
     fflush(stdout);
@@ -526,7 +467,8 @@ int compare_main(int argc, char **argv)
     code = finish(&c, &rep, &base, &nw, status_problem[0] ? status_problem : NULL,
                   ndiff ? differences : NULL, NULL, code);
 out:
-    cJSON_Delete(bdoc);
-    cJSON_Delete(ndoc);
+    result_free(bres);
+    result_free(nres);
+    free(bres);
     return code;
 }

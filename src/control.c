@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +10,24 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "payload.h"
 
 #define CONTROL_SYNC_GAP_NS 2000000ull   /* between two clock requests */
+#define CONTROL_MAX_SENT 9007199254740992.0  /* 2^53: the largest count a JSON double holds exactly */
 
 uint64_t control_now_ns(const struct control *c)
 {
     return clock_real_ns() + (uint64_t)c->skew_ns;
 }
 
-int control_init(struct control *c, const struct mb_config *cfg, const char *hostname)
+/* Make s usable as one topic level. */
+static void topic_level(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '/' || *p == '+' || *p == '#') *p = '_';
+}
+
+void control_init(struct control *c, const struct mb_config *cfg, const char *hostname)
 {
     memset(c, 0, sizeof(*c));
     pthread_mutex_init(&c->mu, NULL);
@@ -25,42 +35,46 @@ int control_init(struct control *c, const struct mb_config *cfg, const char *hos
     c->sync_peer = -1;
     snprintf(c->prefix, sizeof(c->prefix), "%s/%016llx", cfg->control_prefix, (unsigned long long)cfg->run_id);
     snprintf(c->self_id, sizeof(c->self_id), "%s-%ld", hostname, (long)getpid());
-    for (char *p = c->self_id; *p; p++)
-        if (*p == '/' || *p == '+' || *p == '#') *p = '_';
+    topic_level(c->self_id);
     const char *skew = getenv("MQTTBENCH_TEST_CLOCK_SKEW_NS");
     if (skew && *skew) c->skew_ns = strtoll(skew, NULL, 10);
-    return 0;
 }
 
 void control_free(struct control *c)
 {
-    for (size_t i = 0; i < c->nout; i++) free(c->out[i].payload);
+    for (size_t i = c->head; i < c->nout; i++) free(c->out[i].payload);
     for (size_t i = 0; i < c->npubs; i++) free(c->pubs[i].sent);
     free(atomic_load(&c->offsets));
     for (size_t i = 0; i < c->nretired; i++) free(c->retired[i]);
     pthread_mutex_destroy(&c->mu);
 }
 
-/* Queue a message; takes ownership of payload (caller holds the mutex). */
-static void queue_locked(struct control *c, const char *topic, char *payload, bool retain)
+/* The next free outbox slot, or NULL when full (caller holds the mutex). */
+static struct control_msg *outbox_slot(struct control *c)
 {
-    if (c->nout == sizeof(c->out) / sizeof(c->out[0])) {
-        free(payload);   /* the outbox is drained every loop turn: cannot fill in practice */
-        return;
-    }
-    snprintf(c->out[c->nout].topic, sizeof(c->out[0].topic), "%s", topic);
-    c->out[c->nout].payload = payload;
-    c->out[c->nout].retain = retain;
-    c->out[c->nout].clock_resp = false;
-    c->out[c->nout].t1 = 0;
-    c->nout++;
+    if (c->nout == CONTROL_OUTBOX) return NULL;  /* drained every loop turn: cannot fill in practice */
+    struct control_msg *m = &c->out[c->nout++];
+    memset(m, 0, sizeof(*m));
+    return m;
 }
 
-static void queue_json(struct control *c, const char *topic, cJSON *obj, bool retain)
+/* Queue a message; takes ownership of payload (caller holds the mutex). */
+static void queue_locked(struct control *c, const char *topic, char *payload)
 {
-    char *text = cJSON_PrintUnformatted(obj);
+    struct control_msg *m = outbox_slot(c);
+    if (!m) {
+        free(payload);
+        return;
+    }
+    snprintf(m->topic, sizeof(m->topic), "%s", topic);
+    m->payload = payload;
+}
+
+static void queue_json(struct control *c, const char *topic, cJSON *obj)
+{
+    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
     cJSON_Delete(obj);
-    if (text) queue_locked(c, topic, text, retain);
+    if (text) queue_locked(c, topic, text);
 }
 
 size_t control_subscriptions(struct control *c, char topics[][400], size_t max)
@@ -77,16 +91,55 @@ size_t control_subscriptions(struct control *c, char topics[][400], size_t max)
     return n;
 }
 
-static double num(const cJSON *o, const char *key, double dflt)
+void control_will(const struct control *c, char *topic, size_t topiclen, char *payload, size_t paylen)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+    snprintf(topic, topiclen, "%s/%s/%s/gone", c->prefix, c->cfg->mode == MB_MODE_SUB ? "sub" : "pub", c->self_id);
+    snprintf(payload, paylen, "{\"id\":\"%s\"}", c->self_id);
 }
 
-static const char *str(const cJSON *o, const char *key)
+/* A whole number in [lo, hi] under key: true and *out, else false. */
+static bool get_number(const cJSON *o, const char *key, double lo, double hi, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    if (!cJSON_IsNumber(v)) return false;
+    double d = v->valuedouble;
+    if (!(d >= lo && d <= hi) || d != floor(d)) return false;
+    *out = d;
+    return true;
+}
+
+/* A wall-clock stamp in ns (as int64). */
+static bool get_stamp(const cJSON *o, const char *key, int64_t *out)
+{
+    double d;
+    /* 2^62 ns is year 2116: stamps beyond are junk, and the arithmetic on
+     * four of them must not overflow. */
+    if (!get_number(o, key, 0, 4611686018427387904.0, &d)) return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* A process id that can serve as one topic level. */
+static const char *get_id(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v)) return NULL;
+    const char *s = v->valuestring;
+    size_t n = strlen(s);
+    if (n == 0 || n >= sizeof(((struct control_pub *)0)->id) || strpbrk(s, "/+#")) return NULL;
+    return s;
+}
+
+/* A publisher index range: count in [1, max], first + count <= max. */
+static bool get_range(const cJSON *o, uint32_t *first, uint32_t *count)
+{
+    double f, n;
+    if (!get_number(o, "first", 0, PAYLOAD_MAX_PUBLISHERS - 1, &f) ||
+        !get_number(o, "count", 1, PAYLOAD_MAX_PUBLISHERS, &n) || f + n > PAYLOAD_MAX_PUBLISHERS)
+        return false;
+    *first = (uint32_t)f;
+    *count = (uint32_t)n;
+    return true;
 }
 
 static struct control_pub *find_pub(struct control *c, const char *id, bool create)
@@ -98,6 +151,17 @@ static struct control_pub *find_pub(struct control *c, const char *id, bool crea
     memset(p, 0, sizeof(*p));
     snprintf(p->id, sizeof(p->id), "%s", id);
     return p;
+}
+
+static struct control_sub *find_sub(struct control *c, const char *id, bool create)
+{
+    for (size_t i = 0; i < c->nsubs; i++)
+        if (!strcmp(c->subs[i].id, id)) return &c->subs[i];
+    if (!create || c->nsubs == CONTROL_MAX_PEERS) return NULL;
+    struct control_sub *s = &c->subs[c->nsubs++];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->id, sizeof(s->id), "%s", id);
+    return s;
 }
 
 /* Publish the offsets the data path uses (a fresh immutable table). */
@@ -131,45 +195,118 @@ static void announce_ready_locked(struct control *c)
     for (size_t i = 0; i < c->npubs; i++)
         if (c->pubs[i].synced_before) cJSON_AddItemToArray(synced, cJSON_CreateString(c->pubs[i].id));
     snprintf(topic, sizeof(topic), "%s/sub/%s/ready", c->prefix, c->self_id);
-    queue_json(c, topic, o, true);
+    queue_json(c, topic, o);
+}
+
+static void announce_start_locked(struct control *c)
+{
+    const struct mb_config *cfg = c->cfg;
+    char topic[400];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", c->self_id);
+    cJSON_AddNumberToObject(o, "first", c->start_first);
+    cJSON_AddNumberToObject(o, "count", c->start_count);
+    cJSON_AddNumberToObject(o, "messages", (double)cfg->count);
+    cJSON_AddNumberToObject(o, "size", (double)cfg->size);
+    cJSON_AddNumberToObject(o, "qos", cfg->pub_qos);
+    cJSON_AddStringToObject(o, "clock", cfg->clock_monotonic ? "monotonic" : "realtime");
+    snprintf(topic, sizeof(topic), "%s/pub/%s/start", c->prefix, c->self_id);
+    queue_json(c, topic, o);
+}
+
+static void start_sync_locked(struct control *c, int peer)
+{
+    c->sync_peer = peer;
+    c->sync_sent = c->sync_got = 0;
+    c->best_rtt_ns = INT64_MAX;
+    c->sync_next_ns = 0;
 }
 
 /* Subscriber: a publishing process spoke. */
 static void on_pub_message(struct control *c, const char *id, const char *kind, const cJSON *o)
 {
-    struct control_pub *p = find_pub(c, id, true);
-    if (!p) return;
     if (!strcmp(kind, "start")) {
-        p->first = (uint32_t)num(o, "first", 0);
-        p->count = (uint32_t)num(o, "count", 0);
+        uint32_t first, count;
+        if (!o || !get_range(o, &first, &count)) return;
+        struct control_pub *p = find_pub(c, id, true);
+        if (!p || p->ended || p->left) return;
+        p->first = first;
+        p->count = count;
         for (size_t i = 0; i < c->npubs && !c->overlap[0]; i++) {
             const struct control_pub *q = &c->pubs[i];
-            if (q != p && q->count && p->count && p->first < q->first + q->count && q->first < p->first + p->count)
+            if (q != p && q->count && p->first < q->first + q->count && q->first < p->first + p->count)
                 snprintf(c->overlap, sizeof(c->overlap),
                          "publishing processes %s and %s use overlapping publisher indexes "
                          "(give each its own --first-publisher range)", q->id, p->id);
         }
-        if (!p->synced_before && c->sync_peer < 0) {
-            c->sync_peer = (int)(p - c->pubs);
-            c->sync_after = false;
-            c->sync_sent = c->sync_got = 0;
-            c->best_rtt_ns = INT64_MAX;
-            c->sync_next_ns = 0;
-        }
+        if (!p->synced_before && c->sync_peer < 0 && !c->sync_after) start_sync_locked(c, (int)(p - c->pubs));
     } else if (!strcmp(kind, "end")) {
-        const cJSON *sent = cJSON_GetObjectItemCaseSensitive(o, "sent");
-        p->first = (uint32_t)num(o, "first", p->first);
-        uint32_t n = (uint32_t)cJSON_GetArraySize(sent);
-        free(p->sent);
-        p->sent = calloc(n ? n : 1, sizeof(uint64_t));
-        p->count = n;
-        p->sent_total = 0;
-        for (uint32_t i = 0; p->sent && i < n; i++) {
-            const cJSON *v = cJSON_GetArrayItem(sent, (int)i);
-            p->sent[i] = cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble : 0;
-            p->sent_total += p->sent[i];
+        double f;
+        const cJSON *sent = o ? cJSON_GetObjectItemCaseSensitive(o, "sent") : NULL;
+        if (!cJSON_IsArray(sent) || !get_number(o, "first", 0, PAYLOAD_MAX_PUBLISHERS - 1, &f)) return;
+        int n = cJSON_GetArraySize(sent);
+        if (n < 1 || f + n > PAYLOAD_MAX_PUBLISHERS) return;
+        uint64_t *v = calloc((size_t)n, sizeof(uint64_t));
+        if (!v) return;
+        uint64_t total = 0;
+        int i = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, sent) {
+            if (!cJSON_IsNumber(e) || !(e->valuedouble >= 0 && e->valuedouble <= CONTROL_MAX_SENT) ||
+                e->valuedouble != floor(e->valuedouble)) {
+                free(v);
+                return;
+            }
+            v[i] = (uint64_t)e->valuedouble;
+            total += v[i++];
         }
+        struct control_pub *p = find_pub(c, id, true);
+        if (!p) {
+            free(v);
+            return;
+        }
+        free(p->sent);
+        p->sent = v;
+        p->first = (uint32_t)f;
+        p->count = (uint32_t)n;
+        p->sent_total = total;
         p->ended = true;
+        p->left = false;
+    } else if (!strcmp(kind, "abort") || !strcmp(kind, "gone")) {
+        struct control_pub *p = find_pub(c, id, false);
+        if (!p || p->ended || p->left) return;   /* unknown to us, or already accounted for */
+        p->left = true;
+        const cJSON *before = o ? cJSON_GetObjectItemCaseSensitive(o, "before_publishing") : NULL;
+        p->left_before_publishing = cJSON_IsTrue(before);
+        const cJSON *why = o ? cJSON_GetObjectItemCaseSensitive(o, "reason") : NULL;
+        if (!strcmp(kind, "gone"))
+            snprintf(p->left_reason, sizeof(p->left_reason), "its connection to the broker ended without a "
+                     "DISCONNECT (killed?)");
+        else if (cJSON_IsString(why))
+            snprintf(p->left_reason, sizeof(p->left_reason), "%s", why->valuestring);
+        for (char *s = p->left_reason; *s; s++)
+            if ((unsigned char)*s < 0x20) *s = ' ';   /* one line, whatever was sent */
+    }
+}
+
+/* Publisher: a subscribing process spoke. */
+static void on_sub_message(struct control *c, const char *id, const char *kind, const cJSON *o)
+{
+    if (!strcmp(kind, "ready")) {
+        if (!o) return;
+        struct control_sub *s = find_sub(c, id, true);
+        if (!s || s->gone || s->done) return;
+        s->ready = true;
+        const cJSON *synced = cJSON_GetObjectItemCaseSensitive(o, "synced"), *e;
+        if (!cJSON_IsArray(synced)) return;
+        cJSON_ArrayForEach(e, synced)
+            if (cJSON_IsString(e) && !strcmp(e->valuestring, c->self_id)) s->synced = true;
+    } else if (!strcmp(kind, "done")) {
+        struct control_sub *s = find_sub(c, id, true);
+        if (s) s->done = true;
+    } else if (!strcmp(kind, "gone")) {
+        struct control_sub *s = find_sub(c, id, false);
+        if (s) s->gone = true;
     }
 }
 
@@ -178,9 +315,11 @@ static void on_clock_resp(struct control *c, const cJSON *o, uint64_t t4)
 {
     if (c->sync_peer < 0) return;
     struct control_pub *p = &c->pubs[c->sync_peer];
-    const char *from = str(o, "from");
-    if (!from || strcmp(from, p->id)) return;
-    int64_t t1 = (int64_t)num(o, "t1", 0), t2 = (int64_t)num(o, "t2", 0), t3 = (int64_t)num(o, "t3", 0);
+    const char *from = get_id(o, "from");
+    int64_t t1, t2, t3;
+    if (!from || strcmp(from, p->id) || !get_stamp(o, "t1", &t1) || !get_stamp(o, "t2", &t2) ||
+        !get_stamp(o, "t3", &t3) || t4 > (uint64_t)INT64_MAX / 2)
+        return;
     int64_t rtt = ((int64_t)t4 - t1) - (t3 - t2);
     c->sync_got++;
     if (rtt >= 0 && rtt < c->best_rtt_ns) {
@@ -192,6 +331,20 @@ static void on_clock_resp(struct control *c, const cJSON *o, uint64_t t4)
     c->sync_best.samples = c->sync_got;
 }
 
+/* Publisher: a clock request; answered at once, t3 stamped when it leaves. */
+static void on_clock_req(struct control *c, const cJSON *o, uint64_t recv_ns)
+{
+    const char *from = get_id(o, "from");
+    int64_t t1;
+    if (!from || !get_stamp(o, "t1", &t1)) return;
+    struct control_msg *m = outbox_slot(c);
+    if (!m) return;
+    snprintf(m->topic, sizeof(m->topic), "%s/clock/resp/%s", c->prefix, from);
+    m->kind = CONTROL_MSG_CLOCK_RESP;
+    m->t1 = t1;
+    m->t2 = (int64_t)recv_ns;   /* already on our (skewed) clock */
+}
+
 void control_on_message(struct control *c, const char *topic, const void *payload, size_t len,
                         uint64_t recv_ns)
 {
@@ -199,35 +352,21 @@ void control_on_message(struct control *c, const char *topic, const void *payloa
     if (strncmp(topic, c->prefix, plen) != 0 || topic[plen] != '/') return;
     const char *rest = topic + plen + 1;
     cJSON *o = len ? cJSON_ParseWithLength(payload, len) : NULL;
+    if (o && !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    char id[96], kind[32], tail;
+    bool sub = c->cfg->mode == MB_MODE_SUB;
     pthread_mutex_lock(&c->mu);
-    char id[96], kind[32];
-    if (sscanf(rest, "pub/%95[^/]/%31s", id, kind) == 2 && o) {
+    if (sub && sscanf(rest, "pub/%95[^/]/%31[^/]%c", id, kind, &tail) == 2) {
         on_pub_message(c, id, kind, o);
-    } else if (!strncmp(rest, "clock/resp/", 11) && o) {
+    } else if (sub && !strncmp(rest, "clock/resp/", 11) && o) {
         on_clock_resp(c, o, recv_ns);
-    } else if (sscanf(rest, "sub/%95[^/]/%31s", id, kind) == 2) {
-        size_t i = 0;
-        while (i < c->nready && strcmp(c->ready_subs[i], id)) i++;
-        if (!strcmp(kind, "ready") && o && i == c->nready && c->nready < CONTROL_MAX_PEERS)
-            snprintf(c->ready_subs[c->nready++], sizeof(c->ready_subs[0]), "%s", id);
-        if (!strcmp(kind, "ready") && o && i < CONTROL_MAX_PEERS) {
-            const cJSON *synced = cJSON_GetObjectItemCaseSensitive(o, "synced"), *s;
-            cJSON_ArrayForEach(s, synced)
-                if (cJSON_IsString(s) && !strcmp(s->valuestring, c->self_id)) c->ready_synced[i] = true;
-        }
-        if (!strcmp(kind, "done")) c->ndone++;
-    } else if (!strncmp(rest, "clock/req/", 10) && o && c->nout < sizeof(c->out) / sizeof(c->out[0])) {
-        /* Publisher: answer at once; t3 is stamped when the answer is sent. */
-        const char *from = str(o, "from");
-        if (from) {
-            snprintf(c->out[c->nout].topic, sizeof(c->out[0].topic), "%s/clock/resp/%s", c->prefix, from);
-            c->out[c->nout].payload = NULL;
-            c->out[c->nout].retain = false;
-            c->out[c->nout].clock_resp = true;
-            c->out[c->nout].t1 = (int64_t)num(o, "t1", 0);
-            c->out[c->nout].t2 = (int64_t)recv_ns;   /* already on our (skewed) clock */
-            c->nout++;
-        }
+    } else if (!sub && sscanf(rest, "sub/%95[^/]/%31[^/]%c", id, kind, &tail) == 2) {
+        on_sub_message(c, id, kind, o);
+    } else if (!sub && !strncmp(rest, "clock/req/", 10) && o) {
+        on_clock_req(c, o, recv_ns);
     }
     pthread_mutex_unlock(&c->mu);
     cJSON_Delete(o);
@@ -236,6 +375,13 @@ void control_on_message(struct control *c, const char *topic, const void *payloa
 void control_tick(struct control *c, uint64_t now_mono_ns)
 {
     pthread_mutex_lock(&c->mu);
+    if (c->announcing && !c->left && now_mono_ns >= c->announce_next_ns) {
+        /* Again and again: a process that subscribes later hears it within
+         * a second (no retained messages, see control.h). */
+        if (c->cfg->mode == MB_MODE_SUB) announce_ready_locked(c);
+        else announce_start_locked(c);
+        c->announce_next_ns = now_mono_ns + CONTROL_ANNOUNCE_NS;
+    }
     if (c->sync_peer >= 0) {
         struct control_pub *p = &c->pubs[c->sync_peer];
         bool enough = c->sync_got >= CONTROL_CLOCK_SAMPLES;
@@ -249,18 +395,15 @@ void control_tick(struct control *c, uint64_t now_mono_ns)
                     p->before = c->sync_best;
                     p->synced_before = true;
                     publish_offsets_locked(c);
-                    announce_ready_locked(c);
+                    if (!c->left) announce_ready_locked(c);
                 }
             }
             c->sync_peer = -1;
             /* Next publisher that still needs measuring. */
             for (size_t i = 0; i < c->npubs; i++) {
                 bool need = c->sync_after ? !c->pubs[i].synced_after : !c->pubs[i].synced_before;
-                if (need && c->pubs[i].count) {
-                    c->sync_peer = (int)i;
-                    c->sync_sent = c->sync_got = 0;
-                    c->best_rtt_ns = INT64_MAX;
-                    c->sync_next_ns = 0;
+                if (need && c->pubs[i].count && !c->pubs[i].left) {
+                    start_sync_locked(c, (int)i);
                     break;
                 }
             }
@@ -268,15 +411,11 @@ void control_tick(struct control *c, uint64_t now_mono_ns)
             char topic[400], payload[160];
             snprintf(topic, sizeof(topic), "%s/clock/req/%s", c->prefix, p->id);
             /* t1 is stamped in control_flush, right before it leaves */
-            snprintf(payload, sizeof(payload), "{\"from\":\"%s\",\"seq\":%d}", c->self_id, c->sync_sent);
-            if (c->nout < sizeof(c->out) / sizeof(c->out[0])) {
-                snprintf(c->out[c->nout].topic, sizeof(c->out[0].topic), "%s", topic);
-                c->out[c->nout].payload = strdup(payload);
-                c->out[c->nout].retain = false;
-                c->out[c->nout].clock_resp = false;
-                c->out[c->nout].t1 = -1;   /* marks a request: stamp t1 at send */
-                c->nout++;
-            }
+            snprintf(payload, sizeof(payload), "{\"from\":\"%s\",\"seq\":%d", c->self_id, c->sync_sent);
+            char *dup = strdup(payload);
+            if (dup) queue_locked(c, topic, dup);
+            if (dup && c->nout > c->head && c->out[c->nout - 1].payload == dup)
+                c->out[c->nout - 1].kind = CONTROL_MSG_CLOCK_REQ;
             c->sync_sent++;
             c->sync_next_ns = now_mono_ns + CONTROL_SYNC_GAP_NS;
         }
@@ -286,44 +425,52 @@ void control_tick(struct control *c, uint64_t now_mono_ns)
 
 void control_flush(struct control *c, control_send_fn send, void *ctx)
 {
-    pthread_mutex_lock(&c->mu);
-    for (size_t i = 0; i < c->nout; i++) {
+    for (;;) {
+        /* Take one message out under the lock, send it without: the send
+         * enters libmosquitto, which takes its own locks (and a callback of
+         * it takes ours: holding ours across it inverts the lock order). */
+        struct control_msg m;
+        pthread_mutex_lock(&c->mu);
+        if (c->head == c->nout) {
+            c->head = c->nout = 0;
+            pthread_mutex_unlock(&c->mu);
+            return;
+        }
+        m = c->out[c->head];
+        c->out[c->head++].payload = NULL;
+        pthread_mutex_unlock(&c->mu);
+
         char buf[400];
-        const char *payload = c->out[i].payload;
-        if (c->out[i].clock_resp) {
+        const char *payload = m.payload;
+        if (m.kind == CONTROL_MSG_CLOCK_RESP) {
             snprintf(buf, sizeof(buf), "{\"from\":\"%s\",\"t1\":%lld,\"t2\":%lld,\"t3\":%llu}", c->self_id,
-                     (long long)c->out[i].t1, (long long)c->out[i].t2, (unsigned long long)control_now_ns(c));
+                     (long long)m.t1, (long long)m.t2, (unsigned long long)control_now_ns(c));
             payload = buf;
-        } else if (c->out[i].t1 == -1 && payload) {
-            size_t l = strlen(payload);   /* a clock request: append t1 now */
-            snprintf(buf, sizeof(buf), "%.*s,\"t1\":%llu}", (int)(l - 1), payload,
-                     (unsigned long long)control_now_ns(c));
+        } else if (m.kind == CONTROL_MSG_CLOCK_REQ) {
+            /* a clock request: t1 now, as late as possible */
+            snprintf(buf, sizeof(buf), "%s,\"t1\":%llu}", m.payload, (unsigned long long)control_now_ns(c));
             payload = buf;
         }
-        send(ctx, c->out[i].topic, payload ? payload : "", payload ? strlen(payload) : 0, c->out[i].retain);
-        free(c->out[i].payload);
-        c->out[i].payload = NULL;
-        c->out[i].t1 = 0;
+        send(ctx, m.topic, payload ? payload : "", payload ? strlen(payload) : 0);
+        free(m.payload);
     }
-    c->nout = 0;
-    pthread_mutex_unlock(&c->mu);
 }
 
 void control_announce_start(struct control *c, uint32_t first, uint32_t count)
 {
-    const struct mb_config *cfg = c->cfg;
-    char topic[400];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", c->self_id);
-    cJSON_AddNumberToObject(o, "first", first);
-    cJSON_AddNumberToObject(o, "count", count);
-    cJSON_AddNumberToObject(o, "messages", (double)cfg->count);
-    cJSON_AddNumberToObject(o, "size", (double)cfg->size);
-    cJSON_AddNumberToObject(o, "qos", cfg->pub_qos);
-    cJSON_AddStringToObject(o, "clock", cfg->clock_monotonic ? "monotonic" : "realtime");
-    snprintf(topic, sizeof(topic), "%s/pub/%s/start", c->prefix, c->self_id);
     pthread_mutex_lock(&c->mu);
-    queue_json(c, topic, o, true);   /* retained: a subscriber that starts later still learns of us */
+    c->start_first = first;
+    c->start_count = count;
+    announce_start_locked(c);
+    c->announcing = true;
+    c->announce_next_ns = clock_mono_ns() + CONTROL_ANNOUNCE_NS;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void control_publishing(struct control *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->publishing = true;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -337,16 +484,38 @@ void control_announce_end(struct control *c, uint32_t first, const uint64_t *sen
     for (uint32_t i = 0; i < count; i++) cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)sent[i]));
     snprintf(topic, sizeof(topic), "%s/pub/%s/end", c->prefix, c->self_id);
     pthread_mutex_lock(&c->mu);
-    queue_json(c, topic, o, false);
+    queue_json(c, topic, o);
+    c->left = true;
     pthread_mutex_unlock(&c->mu);
+}
+
+void control_announce_abort(struct control *c, const char *reason)
+{
+    char topic[400];
+    pthread_mutex_lock(&c->mu);
+    if (!c->left) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", c->self_id);
+        cJSON_AddBoolToObject(o, "before_publishing", !c->publishing);
+        if (reason && *reason) cJSON_AddStringToObject(o, "reason", reason);
+        snprintf(topic, sizeof(topic), "%s/pub/%s/abort", c->prefix, c->self_id);
+        queue_json(c, topic, o);
+        c->left = true;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+void control_clear_start(struct control *c)
+{
+    control_announce_abort(c, NULL);
 }
 
 size_t control_ready_subscribers(struct control *c, bool want_synced)
 {
     pthread_mutex_lock(&c->mu);
     size_t n = 0;
-    for (size_t i = 0; i < c->nready; i++)
-        if (!want_synced || c->ready_synced[i]) n++;
+    for (size_t i = 0; i < c->nsubs; i++)
+        if (c->subs[i].ready && !c->subs[i].gone && (!want_synced || c->subs[i].synced)) n++;
     pthread_mutex_unlock(&c->mu);
     return n;
 }
@@ -354,7 +523,9 @@ size_t control_ready_subscribers(struct control *c, bool want_synced)
 size_t control_done_subscribers(struct control *c)
 {
     pthread_mutex_lock(&c->mu);
-    size_t n = c->ndone;
+    size_t n = 0;
+    for (size_t i = 0; i < c->nsubs; i++)
+        if (c->subs[i].done || (c->subs[i].gone && c->subs[i].ready)) n++;
     pthread_mutex_unlock(&c->mu);
     return n;
 }
@@ -363,6 +534,8 @@ void control_announce_ready(struct control *c)
 {
     pthread_mutex_lock(&c->mu);
     announce_ready_locked(c);
+    c->announcing = true;
+    c->announce_next_ns = clock_mono_ns() + CONTROL_ANNOUNCE_NS;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -371,10 +544,8 @@ void control_announce_done(struct control *c)
     char topic[400];
     pthread_mutex_lock(&c->mu);
     snprintf(topic, sizeof(topic), "%s/sub/%s/done", c->prefix, c->self_id);
-    queue_locked(c, topic, strdup("{}"), false);
-    /* Clear the retained ready so a later run with this id starts clean. */
-    snprintf(topic, sizeof(topic), "%s/sub/%s/ready", c->prefix, c->self_id);
-    queue_locked(c, topic, NULL, true);
+    queue_locked(c, topic, strdup("{}"));
+    c->left = true;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -384,11 +555,8 @@ void control_sync_after(struct control *c)
     c->sync_after = true;
     c->sync_peer = -1;
     for (size_t i = 0; i < c->npubs; i++)
-        if (!c->pubs[i].synced_after && c->pubs[i].count) {
-            c->sync_peer = (int)i;
-            c->sync_sent = c->sync_got = 0;
-            c->best_rtt_ns = INT64_MAX;
-            c->sync_next_ns = 0;
+        if (!c->pubs[i].synced_after && c->pubs[i].count && !c->pubs[i].left) {
+            start_sync_locked(c, (int)i);
             break;
         }
     pthread_mutex_unlock(&c->mu);
@@ -430,6 +598,22 @@ size_t control_expected(struct control *c, uint64_t *expected, size_t n)
     return ended;
 }
 
+bool control_publisher_left(struct control *c, char *why, size_t whylen)
+{
+    pthread_mutex_lock(&c->mu);
+    bool found = false;
+    for (size_t i = 0; i < c->npubs && !found; i++) {
+        const struct control_pub *p = &c->pubs[i];
+        if (!p->left) continue;
+        found = true;
+        snprintf(why, whylen, "publisher %s %s%s%s", p->id,
+                 p->left_before_publishing ? "gave up before publishing" : "left without announcing its end",
+                 p->left_reason[0] ? ": " : "", p->left_reason);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return found;
+}
+
 void control_progress(struct control *c, size_t *announced, size_t *ended, uint64_t *sent_total)
 {
     pthread_mutex_lock(&c->mu);
@@ -441,14 +625,5 @@ void control_progress(struct control *c, size_t *announced, size_t *ended, uint6
             (*ended)++;
             *sent_total += c->pubs[i].sent_total;
         }
-    pthread_mutex_unlock(&c->mu);
-}
-
-void control_clear_start(struct control *c)
-{
-    char topic[400];
-    snprintf(topic, sizeof(topic), "%s/pub/%s/start", c->prefix, c->self_id);
-    pthread_mutex_lock(&c->mu);
-    queue_locked(c, topic, NULL, true);
     pthread_mutex_unlock(&c->mu);
 }

@@ -1,10 +1,13 @@
-/* jsonfile: exact JSON text (numbers that read back bit-exact) and atomic
- * file writes (temp file + fsync + rename). */
+/* jsonfile: exact JSON text (numbers that read back bit-exact) and safe
+ * result writes: atomic for files (temp file + fsync + rename), in place for
+ * character devices and FIFOs, "-" for standard output. */
 #include "jsonfile.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "reader.h"
 
 /* A growing text buffer; ok turns false for good when memory runs out. */
@@ -149,30 +153,125 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int jsonfile_write(const cJSON *root, const char *path, char *err, size_t errlen)
+/* How a path is written. */
+enum jsonfile_kind {
+    JSONFILE_STDOUT,    /* "-": file descriptor 1 */
+    JSONFILE_STREAM,    /* an existing character device or FIFO: opened and written in place */
+    JSONFILE_REPLACE,   /* a regular file, or nothing yet: temp file + rename */
+};
+
+struct jsonfile_target {
+    enum jsonfile_kind kind;
+    char path[PATH_MAX];    /* what is opened or replaced: a symlink's target, not the link */
+    char dir[PATH_MAX];     /* REPLACE: where the temp file goes (path's directory) */
+    char shown[ERRMSG_SHOWN(200)];  /* the path as given, for messages */
+};
+
+static const char *kind_name(mode_t m)
 {
-    char *text = jsonfile_print(root);
-    if (!text) {
-        snprintf(err, errlen, "%s: out of memory formatting JSON", path);
-        return -1;
+    return S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a directory" :
+           S_ISLNK(m) ? "a symbolic link" : S_ISCHR(m) ? "a character device" : S_ISFIFO(m) ? "a FIFO" :
+           "not a regular file";
+}
+
+/* Decide how path is written, following symlinks. Returns 0, or -1 with err. */
+static int resolve(const char *path, struct jsonfile_target *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof(*t));
+    errmsg_sanitize(path, 200, t->shown, sizeof(t->shown));
+    if (!strcmp(path, "-")) {
+        t->kind = JSONFILE_STDOUT;
+        snprintf(t->shown, sizeof(t->shown), "standard output");
+        return 0;
     }
-    char dir[4096], tmp[4200];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *d = dirname(dir);
-    if (mkdir(d, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: cannot create directory %s: %s", path, d, strerror(errno));
-        free(text);
-        return -1;
+    size_t len = strlen(path);
+    if (len == 0)
+        return errmsg_set(err, errlen, "the result file name is empty");
+    if (len >= PATH_MAX)
+        return errmsg_set(err, errlen, "%s: path too long", t->shown);
+    if (path[len - 1] == '/')
+        return errmsg_set(err, errlen, "%s: names a directory (ends in /), not a file", t->shown);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return errmsg_set(err, errlen, "%s: is a directory", t->shown);
+        if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+            t->kind = JSONFILE_STREAM;
+            snprintf(t->path, sizeof(t->path), "%s", path);
+            return 0;
+        }
+        if (!S_ISREG(st.st_mode))
+            return errmsg_set(err, errlen, "%s: is %s; results go to a regular file, a character device "
+                              "(such as /dev/null) or a FIFO", t->shown, kind_name(st.st_mode));
+        struct stat out;
+        if (fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == st.st_dev && out.st_ino == st.st_ino)
+            return errmsg_set(err, errlen, "%s: is this process's standard output; use --json - to write "
+                              "the result there", t->shown);
+        if (!realpath(path, t->path))
+            return errmsg_set(err, errlen, "%s: %s", t->shown, strerror(errno));
+    } else if (errno == ENOENT) {
+        char target[PATH_MAX], shown[ERRMSG_SHOWN(200)];
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n >= 0) {
+            target[n] = '\0';
+            errmsg_sanitize(target, 200, shown, sizeof(shown));
+            return errmsg_set(err, errlen, "%s: a symbolic link to %s, which does not exist; give the "
+                              "target's path to create it", t->shown, shown);
+        }
+        snprintf(t->path, sizeof(t->path), "%s", path);
+    } else {
+        return errmsg_set(err, errlen, "%s: %s", t->shown, strerror(errno));
     }
-    snprintf(tmp, sizeof(tmp), "%s/.mqttbench-json-XXXXXX", d);
+    t->kind = JSONFILE_REPLACE;
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof(copy), "%s", t->path);
+    snprintf(t->dir, sizeof(t->dir), "%s", dirname(copy));
+    return 0;
+}
+
+/* Create t->dir when it is missing (one level). *created says whether it was. */
+static int make_dir(const struct jsonfile_target *t, bool *created, char *err, size_t errlen)
+{
+    char shown[ERRMSG_SHOWN(200)];
+    *created = false;
+    if (mkdir(t->dir, 0777) == 0) {
+        *created = true;
+        return 0;
+    }
+    if (errno == EEXIST)
+        return 0;
+    errmsg_sanitize(t->dir, 200, shown, sizeof(shown));
+    return errmsg_set(err, errlen, "%s: cannot create directory %s: %s", t->shown, shown, strerror(errno));
+}
+
+/* A temp file beside t->path; fd or -1 with err filled. */
+static int make_temp(const struct jsonfile_target *t, char *tmp, size_t tmplen, char *err, size_t errlen)
+{
+    char shown[ERRMSG_SHOWN(200)];
+    snprintf(tmp, tmplen, "%s/.mqttbench-json-XXXXXX", t->dir);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create a temp file in %s: %s", path, d, strerror(errno));
-        free(text);
+        errmsg_sanitize(t->dir, 200, shown, sizeof(shown));
+        errmsg_set(err, errlen, "%s: cannot create a file in %s: %s", t->shown, shown, strerror(errno));
+    }
+    return fd;
+}
+
+/* Write text to a temp file in t->dir, sync it and rename it over t->path.
+ * On failure nothing is left behind (not even a directory it created). */
+static int replace_file(const struct jsonfile_target *t, const char *text, size_t len, char *err, size_t errlen)
+{
+    bool created;
+    if (make_dir(t, &created, err, errlen) != 0)
+        return -1;
+    char tmp[PATH_MAX + 32];
+    int fd = make_temp(t, tmp, sizeof(tmp), err, errlen);
+    if (fd < 0) {
+        if (created)
+            rmdir(t->dir);
         return -1;
     }
-    int rc = write_all(fd, text, strlen(text));
-    if (rc == 0) rc = write_all(fd, "\n", 1);
+    int rc = write_all(fd, text, len);
     if (rc == 0) rc = fchmod(fd, 0644);
     if (rc == 0) rc = fsync(fd);
     int saved = errno;
@@ -180,15 +279,87 @@ int jsonfile_write(const cJSON *root, const char *path, char *err, size_t errlen
         rc = -1;
         saved = errno;
     }
-    free(text);
-    if (rc == 0 && rename(tmp, path) != 0) {
+    struct stat st;
+    if (rc == 0 && lstat(t->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* It became something else since resolve(): never rename over that. */
+        unlink(tmp);
+        return errmsg_set(err, errlen, "%s: is now %s; not replaced", t->shown, kind_name(st.st_mode));
+    }
+    if (rc == 0 && rename(tmp, t->path) != 0) {
         rc = -1;
         saved = errno;
     }
     if (rc != 0) {
         unlink(tmp);
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(saved));
-        return -1;
+        if (created)
+            rmdir(t->dir);
+        return errmsg_set(err, errlen, "%s: cannot write: %s", t->shown, strerror(saved));
     }
     return 0;
+}
+
+int jsonfile_check(const char *path, char *err, size_t errlen)
+{
+    struct jsonfile_target t;
+    if (resolve(path, &t, err, errlen) != 0)
+        return -1;
+    if (t.kind == JSONFILE_STDOUT)
+        return 0;
+    if (t.kind == JSONFILE_STREAM) {
+        /* Not opened now: opening a FIFO waits for its reader, and opening
+         * some devices does something. */
+        if (access(t.path, W_OK) != 0)
+            return errmsg_set(err, errlen, "%s: %s", t.shown, strerror(errno));
+        return 0;
+    }
+    bool created;
+    if (make_dir(&t, &created, err, errlen) != 0)
+        return -1;
+    char tmp[PATH_MAX + 32];
+    int fd = make_temp(&t, tmp, sizeof(tmp), err, errlen);
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    if (created)
+        rmdir(t.dir);
+    return fd >= 0 ? 0 : -1;
+}
+
+int jsonfile_write(const cJSON *root, const char *path, char *err, size_t errlen)
+{
+    struct jsonfile_target t;
+    if (resolve(path, &t, err, errlen) != 0)
+        return -1;
+    char *text = jsonfile_print(root);
+    if (!text)
+        return errmsg_set(err, errlen, "%s: out of memory formatting JSON", t.shown);
+    size_t len = strlen(text);
+    text[len++] = '\n';     /* over the NUL: the buffer is written by length */
+    int rc = -1;
+    if (t.kind == JSONFILE_STDOUT) {
+        fflush(stdout);     /* whatever stdio holds goes first */
+        if (write_all(STDOUT_FILENO, text, len) == 0)
+            rc = 0;
+        else
+            errmsg_set(err, errlen, "standard output: cannot write the result: %s", strerror(errno));
+    } else if (t.kind == JSONFILE_STREAM) {
+        int fd = open(t.path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+            errmsg_set(err, errlen, "%s: cannot open: %s", t.shown, strerror(errno));
+        } else {
+            rc = write_all(fd, text, len);
+            int saved = errno;
+            if (close(fd) != 0 && rc == 0) {
+                rc = -1;
+                saved = errno;
+            }
+            if (rc != 0)
+                errmsg_set(err, errlen, "%s: cannot write: %s", t.shown, strerror(saved));
+        }
+    } else {
+        rc = replace_file(&t, text, len, err, errlen);
+    }
+    free(text);
+    return rc;
 }

@@ -1,15 +1,20 @@
 /* mqttbench: subcommand dispatch, broker selection, results, exit status.
  * Only main decides the exit code:
  *   0   the run completed (status "ok")
- *   1   the run failed: no broker, connection lost, results not writable
- *   2   bad usage: nothing connected, nothing written
- *   130 interrupted by SIGINT/SIGTERM: results written with status "aborted" */
-#include <cjson/cJSON.h>
+ *   1   the run failed: no broker, connection lost, results or the summary
+ *       not writable
+ *   2   bad usage or an unusable result path: nothing connected, nothing written
+ *   130 interrupted by SIGINT, SIGTERM or SIGHUP: results written with status
+ *       "aborted" */
+#include <errno.h>
 #include <mosquitto.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "broker.h"
 #include "compare.h"
@@ -24,6 +29,7 @@
 #include "result.h"
 #include "run.h"
 #include "sysinfo.h"
+#include "topology.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -38,6 +44,11 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
+/* SIGINT, SIGTERM and SIGHUP (a closed terminal or a dropped ssh session)
+ * end the run with an "aborted" result. SIGQUIT keeps its default, a core
+ * dump: it is the way to ask for one. No SA_RESTART: a blocking call (the
+ * open of a FIFO without a reader) returns EINTR instead of holding the
+ * process. */
 static void install_signals(void)
 {
     struct sigaction sa;
@@ -46,7 +57,30 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+/* True when standard output is a pipe or socket nobody reads any more. */
+static bool stdout_reader_gone(void)
+{
+    struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+/* The exit code once standard output is flushed: code, or failed_code when
+ * something printed there was lost (a full disk, /dev/full, EIO after a
+ * hangup), said in one line on stderr. A reader that stopped reading
+ * (`| head`, EPIPE) is not an error: it chose to stop. A result written with
+ * --json - is checked where it is written. */
+static int finish_stdout(int code, int failed_code)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return code;
+    int e = errno;
+    if (e == EPIPE || stdout_reader_gone()) return code;
+    fprintf(stderr, "mqttbench: cannot write to standard output: %s\n", e ? strerror(e) : "write error");
+    return code ? code : failed_code;
 }
 
 /* Decide where to connect; start a private broker when asked or when `both`
@@ -90,20 +124,29 @@ static double primary_rate(const struct run_result *r)
     return s > 0 ? (double)n / s : 0;
 }
 
+/* Where the result went, for the summary: the path, "standard output" for
+ * "-", the parent for a child of both --processes (its path is a pipe), or
+ * NULL when it was not written. */
+static const char *result_place(const struct mb_config *cfg, const char *json_path, bool written)
+{
+    if (!written) return NULL;
+    if (cfg->child) return "sent to the both --processes parent, which merges it";
+    return strcmp(json_path, "-") ? json_path : "standard output";
+}
+
 /* --repeat N: N runs with fresh connections (run ids id..id+N-1) against one
  * broker; the file holds the median run's result at the top level, "repeat"
- * (median, min, max of each metric) and "runs" (every run). Returns the exit
- * code. */
+ * (median, min, max of each metric) and "runs" (every run). The summary goes
+ * to out. Returns the exit code. */
 static int repeat_runs(struct mb_config *cfg, const struct run_target *target, struct run_result *first,
-                       const char *json_path)
+                       const char *json_path, FILE *out)
 {
     long n = cfg->repeat;
     struct run_result *runs = calloc((size_t)n, sizeof(*runs));
     struct mb_config *cfgs = calloc((size_t)n, sizeof(*cfgs));
     struct metrics *m = calloc((size_t)n, sizeof(*m));
-    cJSON **docs = calloc((size_t)n, sizeof(*docs));
     char err[512];
-    if (!runs || !cfgs || !m || !docs) {
+    if (!runs || !cfgs || !m) {
         fprintf(stderr, "mqttbench: out of memory\n");
         return EXIT_FAILED;
     }
@@ -113,10 +156,10 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         cfgs[k] = *cfg;
         cfgs[k].run_id = cfg->run_id + (uint64_t)k;
         runs[k].env = first->env;
+        result_init(&runs[k], &cfgs[k]);
         run_execute(&cfgs[k], target, &runs[k], &interrupted);
-        docs[k] = result_to_json(&runs[k]);
         done++;
-        if (docs[k] && metrics_extract(docs[k], &m[k], err, sizeof(err)) != 0) memset(&m[k], 0, sizeof(m[k]));
+        metrics_extract(&runs[k], &m[k]);
         fprintf(stderr, "mqttbench: run %ld/%ld %s, %.0f msgs/s, p99 %.1f us, lost %llu\n", k + 1, n,
                 result_status_name(runs[k].status), primary_rate(&runs[k]),
                 (double)hist_percentile(&runs[k].total.lat, 99) / 1e3, (unsigned long long)runs[k].lost);
@@ -143,58 +186,36 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         med = done - 1;   /* the run that failed */
     }
     int code = exit_code(worst);
-    cJSON *root = result_to_json(&runs[med]);
-    cJSON *summary = worst == RESULT_OK ? metrics_repeat_json(m, (size_t)done) : NULL;
-    cJSON *all = cJSON_CreateArray();
-    if (root && all) {
-        if (summary) cJSON_AddItemToObject(root, "repeat", summary);
-        for (long k = 0; k < done; k++)
-            if (docs[k]) {
-                cJSON_AddItemToArray(all, docs[k]);
-                docs[k] = NULL;
-            }
-        cJSON_AddItemToObject(root, "runs", all);
-        if (jsonfile_write(root, json_path, err, sizeof(err)) != 0) {
-            fprintf(stderr, "mqttbench: %s\n", err);
-            if (!code) code = EXIT_FAILED;
-        }
+    struct metrics_spread spread;   /* the file: the median run, the summary, every run */
+    struct run_result top = runs[med];
+    top.repeat = worst == RESULT_OK && metrics_repeat(m, (size_t)done, &spread) == 0 ? &spread : NULL;
+    top.runs = runs;
+    top.nruns = (size_t)done;
+    bool written = result_write(&top, json_path, err, sizeof(err)) == 0;
+    if (!written) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        if (!code) code = EXIT_FAILED;
     }
-    cJSON_Delete(root);
-    report_summary(stdout, &runs[med], json_path);
-    if (done > 1 && worst == RESULT_OK) {
-        printf("\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
-        printf("  %-22s %14s %14s %14s\n", "", "median", "min", "max");
-        for (size_t f = 0; f < METRICS_NFIELDS; f++) {
-            if (!metrics_has(&m[0], f)) continue;
-            double v[1000];   /* --repeat is at most 1000 */
-            for (long k = 0; k < done; k++) v[k] = metrics_value(&m[k], f);
-            for (long i = 1; i < done; i++)
-                for (long j = i; j > 0 && v[j] < v[j - 1]; j--) {
-                    double t = v[j];
-                    v[j] = v[j - 1];
-                    v[j - 1] = t;
-                }
-            double median = done % 2 ? v[done / 2] : (v[done / 2 - 1] + v[done / 2]) / 2;
-            printf("  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row, median, v[0], v[done - 1]);
-        }
+    report_summary(out, &runs[med], result_place(cfg, json_path, written));
+    if (done > 1 && top.repeat) {
+        fprintf(out, "\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
+        fprintf(out, "  %-22s %14s %14s %14s\n", "", "median", "min", "max");
+        for (size_t f = 0; f < METRICS_NFIELDS; f++)
+            if (metrics_has(&spread.median, f))
+                fprintf(out, "  %-22s %14.1f %14.1f %14.1f\n", metrics_fields[f].row,
+                        metrics_value(&spread.median, f), metrics_value(&spread.min, f), metrics_value(&spread.max, f));
     }
-    for (long k = 0; k < n; k++) {
-        cJSON_Delete(docs[k]);
-        result_free(&runs[k]);
-    }
+    for (long k = 0; k < n; k++) result_free(&runs[k]);
     free(runs);
     free(cfgs);
     free(m);
-    free(docs);
     return code;
 }
 
-int main(int argc, char **argv)
+/* pub, sub and both. Returns the exit code. */
+static int bench_main(int argc, char **argv)
 {
     char err[512] = "";
-    /* Commands that read results instead of running a benchmark. */
-    if (argc >= 2 && !strcmp(argv[1], "compare")) return compare_main(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "merge")) return merge_main(argc - 1, argv + 1);
     struct mb_config cfg;
     switch (options_parse(argc, argv, &cfg, err, sizeof(err))) {
     case OPTIONS_EXIT_OK:
@@ -205,10 +226,21 @@ int main(int argc, char **argv)
     case OPTIONS_RUN:
         break;
     }
+    if (topology_check(&cfg, err, sizeof(err)) != 0) {   /* a filter that hears no publisher */
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    }
 
     char json_path[4096];
     if (cfg.json_path) snprintf(json_path, sizeof(json_path), "%s", cfg.json_path);
     else result_default_path(&cfg, json_path, sizeof(json_path));
+    /* A path the result cannot go to is found now, not after the run. */
+    if (jsonfile_check(json_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    }
+    /* With the result on standard output, the summary goes to stderr. */
+    FILE *out = strcmp(json_path, "-") ? stdout : stderr;
 
     /* Preflight: every fd the hard limit allows; iobuf tracks fds below it. */
     long nofile = preflight_raise_nofile();
@@ -221,7 +253,7 @@ int main(int argc, char **argv)
 
     struct run_result res;
     memset(&res, 0, sizeof(res));
-    res.cfg = &cfg;
+    result_init(&res, &cfg);
     sysinfo_fill(&res.env);
 
     struct broker broker;
@@ -235,16 +267,19 @@ int main(int argc, char **argv)
         sysinfo_resources(&res.cpu_user_s, &res.cpu_sys_s, &res.peak_rss_kb);
     } else if (cfg.processes) {
         /* Two processes write two results; the merged one is the result. */
-        int code = processes_run(&cfg, argc, argv, ip, port, json_path, &interrupted, err, sizeof(err));
+        bool written;
+        int code = processes_run(&cfg, argc, argv, ip, port, json_path, &interrupted, &written, err, sizeof(err));
         broker_stop(&broker);
-        if (code) fprintf(stderr, "mqttbench: %s\n", err);
-        else printf("\ncombined result (publishers and subscribers as two processes): %s\n", json_path);
+        if (err[0]) fprintf(stderr, "mqttbench: %s\n", err);
+        if (written)
+            fprintf(out, "\ncombined result (publishers and subscribers as two processes): %s\n",
+                    result_place(&cfg, json_path, true));
         mosquitto_lib_cleanup();
         return code;
     } else if (cfg.repeat > 1) {
         cfg.port = port;
         struct run_target target = { .ip = ip, .port = port };
-        int code = repeat_runs(&cfg, &target, &res, json_path);
+        int code = repeat_runs(&cfg, &target, &res, json_path, out);
         broker_stop(&broker);
         mosquitto_lib_cleanup();
         return code;
@@ -255,16 +290,24 @@ int main(int argc, char **argv)
     }
     broker_stop(&broker);
 
-    int code = res.status == RESULT_OK ? EXIT_OK : res.status == RESULT_ABORTED ? EXIT_INTERRUPTED : EXIT_FAILED;
+    int code = exit_code(res.status);
     if (res.status != RESULT_OK) fprintf(stderr, "mqttbench: %s\n", res.error);
-    const char *written = json_path;
-    if (result_write(&res, json_path, err, sizeof(err)) != 0) {
+    bool written = result_write(&res, json_path, err, sizeof(err)) == 0;
+    if (!written) {
         fprintf(stderr, "mqttbench: %s\n", err);
-        written = NULL;
         if (code == EXIT_OK) code = EXIT_FAILED;
     }
-    report_summary(stdout, &res, written);
+    report_summary(out, &res, result_place(&cfg, json_path, written));
     result_free(&res);
     mosquitto_lib_cleanup();
     return code;
+}
+
+int main(int argc, char **argv)
+{
+    /* Commands that read results instead of running a benchmark. compare
+     * says 2 for an output it could not write, merge 1. */
+    if (argc >= 2 && !strcmp(argv[1], "compare")) return finish_stdout(compare_main(argc - 1, argv + 1), EXIT_USAGE);
+    if (argc >= 2 && !strcmp(argv[1], "merge")) return finish_stdout(merge_main(argc - 1, argv + 1), EXIT_FAILED);
+    return finish_stdout(bench_main(argc, argv), EXIT_FAILED);
 }

@@ -1,166 +1,282 @@
-/* merge: several results of one concurrent run into one result file: the
- * command, the checks on the inputs, the kind of merge (mergesec.c builds
- * the merged document). */
+/* merge: several results of one concurrent run into one result, on typed
+ * data: the checks on the inputs, the merge by the workers' rules, and the
+ * command. */
 #include "merge.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
-#include "jsonfile.h"
-#include "mergesec.h"
+#include "errmsg.h"
 #include "metrics.h"
 #include "reader.h"
+#include "result.h"
+#include "series.h"
 
-/* "YYYY-MM-DDTHH:MM:SSZ" as seconds since the epoch. */
-static int parse_utc(const char *s, double *out)
-{
-    struct tm tm;
-    int len = 0;
-    memset(&tm, 0, sizeof(tm));
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &len) != 6 || len != 20 || s[len] != '\0')
-        return -1;
-    if (tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *out = (double)t;
-    return 0;
-}
-
-static int status_rank(const char *s)
-{
-    if (strcmp(s, "ok") == 0) return 0;
-    if (strcmp(s, "aborted") == 0) return 1;
-    if (strcmp(s, "failed") == 0) return 2;
-    return -1;
-}
-
-/* Validate each input and fill m->in. */
-static int check_inputs(struct mergesec *m)
-{
-    char why[400];
-    for (size_t i = 0; i < m->n; i++) {
-        struct mergesec_input *in = &m->in[i];
-        struct metrics met;
-        const char *status, *start;
-        const cJSON *x;
-        if (metrics_extract(in->doc, &met, why, sizeof(why)) != 0 ||
-            reader_string(in->doc, "status", &status, why, sizeof(why)) != 0 ||
-            reader_object(in->doc, "config", 0, &x, why, sizeof(why)) != 0 ||
-            reader_object(in->doc, "environment", 0, &x, why, sizeof(why)) != 0 ||
-            reader_string(in->doc, "environment.start_time", &start, why, sizeof(why)) != 0)
-            return mergesec_fail(m, "%s: %s", in->name, why);
-        x = reader_find(in->doc, "repeat");
-        if (x && !cJSON_IsNull(x))
-            return mergesec_fail(m, "%s: a --repeat result; merge takes the results of one run's processes", in->name);
-        in->status = status_rank(status);
-        if (in->status < 0) {
-            char shown[40];
-            reader_sanitize(status, 16, shown, sizeof(shown));
-            return mergesec_fail(m, "%s: status: \"%s\", expected \"ok\", \"aborted\" or \"failed\"", in->name, shown);
-        }
-        if (in->status != 0 && reader_string(in->doc, "error", &status, why, sizeof(why)) != 0)
-            return mergesec_fail(m, "%s: %s", in->name, why);
-        if (parse_utc(start, &in->start_s) != 0) {
-            char shown[64];
-            reader_sanitize(start, 32, shown, sizeof(shown));
-            return mergesec_fail(m, "%s: environment.start_time: \"%s\" is not YYYY-MM-DDTHH:MM:SSZ", in->name, shown);
-        }
-        double connect = 0;
-        if (reader_find(in->doc, "phases.connect_s") &&
-            reader_number(in->doc, "phases.connect_s", 0, MERGE_MAX_SECONDS, &connect, why, sizeof(why)) != 0)
-            return mergesec_fail(m, "%s: %s", in->name, why);
-        in->start_s += connect;
-        in->pub = met.has_pub;
-        in->sub = met.has_sub;
-    }
-    return 0;
-}
+static bool has_pub(const struct run_result *r) { return r->cfg->mode != MB_MODE_SUB; }
+static bool has_sub(const struct run_result *r) { return r->cfg->mode != MB_MODE_PUB; }
 
 /* Same scenario, or pub + sub of one run id. Sets *split for the latter. */
-static int check_scenarios(struct mergesec *m, bool *split)
+static int check_scenarios(const struct run_result *in, const char *const *names, size_t n, bool *split,
+                           char *err, size_t errlen)
 {
-    static const char *const split_keys[] = { "config.qos", "config.protocol", "config.topic", "config.run_id" };
+    static const char *const split_keys[] = { "qos", "protocol", "topic", "run_id" };
     char diff[700];
-    size_t first_pub = m->n, first_sub = m->n;
+    size_t first_pub = n, first_sub = n;
     bool any_both = false;
-    for (size_t i = 0; i < m->n; i++) {
-        if (m->in[i].pub && m->in[i].sub) any_both = true;
-        else if (m->in[i].pub && first_pub == m->n) first_pub = i;
-        else if (m->in[i].sub && first_sub == m->n) first_sub = i;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].repeat || in[i].runs)
+            return errmsg_set(err, errlen, "%s: a --repeat result; merge takes the results of one run's processes",
+                              names[i]);
+        if (has_pub(&in[i]) && has_sub(&in[i])) any_both = true;
+        else if (has_pub(&in[i]) && first_pub == n) first_pub = i;
+        else if (has_sub(&in[i]) && first_sub == n) first_sub = i;
     }
-    *split = first_pub < m->n && first_sub < m->n;
+    *split = first_pub < n && first_sub < n;
     if (*split && any_both)
-        return mergesec_fail(m, "cannot merge `both` results with `pub`/`sub` results");
-    for (size_t i = 1; i < m->n; i++) {
-        size_t ref = *split ? (m->in[i].pub ? first_pub : first_sub) : 0;
-        if (i == ref)
-            continue;
-        if (metrics_scenario_diff(m->in[ref].doc, m->in[i].doc, diff, sizeof(diff)) > 0)
-            return mergesec_fail(m, "%s and %s ran different scenarios: %s", m->in[ref].name, m->in[i].name, diff);
+        return errmsg_set(err, errlen, "cannot merge `both` results with `pub`/`sub` results");
+    for (size_t i = 1; i < n; i++) {
+        size_t ref = *split ? (has_pub(&in[i]) ? first_pub : first_sub) : 0;
+        int nd = i == ref ? 0 : metrics_scenario_diff(&in[ref], &in[i], diff, sizeof(diff));
+        if (nd < 0) return -2;
+        if (nd > 0)
+            return errmsg_set(err, errlen, "%s and %s ran different scenarios: %s", names[ref], names[i], diff);
     }
-    if (*split) {
-        for (size_t i = 0; i < m->n; i++) {
-            if (!m->in[i].sub)
-                continue;
-            if (metrics_scenario_diff_keys(m->in[first_pub].doc, m->in[i].doc, split_keys,
-                                           sizeof(split_keys) / sizeof(split_keys[0]), diff, sizeof(diff)) > 0)
-                return mergesec_fail(m, "%s (pub) and %s (sub) are not parts of one run: %s", m->in[first_pub].name,
-                            m->in[i].name, diff);
+    for (size_t i = 0; *split && i < n; i++) {
+        if (!has_sub(&in[i]))
+            continue;
+        int nd = metrics_scenario_diff_keys(&in[first_pub], &in[i], split_keys,
+                                            sizeof(split_keys) / sizeof(split_keys[0]), diff, sizeof(diff));
+        if (nd < 0) return -2;
+        if (nd > 0)
+            return errmsg_set(err, errlen, "%s (pub) and %s (sub) are not parts of one run: %s", names[first_pub],
+                              names[i], diff);
+    }
+    return 0;
+}
+
+/* out->sources: every input's sources (a merged input's carry over), or the
+ * input itself; (*owner)[k] is the input of source k. Returns 0 or -2. */
+static int collect_sources(const struct run_result *in, const char *const *names, size_t n,
+                           struct run_result *out, size_t **owner)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += in[i].nsources ? in[i].nsources : 1;
+    *owner = calloc(total, sizeof(**owner));
+    out->sources = result_alloc(out, total * sizeof(*out->sources));
+    if (!*owner || !out->sources)
+        return -2;
+    for (size_t i = 0; i < n; i++) {
+        const struct run_result *r = &in[i];
+        struct result_source self = { .path = names[i], .pid = r->env.pid, .mode = r->cfg->mode,
+                                      .status = r->status, .run_id = r->cfg->run_id };
+        snprintf(self.hostname, sizeof(self.hostname), "%s", r->env.hostname);
+        snprintf(self.start_time, sizeof(self.start_time), "%s", r->env.start_time);
+        const struct result_source *from = r->nsources ? r->sources : &self;
+        for (size_t k = 0; k < (r->nsources ? r->nsources : 1); k++) {
+            struct result_source *s = &out->sources[out->nsources];
+            *s = from[k];
+            if (!(s->path = result_strdup(out, from[k].path)))
+                return -2;
+            (*owner)[out->nsources++] = i;
         }
     }
     return 0;
 }
 
-int merge_results(cJSON *const *inputs, const char *const *names, size_t n, cJSON **out,
+/* Refuse two sources that are one process: a copy of a result would count
+ * it twice. A process is its run id, host, pid, start time and mode (an
+ * older file without a pid is told apart by the rest). */
+static int check_processes(const struct run_result *out, const size_t *owner, const char *const *names,
+                           char *err, size_t errlen)
+{
+    for (size_t a = 0; a < out->nsources; a++) {
+        for (size_t b = a + 1; b < out->nsources; b++) {
+            const struct result_source *x = &out->sources[a], *y = &out->sources[b];
+            if (x->run_id != y->run_id || x->pid != y->pid || x->mode != y->mode ||
+                strcmp(x->hostname, y->hostname) != 0 || strcmp(x->start_time, y->start_time) != 0)
+                continue;
+            char host[80];
+            reader_sanitize(x->hostname, 48, host, sizeof(host));
+            return errmsg_set(err, errlen, "%s and %s hold the result of one process (run id %016" PRIx64 ", %s on %s, "
+                              "pid %ld, started %s): its messages would count twice", names[owner[a]],
+                              names[owner[b]], x->run_id, result_mode_name(x->mode), host, x->pid, x->start_time);
+        }
+    }
+    return 0;
+}
+
+/* A warning in out when the inputs did not all run at the same time: each
+ * ran from its start time (to the second) for its connect, warm-up and
+ * measured phases, plus its wait at a start barrier at most. */
+static void check_overlap(const struct run_result *in, const char *const *names, size_t n, struct run_result *out)
+{
+    size_t late = 0, early = 0;
+    double late_start = -1, early_end = -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct mb_config *c = in[i].cfg;
+        double start = result_start_s(&in[i]);
+        double end = start + 1 + in[i].connect_s + (double)c->warmup_ns / 1e9 + in[i].measure_s +
+                     (c->wait_subscribers ? (double)c->wait_timeout_ns / 1e9 : 0);
+        if (start > late_start) late_start = start, late = i;
+        if (early_end < 0 || end < early_end) early_end = end, early = i;
+    }
+    if (late_start <= early_end + 1)
+        return;
+    char text[256];
+    snprintf(text, sizeof(text), "%s started at %s, %.0f s after %s (started at %s) had ended: not one run",
+             names[late], in[late].env.start_time, late_start - early_end, names[early], in[early].env.start_time);
+    result_add_warning(out, text);
+}
+
+/* The timeseries of every input on the wall clock: t = 0 of each is its
+ * start time + its connect phase. */
+static int merge_series(const struct run_result *in, size_t n, struct run_result *out)
+{
+    struct series *s = calloc(n, sizeof(*s));
+    if (!s)
+        return -2;
+    for (size_t i = 0; i < n; i++) {
+        s[i].points = in[i].points;
+        s[i].n = in[i].npoints;
+        s[i].start_s = result_start_s(&in[i]) + in[i].connect_s;
+    }
+    int rc = series_merge(s, n, &out->points, &out->npoints) == 0 ? 0 : -2;
+    out->cap_points = out->npoints;
+    free(s);
+    return rc;
+}
+
+#define MAX_OF(a, b) ((a) > (b) ? (a) : (b))
+
+/* Add src into dst by the rules the workers' totals follow, and the rest. */
+static int merge_one(struct run_result *dst, const struct run_result *src, const char *name, bool *any_null)
+{
+    stats_merge(&dst->total, &src->total);
+    if (src->status > dst->status) {
+        dst->status = src->status;
+        snprintf(dst->error, sizeof(dst->error), "%s: %s", name, src->error);
+    }
+    dst->connect_s = MAX_OF(dst->connect_s, src->connect_s);
+    dst->measure_s = MAX_OF(dst->measure_s, src->measure_s);
+    dst->drain_s = MAX_OF(dst->drain_s, src->drain_s);
+    dst->pub_duration_s = MAX_OF(dst->pub_duration_s, src->pub_duration_s);
+    dst->sub_duration_s = MAX_OF(dst->sub_duration_s, src->sub_duration_s);
+    if (has_sub(src)) {
+        *any_null = *any_null || !(src->expected || src->expected_known);
+        dst->expected_known = dst->expected_known && src->expected_known;
+        dst->lost_exact = dst->lost_exact && src->lost_exact;
+        dst->latency_intended = dst->latency_intended && src->latency_intended;
+    }
+    dst->expected += src->expected;
+    dst->lost += src->lost;
+    dst->in_flight += src->in_flight;
+    dst->duplicates += src->duplicates;
+    dst->out_of_order += src->out_of_order;
+    dst->forgotten += src->forgotten;
+    dst->connect_failures += src->connect_failures;
+    for (size_t k = 0; k < src->nfailures; k++)
+        result_add_failure(dst, src->failures[k].reason, src->failures[k].count);
+    dst->clients += src->clients;
+    dst->publishers_done += src->publishers_done;
+    dst->publishers += src->publishers;
+    dst->subscribers += src->subscribers;
+    dst->target_msgs_per_s += src->target_msgs_per_s;
+    for (size_t k = 0; k < src->nwarnings; k++)
+        result_add_warning(dst, src->warnings[k]);
+    if (src->nworkers) {
+        struct result_worker *w = realloc(dst->workers, (dst->nworkers + src->nworkers) * sizeof(*w));
+        if (!w)
+            return -2;
+        memcpy(w + dst->nworkers, src->workers, src->nworkers * sizeof(*w));
+        dst->workers = w;
+        dst->nworkers += src->nworkers;
+    }
+    dst->max_utilization = MAX_OF(dst->max_utilization, src->max_utilization);
+    dst->generator_saturated = dst->generator_saturated || src->generator_saturated;
+    dst->schedule_lagging = dst->schedule_lagging || src->schedule_lagging;
+    dst->self_stall.count += src->self_stall.count;
+    dst->self_stall.total_s += src->self_stall.total_s;
+    dst->self_stall.max_s = MAX_OF(dst->self_stall.max_s, src->self_stall.max_s);
+    dst->flow_on = dst->flow_on || src->flow_on;
+    dst->flow_paced_by_window = dst->flow_paced_by_window || src->flow_paced_by_window;
+    dst->cpu_user_s += src->cpu_user_s;
+    dst->cpu_sys_s += src->cpu_sys_s;
+    dst->peak_rss_kb = MAX_OF(dst->peak_rss_kb, src->peak_rss_kb);
+    dst->read_syscalls += src->read_syscalls;
+    dst->write_syscalls += src->write_syscalls;
+    return 0;
+}
+
+/* out's config, environment and clock: the first input's (split: the first
+ * pub's config as `both` with the first sub's subscribers; the clock of the
+ * first input that subscribed), with the earliest start time. */
+static int merge_header(const struct run_result *in, size_t n, bool split, struct run_result *out)
+{
+    size_t first_pub = 0, first_sub = n, earliest = 0;
+    while (split && !has_pub(&in[first_pub])) first_pub++;
+    for (size_t i = n; i-- > 0;) {
+        if (has_sub(&in[i])) first_sub = i;
+        if (result_start_s(&in[i]) <= result_start_s(&in[earliest])) earliest = i;
+    }
+    struct mb_config *c = result_set_config(out, in[first_pub].cfg);
+    if (!c)
+        return -2;
+    if (split) {
+        c->mode = MB_MODE_BOTH;
+        c->subscribers = in[first_sub].cfg->subscribers;
+    }
+    out->env = in[0].env;
+    memcpy(out->env.start_time, in[earliest].env.start_time, sizeof(out->env.start_time));
+    out->clock = in[first_sub < n ? first_sub : 0].clock;
+    out->merged_split = split;
+    out->expected_known = out->lost_exact = out->latency_intended = true;
+    return 0;
+}
+
+int merge_results(const struct run_result *in, const char *const *names, size_t n, struct run_result *out,
                   char *err, size_t errlen)
 {
-    *out = NULL;
-    struct mergesec m = { .n = n, .err = err, .errlen = errlen };
-    if (n < 2) {
-        snprintf(err, errlen, "merge needs at least 2 results, got %zu", n);
-        return -1;
+    memset(out, 0, sizeof(*out));
+    stats_init(&out->total);
+    if (n < 2 || n > MERGE_MAX_INPUTS)
+        return errmsg_set(err, errlen, "merge takes 2 to %d results, got %zu", MERGE_MAX_INPUTS, n);
+    bool split = false, any_null = false;
+    size_t *owner = NULL;
+    int rc = collect_sources(in, names, n, out, &owner);
+    if (rc == 0) rc = check_processes(out, owner, names, err, errlen);
+    if (rc == 0) rc = check_scenarios(in, names, n, &split, err, errlen);
+    if (rc == 0) rc = merge_header(in, n, split, out);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = merge_one(out, &in[i], names[i], &any_null);
+    if (rc == 0 && any_null) {
+        out->expected = 0;              /* some input did not know: the sum would be a part */
+        out->expected_known = out->lost_exact = false;
     }
-    m.in = calloc(n, sizeof(*m.in));
-    cJSON *root = cJSON_CreateObject();
-    int rc = 0;
-    bool split = false;
-    if (!m.in || !root) {
-        m.oom = true;
-        goto out;
+    if (rc == 0) rc = merge_series(in, n, out);
+    if (rc == 0) check_overlap(in, names, n, out);
+    free(owner);
+
+    /* What merge writes must read back: sums past 2^53, for one, do not. */
+    cJSON *doc = rc == 0 ? result_to_json(out) : NULL;
+    if (rc == 0 && !doc) rc = -2;
+    if (doc) {
+        struct run_result *back = malloc(sizeof(*back));
+        char why[400];
+        int brc = back ? result_from_json(doc, back, why, sizeof(why)) : -2;
+        if (brc == -1) errmsg_set(err, errlen, "the merged result would not be valid: %s", why);
+        rc = brc;
+        if (back) result_free(back);
+        free(back);
+        cJSON_Delete(doc);
     }
-    for (size_t i = 0; i < n; i++) {
-        m.in[i].doc = inputs[i];
-        m.in[i].name = names[i];
-    }
-    rc = check_inputs(&m);
-    if (rc == 0)
-        rc = check_scenarios(&m, &split);
-    if (rc == 0)
-        rc = mergesec_build(&m, root, split);
-out:
-    free(m.in);
-    if (rc == 0 && m.oom) {
-        snprintf(err, errlen, "out of memory");
-        rc = -2;
-    }
-    if (rc != 0) {
-        cJSON_Delete(root);
-        return rc;
-    }
-    *out = root;
-    return 0;
+    if (rc == -2) errmsg_set(err, errlen, "out of memory");
+    return rc;
 }
 
 static void usage(FILE *f)
@@ -214,55 +330,49 @@ int merge_main(int argc, char **argv)
         fprintf(stderr, "mqttbench merge: needs at least 2 result files, got %zu\n", n);
         return MERGE_EXIT_USAGE;
     }
+    if (n > MERGE_MAX_INPUTS) {
+        fprintf(stderr, "mqttbench merge: takes at most %d result files, got %zu\n", MERGE_MAX_INPUTS, n);
+        return MERGE_EXIT_USAGE;
+    }
     const char *const *names = (const char *const *)(argv + optind);
-    struct stat *st = calloc(n, sizeof(*st));
-    cJSON **docs = calloc(n, sizeof(*docs));
+    struct run_result *in = calloc(n + 1, sizeof(*in)), *merged = in ? in + n : NULL;
     char err[1024];
     int code = MERGE_EXIT_USAGE;
-    if (!st || !docs) {
+    if (!in) {
         fprintf(stderr, "mqttbench merge: out of memory\n");
         code = MERGE_EXIT_FAILED;
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        if (reader_load(names[i], &docs[i], err, sizeof(err)) != 0) {
+        int rc = result_load(names[i], &in[i], err, sizeof(err));
+        if (rc != 0) {
             fprintf(stderr, "mqttbench merge: %s\n", err);
+            code = rc == -2 ? MERGE_EXIT_FAILED : MERGE_EXIT_USAGE;
             goto out;
         }
-        if (stat(names[i], &st[i]) == 0 && S_ISREG(st[i].st_mode)) {
-            for (size_t j = 0; j < i; j++) {
-                if (S_ISREG(st[j].st_mode) && st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino) {
-                    fprintf(stderr, "mqttbench merge: %s and %s are the same file\n", names[j], names[i]);
-                    goto out;
-                }
-            }
-        }
     }
-    cJSON *merged;
-    int rc = merge_results(docs, names, n, &merged, err, sizeof(err));
+    int rc = merge_results(in, names, n, merged, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "mqttbench merge: %s\n", err);
         code = rc == -2 ? MERGE_EXIT_FAILED : MERGE_EXIT_USAGE;
         goto out;
     }
-    if (jsonfile_write(merged, outpath, err, sizeof(err)) != 0) {
+    if (result_write(merged, outpath, err, sizeof(err)) != 0) {
         fprintf(stderr, "mqttbench merge: %s\n", err);
         code = MERGE_EXIT_FAILED;
-    } else {
-        const cJSON *p = reader_find(merged, "publish.messages"), *s = reader_find(merged, "subscribe.messages");
-        printf("mqttbench merge: %zu results into %s: mode %s, status %s", n, outpath,
-               cJSON_GetStringValue(reader_find(merged, "mode")), cJSON_GetStringValue(reader_find(merged, "status")));
-        if (cJSON_IsNumber(p)) printf(", published %.0f", p->valuedouble);
-        if (cJSON_IsNumber(s)) printf(", received %.0f", s->valuedouble);
-        printf("\n");
-        code = MERGE_EXIT_OK;
+        goto out;
     }
-    cJSON_Delete(merged);
+    printf("mqttbench merge: %zu results into %s: mode %s, status %s", n, outpath, result_mode_name(merged->cfg->mode),
+           result_status_name(merged->status));
+    if (merged->cfg->mode != MB_MODE_SUB) printf(", published %" PRIu64, merged->total.pub_done);
+    if (merged->cfg->mode != MB_MODE_PUB) printf(", received %" PRIu64, merged->total.sub_unique);
+    printf("\n");
+    for (size_t i = 0; i < merged->nwarnings; i++)
+        fprintf(stderr, "mqttbench merge: warning: %s\n", merged->warnings[i]);
+    code = MERGE_EXIT_OK;
 out:
-    if (docs)
-        for (size_t i = 0; i < n; i++)
-            cJSON_Delete(docs[i]);
-    free(docs);
-    free(st);
+    for (size_t i = 0; in && i <= n; i++)
+        result_free(&in[i]);
+    free(in);
     return code;
 }

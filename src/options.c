@@ -6,19 +6,28 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <mosquitto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "errmsg.h"
+#include "flow.h"
 #include "payload.h"
+#include "reader.h"
 #include "units.h"
 #include "version.h"
 
 #define MB_MAX_CLIENTS 1000000L
 #define MB_MAX_SIZE    268435000ULL /* MQTT's remaining-length limit, less room for the topic */
+/* Bounds on every count, duration and rate, so that no sum or product made
+ * from them wraps: a count above 2^53 would not even read back exactly from
+ * the result file (JSON numbers are doubles), a year is longer than any
+ * benchmark, and a message per nanosecond is faster than any broker. */
+#define MB_MAX_COUNT       ((uint64_t)READER_MAX_COUNT)
+#define MB_MAX_DURATION_NS (UINT64_C(365) * 24 * 3600 * 1000000000)
+#define MB_MAX_RATE        1e9
 
 enum {
     OPT_ID_PREFIX = 256, OPT_PROTOCOL_LONG, OPT_DURATION, OPT_PUBLISHERS,
@@ -202,7 +211,8 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --threads N          worker threads (default: number of cores, %d)\n"
         "\n"
         "Output:\n"
-        "      --json FILE          result file (default results/mqttbench-%s-<UTC time>.json)\n"
+        "      --json FILE          result file (default results/mqttbench-%s-<UTC time>.json;\n"
+        "                           - for stdout, the summary then on stderr)\n"
         "      --repeat N           run the scenario N times (fresh connections, run ids\n"
         "                           id..id+N-1); one file with every run, median, min, max\n"
         "      --quiet              no progress lines\n"
@@ -210,47 +220,70 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --help               this text\n",
         mode == MB_MODE_BOTH ?
         "      --backlog N          publishers pause while subscribers are N messages behind\n"
-        "                           (default 500 at QoS 0, 10 at QoS 1/2; 0 = never)\n" :
+        "                           (default 500 at QoS 0, 10 publishing at QoS 1, 100 at QoS 2;\n"
+        "                           0 = never)\n" :
         mode == MB_MODE_PUB ?
         "      --drain-timeout T    give up on unacknowledged publishes after T without progress,\n"
         "                           and wait at most T + 3s for subscribers at the end (default 3s)\n" : "",
         options_ncpus(), options_mode_name(mode), mode == MB_MODE_PUB ? "sent" : "received");
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int parse_long(const char *flag, const char *arg, long min, long max, long *out,
                       char *err, size_t errlen)
 {
+    char shown[ERRMSG_SHOWN(64)];
+    errmsg_sanitize(arg, 64, shown, sizeof(shown));
     if (units_parse_int(arg, min, max, out) != 0)
-        return fail(err, errlen, "%s: expected a whole number from %ld to %ld, got '%s'",
-                    flag, min, max, arg);
+        return errmsg_set(err, errlen, "%s: expected a whole number from %ld to %ld, got '%s'",
+                          flag, min, max, shown);
     return 0;
 }
 
 static int parse_count_flag(const char *flag, const char *arg, uint64_t *out, char *err, size_t errlen)
 {
-    if (units_parse_count(arg, out) != 0)
-        return fail(err, errlen, "%s: expected a count such as 1000, 10k or 1M, got '%s'", flag, arg);
+    char shown[ERRMSG_SHOWN(64)];
+    errmsg_sanitize(arg, 64, shown, sizeof(shown));
+    uint64_t u;
+    if (units_parse_count(arg, &u) != 0)
+        return errmsg_set(err, errlen, "%s: expected a count such as 1000, 10k or 1M, got '%s'", flag, shown);
+    if (u > MB_MAX_COUNT)
+        return errmsg_set(err, errlen, "%s: at most %" PRIu64 " (2^53, the largest count a result file "
+                          "holds exactly), got '%s'", flag, MB_MAX_COUNT, shown);
+    *out = u;
     return 0;
 }
 
 static int parse_duration_flag(const char *flag, const char *arg, uint64_t *out, char *err, size_t errlen)
 {
-    if (units_parse_duration_ns(arg, out) != 0)
-        return fail(err, errlen, "%s: expected a duration such as 30s, 500ms or 2m, got '%s'", flag, arg);
+    char shown[ERRMSG_SHOWN(64)];
+    errmsg_sanitize(arg, 64, shown, sizeof(shown));
+    uint64_t ns;
+    if (units_parse_duration_ns(arg, &ns) != 0)
+        return errmsg_set(err, errlen, "%s: expected a duration such as 30s, 500ms or 2m, got '%s'", flag, shown);
+    if (ns > MB_MAX_DURATION_NS)
+        return errmsg_set(err, errlen, "%s: at most 8760h (365 days), got '%s'", flag, shown);
+    *out = ns;
     return 0;
 }
 
-/* The name a message should use for option opt (its long form). */
+/* A rate (per second) from 0 to MB_MAX_RATE; what names the unit in messages. */
+static int parse_rate_flag(const char *flag, const char *arg, const char *what, double *out,
+                           char *err, size_t errlen)
+{
+    char shown[ERRMSG_SHOWN(64)];
+    errmsg_sanitize(arg, 64, shown, sizeof(shown));
+    double r;
+    if (units_parse_rate(arg, &r) != 0)
+        return errmsg_set(err, errlen, "%s: expected %s such as 5000, 50k or 0 (unlimited), got '%s'",
+                          flag, what, shown);
+    if (r > MB_MAX_RATE)
+        return errmsg_set(err, errlen, "%s: at most 1000M %s, got '%s'", flag, what, shown);
+    *out = r;
+    return 0;
+}
+
+/* The name a message should use for option opt: its long form, or else the
+ * argument as given (sanitized), in buf. */
 static const char *flag_name(int opt, const char *fallback, char *buf, size_t len)
 {
     for (const struct option *o = long_opts; o->name; o++)
@@ -258,7 +291,8 @@ static const char *flag_name(int opt, const char *fallback, char *buf, size_t le
             snprintf(buf, len, "--%s", o->name);
             return buf;
         }
-    return fallback;
+    errmsg_sanitize(fallback, len > 4 ? len - 4 : 0, buf, len);
+    return buf;
 }
 
 static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
@@ -295,9 +329,11 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
 {
     long v;
     uint64_t u;
+    char shown[ERRMSG_SHOWN(64)];   /* arg as messages may echo it */
+    errmsg_sanitize(arg, 64, shown, sizeof(shown));
     switch (opt) {
     case 'h':
-        if (!*arg) return fail(err, errlen, "--host: must not be empty");
+        if (!*arg) return errmsg_set(err, errlen, "--host: must not be empty");
         cfg->host = arg;
         return 0;
     case 'p':
@@ -306,7 +342,7 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         return 0;
     case 't': cfg->topic = arg; return 0;
     case OPT_ID_PREFIX:
-        if (!*arg || strlen(arg) > 64) return fail(err, errlen, "--id-prefix: must be 1 to 64 characters");
+        if (!*arg || strlen(arg) > 64) return errmsg_set(err, errlen, "--id-prefix: must be 1 to 64 characters");
         cfg->id_prefix = arg;
         return 0;
     case 'k':
@@ -316,18 +352,18 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
     case 'V':
         if (!strcmp(arg, "3.1.1") || !strcmp(arg, "311") || !strcmp(arg, "mqttv311")) cfg->protocol = 4;
         else if (!strcmp(arg, "5") || !strcmp(arg, "mqttv5")) cfg->protocol = 5;
-        else return fail(err, errlen, "--protocol: expected 3.1.1 or 5, got '%s'", arg);
+        else return errmsg_set(err, errlen, "--protocol: expected 3.1.1 or 5, got '%s'", shown);
         return 0;
     case OPT_SUB_TOPIC: cfg->sub_topic = arg; return 0;
     case OPT_SHAPE:
         if (strcmp(arg, "all") && strcmp(arg, "fan-in") && strcmp(arg, "fan-out") && strcmp(arg, "pairs"))
-            return fail(err, errlen, "--shape: expected all, fan-in, fan-out or pairs, got '%s'", arg);
+            return errmsg_set(err, errlen, "--shape: expected all, fan-in, fan-out or pairs, got '%s'", shown);
         cfg->shape = arg;
         return 0;
     case OPT_PUB_QOS:
     case OPT_SUB_QOS:
         if (units_parse_int(arg, 0, 2, &v) != 0)
-            return fail(err, errlen, "%s: must be 0, 1 or 2, got '%s'", opt == OPT_PUB_QOS ? "--pub-qos" : "--sub-qos", arg);
+            return errmsg_set(err, errlen, "%s: must be 0, 1 or 2, got '%s'", opt == OPT_PUB_QOS ? "--pub-qos" : "--sub-qos", shown);
         if (opt == OPT_PUB_QOS) cfg->pub_qos = (int)v;
         else cfg->sub_qos = (int)v;
         return 0;
@@ -339,30 +375,30 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
     case 'P': cfg->password = arg; return 0;
     case 'q':
         if (units_parse_int(arg, 0, 2, &v) != 0)
-            return fail(err, errlen, "--qos: must be 0, 1 or 2, got '%s'", arg);
+            return errmsg_set(err, errlen, "--qos: must be 0, 1 or 2, got '%s'", shown);
         cfg->qos = (int)v;
         return 0;
     case 's':
         if (units_parse_size(arg, &u) != 0)
-            return fail(err, errlen, "--size: expected bytes such as 64, 1k or 1M, got '%s'", arg);
+            return errmsg_set(err, errlen, "--size: expected bytes such as 64, 1k or 1M, got '%s'", shown);
         if (u < PAYLOAD_HEADER_SIZE)
-            return fail(err, errlen, "--size: must be at least %d bytes (the payload header), got '%s'",
-                        PAYLOAD_HEADER_SIZE, arg);
+            return errmsg_set(err, errlen, "--size: must be at least %d bytes (the payload header), got '%s'",
+                        PAYLOAD_HEADER_SIZE, shown);
         if (u > MB_MAX_SIZE)
-            return fail(err, errlen, "--size: at most %llu bytes (MQTT's limit), got '%s'",
-                        (unsigned long long)MB_MAX_SIZE, arg);
+            return errmsg_set(err, errlen, "--size: at most %llu bytes (MQTT's limit), got '%s'",
+                        (unsigned long long)MB_MAX_SIZE, shown);
         cfg->size = u;
         return 0;
     case 'n':
-        if (arg[0] == '-') return fail(err, errlen, "--count: must be at least 1, got '%s'", arg);
+        if (arg[0] == '-') return errmsg_set(err, errlen, "--count: must be at least 1, got '%s'", shown);
         if (parse_count_flag("--count", arg, &u, err, errlen)) return -1;
-        if (u == 0) return fail(err, errlen, "--count: must be at least 1, got '%s'", arg);
+        if (u == 0) return errmsg_set(err, errlen, "--count: must be at least 1, got '%s'", shown);
         cfg->count = u;
         cfg->count_given = true;
         return 0;
     case OPT_DURATION:
         if (parse_duration_flag("--duration", arg, &u, err, errlen)) return -1;
-        if (u == 0) return fail(err, errlen, "--duration: must be more than 0, got '%s'", arg);
+        if (u == 0) return errmsg_set(err, errlen, "--duration: must be more than 0, got '%s'", shown);
         cfg->duration_ns = u;
         return 0;
     case OPT_PUBLISHERS:
@@ -378,9 +414,7 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         cfg->threads = (int)v;
         return 0;
     case OPT_RATE:
-        if (units_parse_rate(arg, &cfg->rate) != 0)
-            return fail(err, errlen, "--rate: expected msgs/s such as 5000, 50k or 0 (unlimited), got '%s'", arg);
-        return 0;
+        return parse_rate_flag("--rate", arg, "msgs/s", &cfg->rate, err, errlen);
     case OPT_INFLIGHT:
         if (parse_long("--inflight", arg, 1, 65535, &v, err, errlen)) return -1;
         cfg->inflight = (int)v;
@@ -391,39 +425,48 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
     case OPT_SUB_DELAY: return parse_duration_flag("--sub-delay", arg, &cfg->sub_delay_ns, err, errlen);
     case OPT_DRAIN_TIMEOUT:
         if (parse_duration_flag("--drain-timeout", arg, &u, err, errlen)) return -1;
-        if (u == 0) return fail(err, errlen, "--drain-timeout: must be more than 0, got '%s'", arg);
+        if (u == 0) return errmsg_set(err, errlen, "--drain-timeout: must be more than 0, got '%s'", shown);
         cfg->drain_timeout_ns = u;
         return 0;
     case OPT_CONNECT_TIMEOUT:
         if (parse_duration_flag("--connect-timeout", arg, &u, err, errlen)) return -1;
-        if (u == 0) return fail(err, errlen, "--connect-timeout: must be more than 0, got '%s'", arg);
+        if (u == 0) return errmsg_set(err, errlen, "--connect-timeout: must be more than 0, got '%s'", shown);
         cfg->connect_timeout_ns = u;
         return 0;
     case OPT_CONNECT_RATE:
-        if (units_parse_rate(arg, &cfg->connect_rate) != 0)
-            return fail(err, errlen, "--connect-rate: expected connections/s such as 500 or 2k, got '%s'", arg);
-        return 0;
+        return parse_rate_flag("--connect-rate", arg, "connections/s", &cfg->connect_rate, err, errlen);
     case OPT_WARMUP:
         return parse_duration_flag("--warmup", arg, &cfg->warmup_ns, err, errlen);
     case OPT_BIND_ADDRESS: {
-        /* A comma-separated list; the strings live in argv, so split in place. */
-        char *list = (char *)arg, *save = NULL;
+        /* A comma-separated list, copied out: argv stays as given, since
+         * both --processes passes it on to its children. Empty items are skipped. */
         cfg->nbind = 0;
-        for (char *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-            if (cfg->nbind == (int)(sizeof(cfg->bind_addresses) / sizeof(cfg->bind_addresses[0])))
-                return fail(err, errlen, "--bind-address: at most 64 addresses");
-            struct in6_addr tmp6;
-            struct in_addr tmp4;
-            if (inet_pton(AF_INET, a, &tmp4) != 1 && inet_pton(AF_INET6, a, &tmp6) != 1)
-                return fail(err, errlen, "--bind-address: '%s' is not an IP address", a);
-            cfg->bind_addresses[cfg->nbind++] = a;
+        for (const char *a = arg; *a;) {
+            size_t n = strcspn(a, ",");
+            if (n > 0) {
+                if (cfg->nbind == MB_MAX_BIND)
+                    return errmsg_set(err, errlen, "--bind-address: at most %d addresses", MB_MAX_BIND);
+                char one[MB_ADDR_LEN + 1], shown_one[ERRMSG_SHOWN(64)];
+                snprintf(one, sizeof(one), "%.*s", (int)(n < MB_ADDR_LEN ? n : MB_ADDR_LEN), a);
+                struct in6_addr tmp6;
+                struct in_addr tmp4;
+                if (n >= MB_ADDR_LEN ||
+                    (inet_pton(AF_INET, one, &tmp4) != 1 && inet_pton(AF_INET6, one, &tmp6) != 1)) {
+                    errmsg_sanitize(one, MB_ADDR_LEN, shown_one, sizeof(shown_one));
+                    return errmsg_set(err, errlen, "--bind-address: '%s%s' is not an IP address", shown_one,
+                                      n >= MB_ADDR_LEN ? "..." : "");
+                }
+                memcpy(cfg->bind_addresses[cfg->nbind++], one, n + 1);
+            }
+            a += n;
+            if (*a == ',') a++;
         }
-        if (!cfg->nbind) return fail(err, errlen, "--bind-address: expected one or more IP addresses");
+        if (!cfg->nbind) return errmsg_set(err, errlen, "--bind-address: expected one or more IP addresses");
         return 0;
     }
     case OPT_CONTROL_PREFIX:
         if (!*arg || strchr(arg, '+') || strchr(arg, '#') || strlen(arg) > 200)
-            return fail(err, errlen, "--control-prefix: expected a topic prefix without wildcards, got '%s'", arg);
+            return errmsg_set(err, errlen, "--control-prefix: expected a topic prefix without wildcards, got '%s'", shown);
         cfg->control_prefix = arg;
         return 0;
     case OPT_EXPECT_PUBLISHERS:
@@ -432,7 +475,7 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         return parse_long("--wait-subscribers", arg, 1, 64, &cfg->wait_subscribers, err, errlen);
     case OPT_WAIT_TIMEOUT:
         if (parse_duration_flag("--wait-timeout", arg, &cfg->wait_timeout_ns, err, errlen)) return -1;
-        if (!cfg->wait_timeout_ns) return fail(err, errlen, "--wait-timeout: must be more than 0");
+        if (!cfg->wait_timeout_ns) return errmsg_set(err, errlen, "--wait-timeout: must be more than 0");
         return 0;
     case OPT_FIRST_PUBLISHER:
         return parse_long("--first-publisher", arg, 0, (long)PAYLOAD_MAX_PUBLISHERS - 1, &cfg->first_publisher,
@@ -440,7 +483,7 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
     case OPT_CLOCK:
         if (!strcmp(arg, "monotonic")) cfg->clock_monotonic = true;
         else if (!strcmp(arg, "realtime")) cfg->clock_monotonic = false;
-        else return fail(err, errlen, "--clock: expected realtime or monotonic, got '%s'", arg);
+        else return errmsg_set(err, errlen, "--clock: expected realtime or monotonic, got '%s'", shown);
         return 0;
     case OPT_PROCESSES: cfg->processes = true; return 0;
     case OPT_CHILD: cfg->child = true; return 0;
@@ -448,80 +491,87 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
     case OPT_SPAWN_BROKER: cfg->spawn_broker = true; return 0;
     case OPT_BROKER_MAX_QUEUED:
         return parse_long("--broker-max-queued", arg, 0, 1000000000L, &cfg->broker_max_queued, err, errlen);
-    case OPT_RUN_ID: {
-        char *end;
-        if (!*arg || strlen(arg) > 16)
-            return fail(err, errlen, "--run-id: expected 1 to 16 hex digits, got '%s'", arg);
-        cfg->run_id = strtoull(arg, &end, 16);
-        if (*end) return fail(err, errlen, "--run-id: expected 1 to 16 hex digits, got '%s'", arg);
+    case OPT_RUN_ID:
+        /* Printed as %016llx: accepted the same way, 1 to 16 hex digits and
+         * nothing else (no sign, no space, no 0x), so one run has one spelling. */
+        if (!*arg || strlen(arg) > 16 || strspn(arg, "0123456789abcdefABCDEF") != strlen(arg))
+            return errmsg_set(err, errlen, "--run-id: expected 1 to 16 hex digits, got '%s'", shown);
+        cfg->run_id = strtoull(arg, NULL, 16);
         cfg->run_id_given = true;
         return 0;
-    }
     case OPT_JSON:
-        if (!*arg) return fail(err, errlen, "--json: file name must not be empty");
+        if (!*arg) return errmsg_set(err, errlen, "--json: file name must not be empty");
         cfg->json_path = arg;
         return 0;
     case OPT_QUIET: cfg->quiet = true; return 0;
     case OPT_REPEAT: return parse_long("--repeat", arg, 1, 1000, &cfg->repeat, err, errlen);
     case OPT_REPORT_EVERY:
         if (parse_count_flag("--report-every", arg, &cfg->report_every, err, errlen)) return -1;
-        if (cfg->report_every == 0) return fail(err, errlen, "--report-every: must be at least 1");
+        if (cfg->report_every == 0) return errmsg_set(err, errlen, "--report-every: must be at least 1");
         return 0;
     }
-    return fail(err, errlen, "%s: not handled", flag);
+    return errmsg_set(err, errlen, "%s: not handled", flag);
 }
 
 /* Cross-option checks, after every option was read. */
 static int validate(struct mb_config *cfg, char *err, size_t errlen)
 {
     bool pub = cfg->mode != MB_MODE_SUB;
-    if (!cfg->topic[0]) return fail(err, errlen, "--topic: must not be empty");
-    if (strlen(cfg->topic) > 1000) return fail(err, errlen, "--topic: at most 1000 characters");
-    if (cfg->sub_topic && !cfg->sub_topic[0]) return fail(err, errlen, "--sub-topic: must not be empty");
-    if (cfg->sub_topic && strlen(cfg->sub_topic) > 1000) return fail(err, errlen, "--sub-topic: at most 1000 characters");
+    char topic[ERRMSG_SHOWN(64)], sub_topic[ERRMSG_SHOWN(64)];
+    errmsg_sanitize(cfg->topic, 64, topic, sizeof(topic));
+    errmsg_sanitize(cfg->sub_topic, 64, sub_topic, sizeof(sub_topic));
+    if (!cfg->topic[0]) return errmsg_set(err, errlen, "--topic: must not be empty");
+    if (strlen(cfg->topic) > 1000) return errmsg_set(err, errlen, "--topic: at most 1000 characters");
+    if (cfg->sub_topic && !cfg->sub_topic[0]) return errmsg_set(err, errlen, "--sub-topic: must not be empty");
+    if (cfg->sub_topic && strlen(cfg->sub_topic) > 1000) return errmsg_set(err, errlen, "--sub-topic: at most 1000 characters");
     if (pub && mosquitto_pub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS)
-        return fail(err, errlen, "--topic: a publish topic cannot contain + or # wildcards, got '%s'", cfg->topic);
+        return errmsg_set(err, errlen, "--topic: a publish topic cannot contain + or # wildcards, got '%s'", topic);
     if (!cfg->sub_topic && mosquitto_sub_topic_check(cfg->topic) != MOSQ_ERR_SUCCESS)
-        return fail(err, errlen, "--topic: not a valid topic filter: '%s'", cfg->topic);
+        return errmsg_set(err, errlen, "--topic: not a valid topic filter: '%s'", topic);
     if (cfg->sub_topic && mosquitto_sub_topic_check(cfg->sub_topic) != MOSQ_ERR_SUCCESS)
-        return fail(err, errlen, "--sub-topic: not a valid topic filter: '%s'", cfg->sub_topic);
+        return errmsg_set(err, errlen, "--sub-topic: not a valid topic filter: '%s'", sub_topic);
     for (const char *p = cfg->topic; (p = strchr(p, '%')); p += 2)
         if (p[1] != 'i' && p[1] != 'c' && p[1] != 'h')
-            return fail(err, errlen, "--topic: unknown pattern '%%%c' (use %%i, %%c or %%h)", p[1] ? p[1] : ' ');
+            return errmsg_set(err, errlen, "--topic: unknown pattern '%%%c' (use %%i, %%c or %%h)",
+                              p[1] > 0x20 && p[1] < 0x7f ? p[1] : '?');
     if (cfg->pub_qos < 0) cfg->pub_qos = cfg->qos;
     if (cfg->sub_qos < 0) cfg->sub_qos = cfg->qos;
     if (!strcmp(cfg->shape, "pairs") && cfg->mode == MB_MODE_BOTH && cfg->publishers != cfg->subscribers)
-        return fail(err, errlen, "--shape pairs: needs as many --publishers as --subscribers (%d vs %d)",
+        return errmsg_set(err, errlen, "--shape pairs: needs as many --publishers as --subscribers (%d vs %d)",
                     cfg->publishers, cfg->subscribers);
     if (cfg->mode == MB_MODE_SUB && cfg->expect_publishers && !cfg->run_id_given && !cfg->child)
-        return fail(err, errlen, "--expect-publishers: needs --run-id (the publishers' run id)");
+        return errmsg_set(err, errlen, "--expect-publishers: needs --run-id (the publishers' run id)");
     if ((cfg->expect_publishers || cfg->wait_subscribers) && cfg->no_control)
-        return fail(err, errlen, "--no-control: cannot be combined with %s",
+        return errmsg_set(err, errlen, "--no-control: cannot be combined with %s",
                     cfg->expect_publishers ? "--expect-publishers" : "--wait-subscribers");
     if (cfg->mode == MB_MODE_PUB && cfg->wait_subscribers && !cfg->run_id_given && !cfg->child)
-        return fail(err, errlen, "--wait-subscribers: needs --run-id (the subscribers' run id)");
+        return errmsg_set(err, errlen, "--wait-subscribers: needs --run-id (the subscribers' run id)");
     if (cfg->repeat > 1 && cfg->processes)
-        return fail(err, errlen, "--repeat: not with --processes (repeat the pub and sub commands instead)");
+        return errmsg_set(err, errlen, "--repeat: not with --processes (repeat the pub and sub commands instead)");
     if (cfg->session_expiry_s >= 0 && cfg->protocol != 5)
-        return fail(err, errlen, "--session-expiry: needs -V 5 (an MQTT 5 property)");
+        return errmsg_set(err, errlen, "--session-expiry: needs -V 5 (an MQTT 5 property)");
     if (cfg->spawn_broker && cfg->host)
-        return fail(err, errlen, "--spawn-broker: cannot be combined with --host");
+        return errmsg_set(err, errlen, "--spawn-broker: cannot be combined with --host");
+    if (cfg->json_path && !strcmp(cfg->json_path, "-") && cfg->report_every)
+        return errmsg_set(err, errlen, "--report-every: prints on standard output, where --json - puts the result");
     if (cfg->password && !cfg->username)
-        return fail(err, errlen, "--password: needs --username");
+        return errmsg_set(err, errlen, "--password: needs --username");
     if (pub && !cfg->count_given && cfg->duration_ns == 0)
         cfg->count = 1000000;
     if (pub && cfg->count) {
-        uint64_t per_pub = cfg->count / (uint64_t)cfg->publishers + 1;
-        if (per_pub > UINT32_MAX)
-            return fail(err, errlen, "--count: at most %u messages per publisher; add --publishers",
-                        (unsigned)UINT32_MAX);
+        uint64_t p = (uint64_t)cfg->publishers;
+        /* The largest quota, computed without the +1 that once wrapped to 0;
+         * a quota of UINT32_MAX means "no count" to the clients. */
+        uint64_t per_pub = cfg->count / p + (cfg->count % p != 0);
+        if (per_pub > UINT32_MAX - 1)
+            return errmsg_set(err, errlen, "--count: at most %u messages per publisher; add --publishers",
+                              (unsigned)(UINT32_MAX - 1));
     }
     if (pub && (uint64_t)cfg->publishers > PAYLOAD_MAX_PUBLISHERS)
-        return fail(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
-    if (cfg->backlog == UINT64_MAX)
-        cfg->backlog = cfg->mode != MB_MODE_BOTH ? 0 : (cfg->pub_qos == 0 && cfg->sub_qos == 0) ? 500 : 10;
+        return errmsg_set(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
+    if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
-        return fail(err, errlen, "--rate: too small");
+        return errmsg_set(err, errlen, "--rate: too small");
     return 0;
 }
 
@@ -541,7 +591,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
                                   char *err, size_t errlen)
 {
     if (argc < 2) {
-        fail(err, errlen, "missing command: expected pub, sub or both");
+        errmsg_set(err, errlen, "missing command: expected pub, sub or both");
         return OPTIONS_ERROR;
     }
     const char *cmd = argv[1];
@@ -559,7 +609,9 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
     } else if (!strcmp(cmd, "both")) {
         mode = MB_MODE_BOTH;
     } else {
-        fail(err, errlen, "unknown command '%s': expected pub, sub or both (see mqttbench --help)", cmd);
+        char shown[ERRMSG_SHOWN(64)];
+        errmsg_sanitize(cmd, 64, shown, sizeof(shown));
+        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub or both (see mqttbench --help)", shown);
         return OPTIONS_ERROR;
     }
     set_defaults(cfg, mode);
@@ -567,7 +619,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
     int sub_argc = argc - 1;
     char **sub_argv = argv + 1;
     opterr = 0;
-    optind = 1;
+    optind = 0;                 /* 0: glibc re-initialises getopt, whatever ran before */
     int opt, idx;
     bool child_mode = false;
     for (int i = 1; i < sub_argc; i++)
@@ -576,12 +628,14 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         char flagbuf[64];
         const char *flag = flag_name(opt, sub_argv[optind - 1], flagbuf, sizeof(flagbuf));
         if (opt == '?') {
-            if (optopt) fail(err, errlen, "unknown option '-%c' (see mqttbench %s --help)", optopt, cmd);
-            else fail(err, errlen, "unknown option '%s' (see mqttbench %s --help)", flag, cmd);
+            if (optopt)
+                errmsg_set(err, errlen, "unknown option '-%c' (see mqttbench %s --help)",
+                           optopt > 0x20 && optopt < 0x7f ? optopt : '?', cmd);
+            else errmsg_set(err, errlen, "unknown option '%s' (see mqttbench %s --help)", flag, cmd);
             return OPTIONS_ERROR;
         }
         if (opt == ':') {
-            fail(err, errlen, "%s: needs a value", flag);
+            errmsg_set(err, errlen, "%s: needs a value", flag);
             return OPTIONS_ERROR;
         }
         if (opt == OPT_HELP) {
@@ -603,14 +657,16 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
                      (mode != MB_MODE_BOTH && opt == OPT_PROCESSES);
         if (wrong_side && child_mode) continue;   /* both --processes passes every option on */
         if (wrong_side) {
-            fail(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
+            errmsg_set(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
             return OPTIONS_ERROR;
         }
         if (apply_option(cfg, opt, optarg ? optarg : "", flag, err, errlen) != 0)
             return OPTIONS_ERROR;
     }
     if (optind < sub_argc) {
-        fail(err, errlen, "unexpected argument '%s' (see mqttbench %s --help)", sub_argv[optind], cmd);
+        char shown[ERRMSG_SHOWN(64)];
+        errmsg_sanitize(sub_argv[optind], 64, shown, sizeof(shown));
+        errmsg_set(err, errlen, "unexpected argument '%s' (see mqttbench %s --help)", shown, cmd);
         return OPTIONS_ERROR;
     }
     if (validate(cfg, err, errlen) != 0) return OPTIONS_ERROR;

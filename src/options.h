@@ -1,12 +1,16 @@
 /* Command-line options: one read-only configuration struct for the whole run.
  * Parsed once in main, validated before anything connects, then passed down
- * as const. Strings point into argv or at string literals: nothing to free. */
+ * as const. Strings point into argv (which parsing leaves unchanged) or at
+ * string literals, or are held in the struct: nothing to free. */
 #ifndef MB_OPTIONS_H
 #define MB_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define MB_MAX_BIND 64    /* --bind-address: most addresses */
+#define MB_ADDR_LEN 46    /* room for a numeric IPv6 address and its NUL (INET6_ADDRSTRLEN) */
 
 enum mb_mode { MB_MODE_PUB, MB_MODE_SUB, MB_MODE_BOTH };
 
@@ -50,7 +54,7 @@ struct mb_config {
     uint64_t connect_timeout_ns;
     double connect_rate;       /* new connections per second, all workers; 0 = all at once */
     uint64_t warmup_ns;        /* publish this long before measuring; excluded from results */
-    const char *bind_addresses[64]; /* source addresses, used round robin; none = any */
+    char bind_addresses[MB_MAX_BIND][MB_ADDR_LEN]; /* source addresses, used round robin; none = any */
     int nbind;
 
     /* separate processes and hosts */

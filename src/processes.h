@@ -7,16 +7,24 @@
 #define MB_PROCESSES_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "options.h"
 
 /* Run cfg's scenario as two processes against ip:port; argv is mqttbench's
  * own (argv[1] == "both"), passed on to the children with --processes,
- * --spawn-broker, --host, --port, --json and --run-id replaced. Writes the
- * merged result to json_path. Returns the exit code main should use
- * (0 ok, 1 failed, 130 interrupted); err says why when it is not 0. */
+ * --spawn-broker, --host, --port, --json and --run-id replaced. Each child
+ * writes its result into a pipe to this process (no temp files); the merged
+ * result goes to json_path (jsonfile_write: "-" is stdout, and the
+ * children's summaries then go to stderr). When *interrupted turns true,
+ * SIGTERM is sent to both children once; they end with "aborted" results,
+ * which are merged. The children run in their own process groups and get
+ * SIGTERM when this process dies. Returns the exit code main should use
+ * (0 ok, 1 failed, 130 interrupted, or a child's status); err says why when
+ * it is not 0; *written tells whether the merged result was written. */
 int processes_run(const struct mb_config *cfg, int argc, char **argv, const char *ip, int port,
-                  const char *json_path, volatile sig_atomic_t *interrupted, char *err, size_t errlen);
+                  const char *json_path, volatile sig_atomic_t *interrupted, bool *written,
+                  char *err, size_t errlen);
 
 #endif

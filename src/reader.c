@@ -31,20 +31,24 @@
 
 void reader_sanitize(const char *s, size_t max, char *buf, size_t len)
 {
-    if (!buf || len == 0)
-        return;
-    size_t o = 0, i = 0;
-    if (!s)
-        s = "";
-    for (; s[i] && i < max && o + 1 < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    errmsg_sanitize(s, max, buf, len);
+}
+
+void reader_show_value(const cJSON *x, char *buf, size_t len)
+{
+    char num[32];
+    if (!x) {
+        snprintf(buf, len, "(none)");
+    } else if (cJSON_IsNumber(x)) {
+        reader_number_text(x->valuedouble, num, sizeof(num));
+        snprintf(buf, len, "%s", num);
+    } else if (cJSON_IsString(x) && x->valuestring) {
+        reader_sanitize(x->valuestring, 40, buf, len);
+    } else {
+        char *s = cJSON_PrintUnformatted(x);
+        reader_sanitize(s ? s : "?", 40, buf, len);
+        free(s);
     }
-    if (s[i] && i == max) {
-        for (int k = 0; k < 3 && o + 1 < len; k++)
-            buf[o++] = '.';
-    }
-    buf[o] = '\0';
 }
 
 void reader_number_text(double v, char *buf, size_t len)
@@ -97,8 +101,7 @@ static int scan_bytes(const char *buf, size_t len, const char *name, bool *open_
         char c = buf[i];
         if (c == '\0') {
             text_position(buf, i, &line, &col);
-            errmsg_set(err, errlen, "%s: NUL byte at line %zu, column %zu: not a JSON text", name, line, col);
-            return -1;
+            return errmsg_set(err, errlen, "%s: NUL byte at line %zu, column %zu: not a JSON text", name, line, col);
         }
         if (in_string) {
             if (escaped) escaped = false;
@@ -113,18 +116,15 @@ static int scan_bytes(const char *buf, size_t len, const char *name, bool *open_
         } else if (c == '[' || c == '{') {
             if (++depth > READER_MAX_DEPTH) {
                 text_position(buf, i, &line, &col);
-                errmsg_set(err, errlen, "%s: JSON nested deeper than %d levels at line %zu, column %zu",
-                        name, READER_MAX_DEPTH, line, col);
-                return -1;
+                return errmsg_set(err, errlen, "%s: JSON nested deeper than %d levels at line %zu, column %zu",
+                               name, READER_MAX_DEPTH, line, col);
             }
         } else if ((c == ']' || c == '}') && depth > 0) {
             depth--;
         }
     }
-    if (!seen_value) {
-        errmsg_set(err, errlen, "%s: no JSON value (only whitespace)", name);
-        return -1;
-    }
+    if (!seen_value)
+        return errmsg_set(err, errlen, "%s: no JSON value (only whitespace)", name);
     *open_at_end = in_string || depth > 0;
     return 0;
 }
@@ -192,14 +192,11 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
                             char *err, size_t errlen)
 {
     *out = NULL;
-    if (len == 0) {
-        errmsg_set(err, errlen, "%s: empty file", name);
-        return -1;
-    }
+    if (len == 0)
+        return errmsg_set(err, errlen, "%s: empty file", name);
     if (len > READER_MAX_BYTES) {
-        errmsg_set(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
-                name, len, READER_MAX_BYTES >> 20);
-        return -1;
+        return errmsg_set(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
+                       name, len, READER_MAX_BYTES >> 20);
     }
     bool open_at_end = false;
     if (scan_bytes(buf, len, name, &open_at_end, err, errlen) != 0)
@@ -274,16 +271,12 @@ static int parse_terminated(const char *buf, size_t len, const char *name, cJSON
 int reader_parse(const char *buf, size_t len, const char *name, cJSON **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (len > READER_MAX_BYTES) {
-        errmsg_set(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
-                name, len, READER_MAX_BYTES >> 20);
-        return -1;
-    }
+    if (len > READER_MAX_BYTES)
+        return errmsg_set(err, errlen, "%s: %zu bytes, over the %zu MiB limit for a result file",
+                       name, len, READER_MAX_BYTES >> 20);
     char *copy = malloc(len + 1);
-    if (!copy) {
-        errmsg_set(err, errlen, "%s: out of memory", name);
-        return -1;
-    }
+    if (!copy)
+        return errmsg_set(err, errlen, "%s: out of memory", name);
     if (len)
         memcpy(copy, buf, len);
     copy[len] = '\0';
@@ -296,10 +289,8 @@ int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        errmsg_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return errmsg_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         errmsg_set(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
@@ -428,15 +419,11 @@ int reader_number(const cJSON *obj, const char *dotted_path, double lo, double h
     const cJSON *x = lookup(obj, dotted_path, err, errlen);
     if (!x)
         return -1;
-    if (!cJSON_IsNumber(x)) {
-        errmsg_set(err, errlen, "%s: expected a number, found %s", dotted_path, type_name(x));
-        return -1;
-    }
+    if (!cJSON_IsNumber(x))
+        return errmsg_set(err, errlen, "%s: expected a number, found %s", dotted_path, type_name(x));
     double v = x->valuedouble;
-    if (!isfinite(v)) {
-        errmsg_set(err, errlen, "%s: not a finite number", dotted_path);
-        return -1;
-    }
+    if (!isfinite(v))
+        return errmsg_set(err, errlen, "%s: not a finite number", dotted_path);
     char vt[32], limit[32];
     reader_number_text(v, vt, sizeof(vt));
     if (v < lo) {
@@ -447,8 +434,7 @@ int reader_number(const cJSON *obj, const char *dotted_path, double lo, double h
     }
     if (v > hi) {
         reader_number_text(hi, limit, sizeof(limit));
-        errmsg_set(err, errlen, "%s: %s is above the maximum %s", dotted_path, vt, limit);
-        return -1;
+        return errmsg_set(err, errlen, "%s: %s is above the maximum %s", dotted_path, vt, limit);
     }
     *out = v;
     return 0;
@@ -462,8 +448,7 @@ int reader_count(const cJSON *obj, const char *dotted_path, uint64_t *out, char 
     if (floor(v) != v) {
         char vt[32];
         reader_number_text(v, vt, sizeof(vt));
-        errmsg_set(err, errlen, "%s: %s is not a whole number", dotted_path, vt);
-        return -1;
+        return errmsg_set(err, errlen, "%s: %s is not a whole number", dotted_path, vt);
     }
     *out = (uint64_t)v;
     return 0;
@@ -474,10 +459,8 @@ int reader_string(const cJSON *obj, const char *dotted_path, const char **out, c
     const cJSON *x = lookup(obj, dotted_path, err, errlen);
     if (!x)
         return -1;
-    if (!cJSON_IsString(x) || !x->valuestring) {
-        errmsg_set(err, errlen, "%s: expected a string, found %s", dotted_path, type_name(x));
-        return -1;
-    }
+    if (!cJSON_IsString(x) || !x->valuestring)
+        return errmsg_set(err, errlen, "%s: expected a string, found %s", dotted_path, type_name(x));
     *out = x->valuestring;
     return 0;
 }
@@ -492,11 +475,9 @@ int reader_object(const cJSON *obj, const char *dotted_path, int nullable, const
         *out = NULL;
         return 0;
     }
-    if (!cJSON_IsObject(x)) {
-        errmsg_set(err, errlen, "%s: expected an object%s, found %s", dotted_path, nullable ? " or null" : "",
-                type_name(x));
-        return -1;
-    }
+    if (!cJSON_IsObject(x))
+        return errmsg_set(err, errlen, "%s: expected an object%s, found %s", dotted_path, nullable ? " or null" : "",
+                       type_name(x));
     *out = x;
     return 0;
 }
@@ -513,55 +494,37 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
     if (strcmp(layout, "log-linear-v1") != 0) {
         char found[80];
         reader_sanitize(layout, 48, found, sizeof(found));
-        errmsg_set(err, errlen, "histogram.layout: \"%s\", expected \"log-linear-v1\"", found);
-        return -1;
+        return errmsg_set(err, errlen, "histogram.layout: \"%s\", expected \"log-linear-v1\"", found);
     }
     if (strcmp(unit, "ns") != 0) {
         char found[80];
         reader_sanitize(unit, 48, found, sizeof(found));
-        errmsg_set(err, errlen, "histogram.unit: \"%s\", expected \"ns\"", found);
-        return -1;
+        return errmsg_set(err, errlen, "histogram.unit: \"%s\", expected \"ns\"", found);
     }
-    if (cJSON_GetObjectItemCaseSensitive(hj, "sub_buckets")) {
-        double sb;
-        if (reader_number(latency_obj, "histogram.sub_buckets", HIST_SUB_BUCKETS, HIST_SUB_BUCKETS,
-                          &sb, err, errlen) != 0)
-            return -1;
-    }
-    uint64_t count, min_ns, max_ns;
+    uint64_t min_ns, max_ns;
     double sum_ns, sumsq_ns;
-    if (reader_count(latency_obj, "histogram.count", &count, err, errlen) != 0 ||
-        reader_count(latency_obj, "histogram.min_ns", &min_ns, err, errlen) != 0 ||
+    if (reader_count(latency_obj, "histogram.min_ns", &min_ns, err, errlen) != 0 ||
         reader_count(latency_obj, "histogram.max_ns", &max_ns, err, errlen) != 0 ||
         reader_number(latency_obj, "histogram.sum_ns", 0.0, DBL_MAX, &sum_ns, err, errlen) != 0 ||
         reader_number(latency_obj, "histogram.sumsq_ns", 0.0, DBL_MAX, &sumsq_ns, err, errlen) != 0)
         return -1;
 
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(hj, "buckets");
-    if (!arr) {
-        errmsg_set(err, errlen, "histogram.buckets: missing");
-        return -1;
-    }
+    if (!arr)
+        return errmsg_set(err, errlen, "histogram.buckets: missing");
     if (!cJSON_IsArray(arr)) {
-        errmsg_set(err, errlen, "histogram.buckets: expected an array, found %s", type_name(arr));
-        return -1;
+        return errmsg_set(err, errlen, "histogram.buckets: expected an array, found %s", type_name(arr));
     }
     size_t n = 0;
     for (const cJSON *c = arr->child; c; c = c->next) {
-        if (++n > 2 * (size_t)HIST_BUCKETS) {
-            errmsg_set(err, errlen, "histogram.buckets: more than %u (index, count) pairs", HIST_BUCKETS);
-            return -1;
-        }
+        if (++n > 2 * (size_t)HIST_BUCKETS)
+            return errmsg_set(err, errlen, "histogram.buckets: more than %u (index, count) pairs", HIST_BUCKETS);
     }
-    if (n % 2 != 0) {
-        errmsg_set(err, errlen, "histogram.buckets: %zu values, expected (index, count) pairs", n);
-        return -1;
-    }
+    if (n % 2 != 0)
+        return errmsg_set(err, errlen, "histogram.buckets: %zu values, expected (index, count) pairs", n);
     uint64_t *pairs = malloc((n ? n : 1) * sizeof(*pairs));
-    if (!pairs) {
-        errmsg_set(err, errlen, "histogram.buckets: out of memory");
-        return -1;
-    }
+    if (!pairs)
+        return errmsg_set(err, errlen, "histogram.buckets: out of memory");
     size_t i = 0;
     for (const cJSON *c = arr->child; c; c = c->next, i++) {
         double v = c->valuedouble;
@@ -576,34 +539,25 @@ int reader_histogram(const cJSON *latency_obj, struct hist *h, char *err, size_t
     char why[160];
     int rc = hist_restore(h, pairs, n / 2, min_ns, max_ns, sum_ns, sumsq_ns, why, sizeof(why));
     free(pairs);
-    if (rc != 0) {
-        errmsg_set(err, errlen, "histogram: %s", why);
-        return -1;
-    }
-    if (h->count != count) {
-        errmsg_set(err, errlen, "histogram.count: %" PRIu64 ", but the buckets add up to %" PRIu64, count, h->count);
-        hist_init(h);
-        return -1;
-    }
-    if (count > 0) {
-        /* The mean must lie within [min, max]; allow for rounding in the sum. */
-        double lo = (double)count * (double)min_ns, hi = (double)count * (double)max_ns;
-        if (sum_ns < lo * (1 - 1e-9) || sum_ns > hi * (1 + 1e-9)) {
+    if (rc != 0)
+        return errmsg_set(err, errlen, "histogram: %s", why);
+    if (h->count > 0) {
+        /* Every value lies in [min, max]: so do the mean and the root mean
+         * square, and the variance is not negative (allowing for rounding). */
+        double cnt = (double)h->count, lo = (double)min_ns, hi = (double)max_ns;
+        const char *bad = NULL;
+        double v = 0;
+        if (sum_ns < cnt * lo * (1 - 1e-9) || sum_ns > cnt * hi * (1 + 1e-9))
+            bad = "sum_ns", v = sum_ns;
+        else if (sumsq_ns < cnt * lo * lo * (1 - 1e-9) || sumsq_ns > cnt * hi * hi * (1 + 1e-9))
+            bad = "sumsq_ns", v = sumsq_ns;
+        else if (sumsq_ns * cnt < sum_ns * sum_ns * (1 - 1e-9))
+            bad = "sumsq_ns", v = sumsq_ns;
+        if (bad) {
             char vt[32];
-            reader_number_text(sum_ns, vt, sizeof(vt));
-            errmsg_set(err, errlen, "histogram.sum_ns: %s puts the mean outside [min_ns, max_ns]", vt);
-            hist_init(h);
-            return -1;
-        }
-    }
-    if (cJSON_GetObjectItemCaseSensitive(latency_obj, "count")) {
-        uint64_t lc;
-        if (reader_count(latency_obj, "count", &lc, err, errlen) != 0) {
-            hist_init(h);
-            return -1;
-        }
-        if (lc != count) {
-            errmsg_set(err, errlen, "count: %" PRIu64 ", but the histogram holds %" PRIu64, lc, count);
+            reader_number_text(v, vt, sizeof(vt));
+            errmsg_set(err, errlen, "histogram.%s: %s does not fit the values' count, min_ns and max_ns%s", bad, vt,
+                       strcmp(bad, "sum_ns") == 0 ? " (the mean would lie outside [min_ns, max_ns])" : "");
             hist_init(h);
             return -1;
         }

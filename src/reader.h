@@ -1,5 +1,6 @@
-/* reader: loads result files (schema mqttbench.result.v1) defensively, for
- * compare and merge, and reads their values through validating getters.
+/* reader: loads result files (schema mqttbench.result.v1) defensively and
+ * reads their values through validating getters: the byte-level half of the
+ * one result reader (result_from_json in result.h is the typed half).
  *
  * Every error is one line in err, without a trailing newline. reader_load and
  * reader_parse start it with the file's name ("PATH: what is wrong"); the
@@ -65,13 +66,16 @@ int reader_object(const struct cJSON *obj, const char *dotted_path, int nullable
                   const struct cJSON **out, char *err, size_t errlen);
 
 /* Rebuild h (caller's storage, ~30 KiB) from latency_obj, a result's
- * "latency_us" object: its "histogram" must have layout "log-linear-v1", unit
- * "ns", sub_buckets 128 when present, counts that are integers <= 2^53,
- * finite non-negative sums, and a flat "buckets" array [index, count, ...] of
- * even length with strictly increasing indices below HIST_BUCKETS whose counts
- * add up to "count" (and to latency_us.count when present); min_ns/max_ns
- * must lie in the lowest/highest non-empty bucket (hist_restore's checks).
- * Returns 0, or -1 with err filled and h left empty. */
+ * "latency_us" object: its "histogram" must have layout "log-linear-v1" and
+ * unit "ns", and a flat "buckets" array [index, count, ...] of even length
+ * with strictly increasing indices below HIST_BUCKETS and counts that are
+ * integers <= 2^53; min_ns/max_ns must lie in the lowest/highest non-empty
+ * bucket (hist_restore's checks), and the sums must fit values in [min_ns,
+ * max_ns]: sum_ns within count * [min_ns, max_ns], sumsq_ns within count *
+ * [min_ns^2, max_ns^2], and count * sumsq_ns >= sum_ns^2 (so mean and stdev
+ * are never absurd). The keys derived from the buckets (counts, percentiles)
+ * are result_from_json's to check. Returns 0, or -1 with err filled and h
+ * left empty. */
 int reader_histogram(const struct cJSON *latency_obj, struct hist *h, char *err, size_t errlen);
 
 /* v as the shortest decimal text (15 to 17 significant digits) that reads
@@ -79,8 +83,12 @@ int reader_histogram(const struct cJSON *latency_obj, struct hist *h, char *err,
  * 152.57599999999999. buf should hold 32 bytes. */
 void reader_number_text(double v, char *buf, size_t len);
 
-/* Copy s into buf (len bytes) for an error message: printable ASCII kept,
- * anything else as '?', cut to at most max characters with "..." appended. */
+/* x as it reads in a message: a number as reader_number_text, a string as
+ * reader_sanitize (40 characters), other JSON compact and cut, a missing
+ * value (NULL) "(none)". */
+void reader_show_value(const struct cJSON *x, char *buf, size_t len);
+
+/* errmsg_sanitize (src/errmsg.h), kept under this name for its callers. */
 void reader_sanitize(const char *s, size_t max, char *buf, size_t len);
 
 #endif

@@ -1,6 +1,9 @@
 /* Progress lines and the end-of-run summary. */
 #include "report.h"
 
+#include <string.h>
+
+#include "flow.h"
 #include "units.h"
 
 static const char *fmt_us(double us, char *buf, size_t len)
@@ -103,15 +106,45 @@ static void print_notes(FILE *f, const struct run_result *r)
     case REPORT_NONE:
         break;
     }
+    if (!r->generator_saturated && r->flow_on && r->flow_paced_by_window)
+        fprintf(f, "  NOTE         publishers waited on mqttbench's flow window (--backlog %llu) %.0f%% of the\n"
+                   "               time: the rate is what %llu messages in flight allow, which may be less than\n"
+                   "               the broker sustains; compare with a larger --backlog (0 = off)\n",
+                (unsigned long long)c->backlog, 100.0 * (double)t->flow_held_ns / 1e9 / r->pub_duration_s,
+                (unsigned long long)c->backlog);
+}
+
+/* One side's QoS as granted: "1", or "1 (2 requested)" after a downgrade. */
+static const char *qos_side(int requested, uint8_t granted_mask, char *buf, size_t len)
+{
+    int g = result_qos_granted(granted_mask);
+    if (g >= 0 && g < requested) snprintf(buf, len, "%d (%d requested)", g, requested);
+    else snprintf(buf, len, "%d", requested);
+    return buf;
+}
+
+/* The header's QoS: "QoS 1" when both sides agree, else each side's. Never
+ * a QoS the broker did not grant. */
+static const char *qos_text(const struct run_result *r, char *buf, size_t len)
+{
+    const struct mb_config *c = r->cfg;
+    char p[32], s[32];
+    qos_side(c->pub_qos, r->total.pub_qos_granted, p, sizeof(p));
+    qos_side(c->sub_qos, r->total.sub_qos_granted, s, sizeof(s));
+    if (c->mode == MB_MODE_PUB) snprintf(buf, len, "QoS %s", p);
+    else if (c->mode == MB_MODE_SUB) snprintf(buf, len, "QoS %s", s);
+    else if (!strcmp(p, s)) snprintf(buf, len, "QoS %s", p);
+    else snprintf(buf, len, "publish QoS %s, subscribe QoS %s", p, s);
+    return buf;
 }
 
 void report_summary(FILE *f, const struct run_result *r, const char *json_path)
 {
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
-    char a[32], b[32];
-    fprintf(f, "\nmqttbench %s: %s, QoS %d", options_mode_name(c->mode), result_status_name(r->status),
-            c->mode == MB_MODE_SUB ? c->sub_qos : c->pub_qos);
+    char a[32], b[32], q[96];
+    fprintf(f, "\nmqttbench %s: %s, %s", options_mode_name(c->mode), result_status_name(r->status),
+            qos_text(r, q, sizeof(q)));
     /* Only the side this mode runs: a `sub` knows no payload size or publishers. */
     if (c->mode != MB_MODE_SUB)
         fprintf(f, ", %llu-byte payloads, %d publisher%s", (unsigned long long)c->size, c->publishers,

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +28,7 @@ struct run {
     volatile sig_atomic_t *interrupted;
     struct worker *workers;
     size_t nworkers;
-    struct client_flow flow;
-    struct client_env **envs;
+    struct flow flow;
     struct topology topo;
     struct control ctl;
     bool has_ctl;
@@ -39,7 +37,6 @@ struct run {
     uint64_t ended_ns;      /* sub: when the last expected publishing process announced its end */
     uint64_t resumed_ns;    /* when mqttbench last came back from its own stall (0 = never) */
     uint64_t stall_idle_ns; /* stalled: how long nothing completed or arrived */
-    bool stall_flow_paused; /* stalled while --backlog held the publishers */
     double start_user_s, start_sys_s;   /* process CPU when this run began */
     uint64_t start_reads, start_writes;
     size_t nclients;
@@ -164,22 +161,14 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    r->envs = calloc(T, sizeof(*r->envs));
-    if (!r->envs) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     if (topology_build(&r->topo, cfg, r->res->env.hostname, tmpl.run_tag, err, errlen) != 0) return -1;
-    if (cfg->mode == MB_MODE_BOTH && cfg->backlog && cfg->rate <= 0) {
-        r->flow = (struct client_flow){ .envs = r->envs, .nenvs = T, .backlog = cfg->backlog,
-                                        .publishers = P, .receivers = r->topo.nreceivers,
-                                        .by_slowest = r->topo.uniform };
+    if (flow_enabled(cfg)) {
+        if (flow_init(&r->flow, cfg->backlog, &r->topo, T, err, errlen) != 0) return -1;
         tmpl.flow = &r->flow;
     }
     size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
     for (size_t i = 0; i < T; i++) {
         if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
-        r->envs[i] = &r->workers[i].env;
         r->nworkers++;
     }
     for (size_t i = 0; i < P; i++) {
@@ -202,6 +191,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
             /* Trackers only for the publishers this subscriber should hear
              * (one in `pairs`): memory grows with pairs, not pairs squared. */
             const struct topology_match *m = &r->topo.matches[r->topo.sub_receiver[j]];
+            c->hears = m;
             uint32_t lo = m->all || !m->n ? 0 : m->pubs[0];
             uint32_t hi = m->all || !m->n ? (uint32_t)P : m->pubs[m->n - 1] + 1;
             if (tracker_set_range(&c->tracks, lo, hi - lo) != 0) {
@@ -312,14 +302,17 @@ static int start_barrier(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
     control_announce_start(&r->ctl, (uint32_t)cfg->first_publisher, (uint32_t)cfg->publishers);
-    if (!cfg->wait_subscribers) return 0;
     uint64_t start = clock_mono_ns();
     bool said = false;
     for (;;) {
         size_t ready = control_ready_subscribers(&r->ctl, !cfg->clock_monotonic);
-        if (ready >= (size_t)cfg->wait_subscribers) return 0;
+        if (ready >= (size_t)cfg->wait_subscribers) {
+            control_publishing(&r->ctl);
+            return 0;
+        }
         if (*r->interrupted) {
             set_status(r, RESULT_ABORTED, "interrupted while waiting for subscribers%s", "");
+            control_announce_abort(&r->ctl, r->res->error);   /* the subscribers stop waiting */
             return -1;
         }
         uint64_t now = clock_mono_ns();
@@ -332,10 +325,11 @@ static int start_barrier(struct run *r)
         if (now - start > cfg->wait_timeout_ns) {
             char why[200];
             snprintf(why, sizeof(why), "%zu of %ld subscriber processes of run %016llx were ready within %.0f s "
-                     "(start them first with the same --run-id and broker, or raise --wait-timeout)",
+                     "(are they running, with the same --run-id and broker? or raise --wait-timeout)",
                      ready, cfg->wait_subscribers, (unsigned long long)cfg->run_id,
                      (double)cfg->wait_timeout_ns / 1e9);
             set_status(r, RESULT_FAILED, "start barrier: %s", why);
+            control_announce_abort(&r->ctl, r->res->error);
             return -1;
         }
         sleep_ns(RUN_POLL_NS * 2);
@@ -428,7 +422,6 @@ static void measure_phase(struct run *r)
             now - active > cfg->drain_timeout_ns + 2 * r->workers[0].env.slot_ns) {
             /* The error is written after the workers joined, on all the evidence. */
             r->stall_idle_ns = now - active;
-            r->stall_flow_paused = r->flow.backlog && client_flow_allowance(&r->flow) == 0;
             set_status(r, RESULT_FAILED, "stalled%s", "");
             break;
         }
@@ -459,6 +452,13 @@ static void measure_phase(struct run *r)
             uint64_t sent_total = 0;
             if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
             size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
+            char left[400];
+            if (r->has_ctl && control_publisher_left(&r->ctl, left, sizeof(left))) {
+                /* It will never announce its end: waiting would hang (or end
+                 * in an `ok` without its messages). */
+                set_status(r, RESULT_FAILED, "%s", left);
+                break;
+            }
             if (cfg->expect_publishers && announced < want && !l.received && now - r->t0_ns > cfg->wait_timeout_ns) {
                 char why[160];
                 snprintf(why, sizeof(why), "%zu of %ld publishing processes of run %016llx announced themselves "
@@ -496,17 +496,6 @@ static void measure_phase(struct run *r)
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
 }
 
-/* Add one warning to the result (the first 8 are kept). */
-__attribute__((format(printf, 2, 3)))
-static void add_warning(struct run_result *res, const char *fmt, ...)
-{
-    if (res->nwarnings == sizeof(res->warnings) / sizeof(res->warnings[0])) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->warnings[res->nwarnings++], sizeof(res->warnings[0]), fmt, ap);
-    va_end(ap);
-}
-
 /* Messages that cannot come from this run's publishers through the broker:
  * say where they likely came from (reliability #12). */
 static void warn_strangers(const struct run *r)
@@ -519,15 +508,22 @@ static void warn_strangers(const struct run *r)
      * ranges have their own warning. */
     int qos = cfg->mode == MB_MODE_BOTH && cfg->pub_qos < cfg->sub_qos ? cfg->pub_qos : cfg->sub_qos;
     bool overlap = r->has_ctl && r->ctl.overlap[0];
-    if (qos == 0 && res->duplicates && !overlap)
-        add_warning(res, "%llu duplicates at QoS 0, which the broker cannot cause: another run with the same "
-                    "run id or topic, or a resumed session (--no-clean)", (unsigned long long)res->duplicates);
-    if (t->sub_negative && (cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic))
-        add_warning(res, "%llu negative latencies on one clock: messages from another run with the same run id "
-                    "or topic, or a resumed session (--no-clean)", (unsigned long long)t->sub_negative);
-    if (t->sub_foreign)
-        add_warning(res, "%llu foreign messages (not of this run): another run on the same topic, a retained "
-                    "message, or a resumed session (--no-clean)", (unsigned long long)t->sub_foreign);
+    char w[256];
+    if (qos == 0 && res->duplicates && !overlap) {
+        snprintf(w, sizeof(w), "%llu duplicates at QoS 0, which the broker cannot cause: another run with the same "
+                 "run id or topic, or a resumed session (--no-clean)", (unsigned long long)res->duplicates);
+        result_add_warning(res, w);
+    }
+    if (t->sub_negative && (cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic)) {
+        snprintf(w, sizeof(w), "%llu negative latencies on one clock: messages from another run with the same "
+                 "run id or topic, or a resumed session (--no-clean)", (unsigned long long)t->sub_negative);
+        result_add_warning(res, w);
+    }
+    if (t->sub_foreign) {
+        snprintf(w, sizeof(w), "%llu foreign messages (not of this run): another run on the same topic, a "
+                 "retained message, or a resumed session (--no-clean)", (unsigned long long)t->sub_foreign);
+        result_add_warning(res, w);
+    }
 }
 
 /* Subscriber tracker sets by subscriber index. */
@@ -627,7 +623,7 @@ static void account_sub(struct run *r)
     size_t announced = 0, ended = 0;
     uint64_t sent_total = 0;
     if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
-    if (r->has_ctl && r->ctl.overlap[0]) add_warning(res, "%s", r->ctl.overlap);
+    if (r->has_ctl && r->ctl.overlap[0]) result_add_warning(res, r->ctl.overlap);
     const struct tracker_set **subs = subscriber_trackers(r);
     uint64_t *expected = NULL;
     size_t n = 0;   /* publisher indexes announced: 0 .. n-1 */
@@ -667,14 +663,7 @@ static void collect(struct run *r, uint64_t end_ns)
         res->connect_failures += atomic_load(&w->env.failed);
         for (size_t k = 0; k < sizeof(w->env.failures) / sizeof(w->env.failures[0]); k++) {
             if (!w->env.failures[k].count) break;
-            size_t j = 0;
-            while (j < res->nfailures && strcmp(res->failures[j].reason, w->env.failures[k].reason)) j++;
-            if (j == res->nfailures) {
-                if (j == sizeof(res->failures) / sizeof(res->failures[0])) j--;
-                else snprintf(res->failures[res->nfailures++].reason, sizeof(res->failures[0].reason), "%s",
-                              w->env.failures[k].reason);
-            }
-            res->failures[j].count += w->env.failures[k].count;
+            result_add_failure(res, w->env.failures[k].reason, w->env.failures[k].count);
         }
         res->publishers_done += atomic_load(&w->env.finished);
         if (!res->env.broker_version[0] && w->env.broker_version[0])
@@ -703,11 +692,19 @@ static void collect(struct run *r, uint64_t end_ns)
         }
     }
 
+    res->flow_on = flow_enabled(cfg);
+    res->flow_paced_by_window = res->flow_on && flow_paced_by_window((double)t->flow_held_ns / 1e9,
+                                                                     res->pub_duration_s);
+    char qw[200];
+    if (result_qos_warning(res, qw, sizeof(qw))) result_add_warning(res, qw);
+
     if (r->stall_idle_ns) {
         struct report_stall s = {
             .idle_s = (double)r->stall_idle_ns / 1e9, .has_subscribers = cfg->mode == MB_MODE_BOTH,
             .arrived = t->sub_valid + t->sub_warmup + t->sub_foreign, .published = t->pub_done,
-            .pub_errors = t->pub_errors, .pub_error = t->pub_error, .flow_paused = r->stall_flow_paused,
+            .pub_errors = t->pub_errors, .pub_error = t->pub_error,
+            /* the window held the publishers through the silence (worker.c counts it) */
+            .flow_paused = res->flow_on && t->flow_held_ns >= r->stall_idle_ns / 10 * 9,
             .backlog = cfg->backlog,
         };
         report_stall_error(&s, res->error, sizeof(res->error));
@@ -768,7 +765,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     collect(&r, clock_mono_ns());
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
     free(r.workers);
-    free(r.envs);
+    flow_free(&r.flow);
     topology_free(&r.topo);
     if (r.has_ctl) control_free(&r.ctl);
 }

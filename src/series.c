@@ -16,7 +16,7 @@ static long long second_of(const struct series *s, size_t j, double t0)
     return (long long)floor(s->start_s - t0 + s->points[j].t_s + 0.5);
 }
 
-int series_merge(const struct series *in, size_t n, struct series_point **out, size_t *nout)
+int series_merge(const struct series *in, size_t n, struct result_point **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -31,7 +31,7 @@ int series_merge(const struct series *in, size_t n, struct series_point **out, s
         return 0;
     long long *keys = malloc(total * sizeof(*keys));
     size_t *next = calloc(n, sizeof(*next));
-    struct series_point *res = malloc(total * sizeof(*res));
+    struct result_point *res = malloc(total * sizeof(*res));
     if (!keys || !next || !res) {
         free(keys);
         free(next);
@@ -48,11 +48,11 @@ int series_merge(const struct series *in, size_t n, struct series_point **out, s
     for (size_t k = 0; k < nkeys; k++) {
         if (k > 0 && keys[k] == keys[k - 1])
             continue;
-        struct series_point m = { 0, 0, 0, 0, 0 };
+        struct result_point m = { 0, 0, 0, 0, 0 };
         for (size_t i = 0; i < n; i++) {
             const struct series *s = &in[i];
             while (next[i] < s->n && second_of(s, next[i], t0) <= keys[k]) {
-                const struct series_point *p = &s->points[next[i]];
+                const struct result_point *p = &s->points[next[i]];
                 if (second_of(s, next[i], t0) == keys[k]) {
                     double w = s->start_s - t0 + p->t_s;
                     m.t_s = w > m.t_s ? w : m.t_s;

@@ -5,16 +5,11 @@
 
 #include <stddef.h>
 
-/* One progress point, as in a result's timeseries. */
-struct series_point {
-    double t_s;             /* seconds since the series' own start */
-    double sent, received;  /* cumulative messages */
-    double p50_us, p99_us;  /* latency of the messages of that second; 0 = none */
-};
+#include "result.h"
 
 /* One process's series. */
 struct series {
-    const struct series_point *points;  /* in non-decreasing t_s */
+    const struct result_point *points;  /* in non-decreasing t_s */
     size_t n;
     double start_s;                     /* wall clock of its t_s = 0, seconds since the epoch */
 };
@@ -30,6 +25,6 @@ struct series {
  * per-second latencies of several processes cannot be combined exactly
  * without their histograms. On success *out (caller frees; NULL when there
  * are no points) holds *nout points and 0 is returned; -1 when out of memory. */
-int series_merge(const struct series *in, size_t n, struct series_point **out, size_t *nout);
+int series_merge(const struct series *in, size_t n, struct result_point **out, size_t *nout);
 
 #endif

@@ -40,4 +40,7 @@ void stats_merge(struct stats *dst, const struct stats *src)
     dst->disconnects += src->disconnects;
     dst->sub_warmup += src->sub_warmup;
     hist_merge(&dst->connect_lat, &src->connect_lat);
+    dst->sub_qos_granted |= src->sub_qos_granted;
+    dst->pub_qos_granted |= src->pub_qos_granted;
+    if (src->flow_held_ns > dst->flow_held_ns) dst->flow_held_ns = src->flow_held_ns;
 }

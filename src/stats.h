@@ -37,6 +37,13 @@ struct stats {
     /* connections */
     struct hist connect_lat;    /* connect call to CONNACK */
     uint64_t disconnects;       /* connections lost during the run */
+    uint8_t sub_qos_granted;    /* bit q set: a subscriber's SUBACK granted QoS q */
+    uint8_t pub_qos_granted;    /* bit q set: the broker supports publishing at QoS q (the
+                                   $SYS/control client's SUBACK, capped at the publish QoS) */
+
+    /* flow control (`both`) */
+    uint64_t flow_held_ns;      /* measured phase: time the publishers were held by the
+                                   --backlog window alone (merged: the longest worker's) */
 };
 
 /* Zero everything and initialise the histograms. */

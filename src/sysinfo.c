@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "version.h"
 
 static void cpu_model(char *out, size_t len)
 {
@@ -42,6 +43,10 @@ void sysinfo_fill(struct result_env *env)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(env->start_time, sizeof(env->start_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(env->version, sizeof(env->version), "%s", MB_VERSION);
+    snprintf(env->git_revision, sizeof(env->git_revision), "%s", MB_GIT_REV);
+    snprintf(env->libmosquitto, sizeof(env->libmosquitto), "%s", version_libmosquitto());
+    env->pid = (long)getpid();
 }
 
 void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb)

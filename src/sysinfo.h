@@ -4,8 +4,9 @@
 
 #include "result.h"
 
-/* Fill hostname, CPU model and count, kernel and start time (now, ISO 8601
- * UTC) in env. Never fails: unknown facts become "unknown". */
+/* Fill hostname, CPU model and count, kernel, start time (now, ISO 8601
+ * UTC), mqttbench's and libmosquitto's versions and this process's pid in
+ * env. Never fails: unknown facts become "unknown". */
 void sysinfo_fill(struct result_env *env);
 
 /* This process's CPU time (seconds) and peak resident set size (KiB). */

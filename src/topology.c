@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "errmsg.h"
+#include "payload.h"
 
 #define TOPOLOGY_MAX_CHECKS 4000000ull  /* topic matches tried when nothing shortcuts them */
 
@@ -178,17 +182,27 @@ nomem:
     return -1;
 }
 
-bool topology_expects(const struct topology *t, size_t r, uint32_t pub)
+int topology_check(const struct mb_config *cfg, char *err, size_t errlen)
 {
-    const struct topology_match *m = &t->matches[r];
-    if (m->all) return pub < t->npubs;
-    size_t lo = 0, hi = m->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (m->pubs[mid] < pub) lo = mid + 1;
-        else hi = mid;
+    if (cfg->mode != MB_MODE_BOTH) return 0;
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0) snprintf(host, sizeof(host), "unknown");
+    host[sizeof(host) - 1] = '\0';
+    struct topology t;
+    if (topology_build(&t, cfg, host, payload_run_tag(cfg->run_id), err, errlen) != 0) return -1;
+    int rc = 0;
+    for (size_t r = 0, j = 0; r < t.nreceivers && rc == 0; r++) {
+        while (t.sub_receiver[j] != r) j++;   /* first member of r */
+        if (t.matches[r].all || t.matches[r].n) continue;
+        const char *topic = t.npubs ? t.pub_topics[0] : "";
+        bool dot = strchr(topic, '.') || strchr(t.sub_filters[j], '.');
+        errmsg_set(err, errlen, "subscriber %zu's filter '%s' matches no publisher topic (publisher 0 publishes to "
+                   "'%s'%s)", j, t.sub_filters[j], topic,
+                   dot ? "; '.' is not a level separator in MQTT, though RabbitMQ maps it to '/'" : "");
+        rc = -1;
     }
-    return lo < m->n && m->pubs[lo] == pub;
+    topology_free(&t);
+    return rc;
 }
 
 void topology_free(struct topology *t)

@@ -43,8 +43,25 @@ void topology_client_id(const struct mb_config *cfg, uint16_t run_tag, char role
 int topology_build(struct topology *t, const struct mb_config *cfg, const char *hostname,
                    uint16_t run_tag, char *err, size_t errlen);
 
-/* True when receiver r should hear publisher pub. */
-bool topology_expects(const struct topology *t, size_t r, uint32_t pub);
+/* `both`, before anything connects: every receiver must hear some publisher.
+ * Builds cfg's topology (hostname from gethostname, for %h) and returns 0, or
+ * -1 with one line in err: a topic or filter that is not valid, or "subscriber
+ * N's filter 'F' matches no publisher topic (...)". Other modes: 0. */
+int topology_check(const struct mb_config *cfg, char *err, size_t errlen);
+
+/* True when a receiver with match m should hear publisher index pub (m->all:
+ * any; the caller bounds the index). */
+static inline bool topology_match_has(const struct topology_match *m, uint32_t pub)
+{
+    if (m->all) return true;
+    uint32_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (m->pubs[mid] < pub) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < m->n && m->pubs[lo] == pub;
+}
 
 void topology_free(struct topology *t);
 

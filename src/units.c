@@ -225,10 +225,7 @@ int units_parse_rate(const char *s, double *out)
 
 int units_parse_int(const char *s, long min, long max, long *out)
 {
-    if (s == NULL)
-        return -1;
-    const char *digits = (*s == '-') ? s + 1 : s;
-    if (!units_is_digit(*digits))
+    if (s == NULL || !units_is_digit(*s))
         return -1;
     char *end;
     errno = 0;

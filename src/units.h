@@ -1,7 +1,7 @@
 /* units: strict parsing of CLI numbers with unit suffixes ("10k", "500ms",
  * "64KiB", "5k/s") and compact formatting for human-readable output.
  *
- * Number syntax for every parser below except units_parse_int: one or more
+ * Number syntax for every parser below: one or more
  * decimal digits, optionally followed by '.' and one or more digits, then the
  * suffix with nothing in between. Rejected: empty strings, signs, whitespace
  * anywhere, exponents ("1e6"), hex, unknown suffixes, trailing junk, overflow.
@@ -34,8 +34,8 @@ int units_parse_size(const char *s, uint64_t *out_bytes);
  * M (1e6), optionally followed by "/s". "0", "10k", "50000/s", "2.5k/s". */
 int units_parse_rate(const char *s, double *out);
 
-/* A plain base-10 integer in [min, max]: optional leading '-', digits, nothing
- * else (no '+', no whitespace, no suffix). */
+/* A plain base-10 integer in [min, max]: digits and nothing else (no sign,
+ * no '.', no whitespace, no suffix), so no value below 0 can be written. */
 int units_parse_int(const char *s, long min, long max, long *out);
 
 /* Format v with three significant digits and a decimal suffix: "999", "1.23k",

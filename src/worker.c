@@ -20,6 +20,7 @@
 #define WORKER_IDLE_NS 20000000ull   /* longest sleep: the phase is checked this often */
 #define WORKER_MISC_NS 1000000000ull /* keepalive housekeeping period */
 #define WORKER_FLOW_WAIT_NS 100000ull  /* recheck after the subscribers caught up this long */
+#define WORKER_FORGET_NS 3000000000ull /* --no-clean: time to remove the sessions at the end */
 
 int worker_init(struct worker *w, int id, size_t max_clients, const struct client_env *env_template,
                 _Atomic int *phase, char *err, size_t errlen)
@@ -33,7 +34,6 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
     w->env.st = &w->st;
     w->env.error[0] = '\0';
     w->env.broker_version[0] = '\0';
-    atomic_init(&w->env.live_min_frontier, UINT64_MAX);
     w->wakefd = -1;
     w->env.epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->env.epfd < 0) {
@@ -56,6 +56,21 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
     }
     payload_init(w->env.scratch, size, w->env.cfg->run_id, 0);
     w->cap = max_clients;
+    w->env.phase = phase;
+    if (w->env.flow) {
+        const struct topology *t = w->env.flow->topo;
+        size_t P = t->npubs ? t->npubs : 1, S = t->nsubs ? t->nsubs : 1, R = t->nreceivers ? t->nreceivers : 1;
+        w->allow = calloc(max_clients ? max_clients : 1, sizeof(*w->allow));
+        w->fl_issued = calloc(P, sizeof(uint64_t));
+        w->fl_allow = calloc(P, sizeof(uint64_t));
+        w->fl_frontier = calloc(S, sizeof(uint64_t));
+        w->fl_received = calloc(S, sizeof(uint64_t));
+        w->fl_progress = calloc(R, sizeof(uint64_t));
+        if (!w->allow || !w->fl_issued || !w->fl_allow || !w->fl_frontier || !w->fl_received || !w->fl_progress) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -88,28 +103,104 @@ static void take_snapshot(struct worker *w, uint32_t req)
     atomic_store_explicit(&w->tick_ack, req, memory_order_release);
 }
 
+/* Flow control: what each of this worker's publishers may still issue,
+ * into w->allow, from every worker's latest counters. */
+static void flow_refresh(struct worker *w)
+{
+    struct flow *f = w->env.flow;
+    const struct topology *t = f->topo;
+    if (f->uniform) {
+        uint64_t issued = 0, min = UINT64_MAX;
+        for (size_t k = 0; k < f->nworkers; k++) {
+            issued += atomic_load_explicit(&f->workers[k].issued, memory_order_relaxed);
+            uint64_t m = atomic_load_explicit(&f->workers[k].min_frontier, memory_order_relaxed);
+            if (m < min) min = m;
+        }
+        uint64_t a = flow_uniform_allowance(f->backlog, issued, min, t->npubs);
+        for (size_t i = 0; i < w->npubs; i++) w->allow[i] = a;
+        return;
+    }
+    for (size_t i = 0; i < t->npubs; i++) w->fl_issued[i] = atomic_load_explicit(&f->pub_issued[i], memory_order_relaxed);
+    for (size_t j = 0; j < t->nsubs; j++) {
+        w->fl_frontier[j] = atomic_load_explicit(&f->sub_frontier[j], memory_order_relaxed);
+        w->fl_received[j] = atomic_load_explicit(&f->sub_received[j], memory_order_relaxed);
+    }
+    flow_receiver_progress(t, w->fl_frontier, w->fl_received, w->fl_progress);
+    flow_allowances(t, f->backlog, w->fl_issued, w->fl_progress, w->fl_allow);
+    for (size_t i = 0; i < w->npubs; i++) w->allow[i] = w->fl_allow[w->clients[i].index];
+}
+
+/* Flow control: what this worker's clients have done, for every worker. */
+static void flow_publish(struct worker *w)
+{
+    struct flow *f = w->env.flow;
+    uint64_t issued = 0, min = UINT64_MAX;
+    for (size_t i = 0; i < w->npubs; i++) {
+        const struct client *c = &w->clients[i];
+        uint64_t n = (uint64_t)c->issued + c->warm_issued;
+        issued += n;
+        if (!f->uniform) atomic_store_explicit(&f->pub_issued[c->index], n, memory_order_relaxed);
+    }
+    for (size_t k = w->npubs; k < w->nclients; k++) {
+        const struct client *c = &w->clients[k];
+        if (c->role != CLIENT_SUB) continue;
+        if (c->frontier < min) min = c->frontier;
+        if (!f->uniform) {
+            atomic_store_explicit(&f->sub_frontier[c->index], c->frontier, memory_order_relaxed);
+            atomic_store_explicit(&f->sub_received[c->index], c->received, memory_order_relaxed);
+        }
+    }
+    atomic_store_explicit(&f->workers[w->id].issued, issued, memory_order_relaxed);
+    atomic_store_explicit(&f->workers[w->id].min_frontier, min, memory_order_relaxed);
+}
+
+/* The time this worker's publishers were held by the flow window, in
+ * st.flow_held_ns. A round that ends with the window full (held: a
+ * publisher is ready but has no room, and no other could send) starts a
+ * candidate interval when it published, or confirms it when it published
+ * nothing: room that trickles back by the next turn (a broker that is the
+ * bottleneck, delivering steadily) is not waiting on the window; a window
+ * that stays full across a turn (waiting for a round trip) is. */
+static void flow_held(struct worker *w, bool held, bool published, uint64_t now)
+{
+    if (held && published) {
+        if (!w->held_counting) w->held_since_ns = now;   /* a candidate */
+    } else if (held) {
+        if (!w->held_since_ns) w->held_since_ns = now;
+        w->held_counting = true;
+    } else {
+        if (w->held_counting) w->st.flow_held_ns += now - w->held_since_ns;
+        w->held_counting = false;
+        w->held_since_ns = 0;
+    }
+}
+
 /* Publish for every publisher that may; returns the earliest next due time
  * (UINT64_MAX: nothing to send until an event arrives). */
 static uint64_t publish_round(struct worker *w, uint64_t now, bool warm)
 {
-    const struct client_flow *flow = w->env.flow;
-    uint64_t allowed = client_flow_allowance(flow);
-    if (allowed != UINT64_MAX) {
-        /* This worker's share of what the subscribers can still take (at
-         * least one message, or a small backlog over many workers stalls). */
-        if (allowed == 0) return now + WORKER_FLOW_WAIT_NS;
-        allowed = allowed * w->npubs / flow->publishers;
-        if (allowed == 0) allowed = 1;
-    }
+    bool flow = w->env.flow != NULL;
+    if (flow) flow_refresh(w);
     uint64_t next = UINT64_MAX;
+    size_t held = 0, busy = 0, issued = 0;
     for (size_t i = 0; i < w->npubs; i++) {
         struct client *c = &w->clients[i];
+        uint64_t allowed = flow ? w->allow[i] : UINT64_MAX;
         int burst = allowed < WORKER_PUBLISH_BURST ? (int)allowed : WORKER_PUBLISH_BURST;
         int n = burst ? client_publish_some(c, now, burst, warm) : 0;
-        if (allowed != UINT64_MAX) allowed -= (uint64_t)n;
+        issued += (size_t)n;
         uint64_t due = client_next_due_ns(c, now, warm);
-        if (due == 0 && allowed == 0) due = now + WORKER_FLOW_WAIT_NS;
+        if (due == 0 && allowed == (uint64_t)n) {
+            due = now + WORKER_FLOW_WAIT_NS;   /* ready to send, but the window is full */
+            held++;
+        } else if (due == 0) {
+            busy++;                            /* more to send next turn (its burst ended) */
+        }
         if (due < next) next = due;
+    }
+    if (flow) {
+        flow_publish(w);
+        if (!warm) flow_held(w, held && !busy, issued > 0, now);
     }
     return next;
 }
@@ -159,8 +250,9 @@ static void *worker_main(void *arg)
     for (;;) {
         int phase = atomic_load_explicit(w->phase, memory_order_acquire);
         if (phase == PHASE_STOP) {
-            if (w->env.control && w->id == 0 && w->nclients)   /* last words: done/retained clears */
+            if (w->env.control && w->id == 0 && w->nclients)   /* last words: end, done or abort */
                 control_flush(w->env.control, client_send, &w->clients[w->nclients - 1]);
+            if (w->env.flow) flow_held(w, false, false, clock_mono_ns());   /* a run cut short while held */
             break;
         }
         uint64_t now = clock_mono_ns();
@@ -180,6 +272,7 @@ static void *worker_main(void *arg)
         if (phase == PHASE_STOP_PUBLISHING && !stopped_publishing) {
             for (size_t i = 0; i < w->npubs; i++) client_stop_publishing(&w->clients[i]);
             stopped_publishing = true;
+            if (w->env.flow) flow_held(w, false, false, now);
         }
         if (phase >= PHASE_MEASURE && !w->cpu_measure_ns) w->cpu_measure_ns = thread_cpu_ns();
         if (phase >= PHASE_WARMUP && w->npubs) {
@@ -209,13 +302,7 @@ static void *worker_main(void *arg)
                 w->pending[w->npending++] = c;
         }
 
-        if (w->env.flow) {
-            /* Subscribers' progress, for the publishers' flow control. */
-            uint64_t sum;
-            uint64_t min = client_min_frontier(w->clients + w->npubs, w->nclients - w->npubs, &sum);
-            atomic_store_explicit(&w->env.live_min_frontier, min, memory_order_relaxed);
-            atomic_store_explicit(&w->env.live_frontier_sum, sum, memory_order_relaxed);
-        }
+        if (w->env.flow) flow_publish(w);   /* subscribers' progress, for every worker's publishers */
         if (w->env.control && w->id == 0 && w->nclients) {
             /* The control client is this worker's last client. */
             control_tick(w->env.control, clock_mono_ns());
@@ -234,6 +321,13 @@ static void *worker_main(void *arg)
     }
     w->cpu_end_ns = thread_cpu_ns();
     for (size_t i = 0; i < w->nclients; i++) client_close(&w->clients[i]);
+    if (client_leaves_session(cfg)) {
+        /* Sessions nobody will resume would collect every later run's
+         * messages on the broker (RabbitMQ keeps them a day). */
+        uint64_t deadline = clock_mono_ns() + WORKER_FORGET_NS;
+        for (size_t i = 0; i < w->nclients; i++)
+            if (w->clients[i].role != CLIENT_SYS) client_forget_session(&w->clients[i], deadline);
+    }
     return NULL;
 }
 
@@ -286,6 +380,13 @@ void worker_destroy(struct worker *w)
     w->clients = NULL;
     free(w->pending);
     w->pending = NULL;
+    free(w->allow);
+    free(w->fl_issued);
+    free(w->fl_allow);
+    free(w->fl_frontier);
+    free(w->fl_received);
+    free(w->fl_progress);
+    w->allow = w->fl_issued = w->fl_allow = w->fl_frontier = w->fl_received = w->fl_progress = NULL;
     free(w->env.scratch);
     w->env.scratch = NULL;
     if (w->env.epfd >= 0) close(w->env.epfd);

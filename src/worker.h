@@ -13,15 +13,6 @@
 #include "hist.h"
 #include "stats.h"
 
-/* Run phases, in order. Workers only read the phase. */
-enum run_phase {
-    PHASE_CONNECT = 0,      /* connect and subscribe every client; publish nothing */
-    PHASE_WARMUP = 1,       /* publish under the warm-up tag; nothing is measured */
-    PHASE_MEASURE = 2,      /* publishers follow their quota and schedule */
-    PHASE_STOP_PUBLISHING = 3, /* no new messages; in-flight ones complete, subscribers drain */
-    PHASE_STOP = 4,         /* disconnect everything and leave the thread */
-};
-
 /* What a worker hands over once per progress tick. */
 struct worker_snapshot {
     uint64_t sent;          /* completed publishes so far */
@@ -41,6 +32,14 @@ struct worker {
     size_t npubs;
     struct client **pending;    /* clients with buffered input to read next turn */
     size_t npending;
+
+    /* flow control (env.flow): this worker's view, refreshed every loop turn */
+    uint64_t *allow;            /* [npubs]: what each of its publishers may still issue */
+    uint64_t *fl_issued, *fl_allow;        /* [topology npubs] */
+    uint64_t *fl_frontier, *fl_received;   /* [topology nsubs] */
+    uint64_t *fl_progress;      /* [topology nreceivers] */
+    uint64_t held_since_ns;     /* the window full since then (see flow_held); 0 = not */
+    bool held_counting;         /* ... and counted as holding the publishers */
 
     uint64_t cpu_measure_ns;    /* thread CPU time when the measured phase began */
     uint64_t cpu_end_ns;        /* thread CPU time when the thread left */

@@ -24,7 +24,8 @@ cleanup() {
     rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+# A signal ends the script through its EXIT trap, which stops its brokers.
+trap 'exit 1' INT TERM HUP PIPE
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; FAILURES=$((FAILURES + 1)); }
@@ -141,9 +142,4 @@ wait_exit() {
 # statements PYTHON on it as d (d["subscribe"]["msgs_per_s"] *= 0.8).
 json_edit() {
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec(sys.argv[3]); json.dump(d, open(sys.argv[2], "w"), indent=1)' "$1" "$2" "$3"
-}
-
-# has_subcommand NAME: mqttbench knows NAME (its --help exits 0).
-has_subcommand() {
-    "$MQTTBENCH" "$1" --help > /dev/null 2>&1
 }

@@ -60,6 +60,42 @@ bad "pairs uneven"          "--shape pairs: needs as many" both --shape pairs --
 bad "bind not an address"   "--bind-address"     both --bind-address localhost
 bad "repeat zero"           "--repeat"           both --repeat 0
 
+# Nothing listens on NOPORT: should a check below let a run start, it fails
+# at once with "connection refused" instead of benchmarking for long.
+NOPORT=$(free_port)
+
+# Signs, prefixes and control characters (the unit tests cover every spelling;
+# these check the same through the binary).
+bad "qos -0"                "--qos"              both -p "$NOPORT" --qos -0
+bad "run id 0x1"            "--run-id"           both -p "$NOPORT" --run-id 0x1
+bad "run id -1"             "--run-id"           both -p "$NOPORT" --run-id -1
+bad "count 2^64-1"          "--count"            both -p "$NOPORT" --count 18446744073709551615
+bad "warmup 2^64-1 ns"      "--warmup: at most"  both -p "$NOPORT" --warmup 18446744073709551615ns
+bad "newline in a value"    "--port"             pub --port $'1\n'
+bad "escape in a value"     "got '1?[2J'"        pub --port $'1\e[2J'
+bad "json - and report-every" "--report-every"   both -p "$NOPORT" --json - --report-every 10
+
+# Result paths that cannot be written: refused before anything connects
+# (a run would fail with "connection refused").
+touch "$TEST_TMP/afile"
+mkdir "$TEST_TMP/adir"
+ln -s "$TEST_TMP/nowhere/x.json" "$TEST_TMP/dangling.json"
+bad "json below a regular file"   "afile/x.json: Not a directory" both -p "$NOPORT" --json "$TEST_TMP/afile/x.json"
+bad "json dir cannot be created"  "cannot create directory" both -p "$NOPORT" --json /proc/mqttbench-nope/x.json
+bad "json two levels missing"     "cannot create directory" both -p "$NOPORT" --json "$TEST_TMP/no/such/x.json"
+bad "json is a directory"         "adir: is a directory" both -p "$NOPORT" --json "$TEST_TMP/adir"
+bad "json trailing slash"         "ends in /"          both -p "$NOPORT" --json "$TEST_TMP/newdir/"
+bad "json dangling symlink"       "does not exist"     both -p "$NOPORT" --json "$TEST_TMP/dangling.json"
+bad "json with a newline"         "a?b/c/x.json"       both -p "$NOPORT" --json "$TEST_TMP/a"$'\n'"b/c/x.json"
+check "json trailing slash: no directory created" [ ! -e "$TEST_TMP/newdir" ]
+check "json two levels missing: nothing created" [ ! -e "$TEST_TMP/no" ]
+# The default results/ directory, when a regular file is in its way.
+mkdir "$TEST_TMP/blocked" && touch "$TEST_TMP/blocked/results"
+out=$(cd "$TEST_TMP/blocked" && "$MQTTBENCH" both -p "$NOPORT" 2>&1 >/dev/null); rc=$?
+check_eq "default results/ blocked: exit 2 before connecting" "2" "$rc"
+case "$out" in "mqttbench: results/mqttbench-both-"*"Not a directory") pass "default results/ blocked: says why" ;;
+    *) fail "default results/ blocked: says why" "$out" ;; esac
+
 # Good input paths that exit 0 without a run.
 out=$("$MQTTBENCH" --version); rc=$?
 check "version exits 0" [ "$rc" -eq 0 ]

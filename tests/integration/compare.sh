@@ -1,10 +1,6 @@
 # `mqttbench compare`: exit codes and messages CI relies on, on real result
 # files and on variants of them edited with python3.
 source tests/lib.sh
-if ! has_subcommand compare; then
-    fail "compare subcommand" "$MQTTBENCH does not know 'compare' (dispatch compare_main in main.c)"
-    exit 1
-fi
 start_broker "max_queued_messages 0" || exit 1
 
 B="$TEST_TMP/base.json"
@@ -41,8 +37,20 @@ check_eq "table: ten rows in a fixed order" \
     "publish msgs/s|subscribe msgs/s|latency p50 (us)|latency p90 (us)|latency p99 (us)|latency p99.9 (us)|latency max (us)|lost|duplicates|tool CPU (s)" \
     "$(sed -n '/^metric /,/^$/p' "$out" | sed '1d;/^$/d' | cut -c1-20 | sed 's/ *$//' | paste -sd'|')"
 
+# A file must agree with itself (the reader recomputes every rate and
+# percentile from the counts and histograms), so a variant is made by
+# changing what they come from.
+# slower SRC DST FACTOR: the subscribers' duration / FACTOR, so msgs/s * FACTOR.
+slower() {
+    json_edit "$1" "$2" "s = d[\"subscribe\"]; s[\"duration_s\"] /= $3; s[\"msgs_per_s\"] = s[\"messages\"] / s[\"duration_s\"]"
+}
+json_edit "$B" "$TEST_TMP/edited.json" 'd["subscribe"]["msgs_per_s"] *= 0.8'
+cmp_run "$B" "$TEST_TMP/edited.json"
+check_eq "a rate its counts do not give: exit 2" 2 "$RC"
+check "a rate its counts do not give: says so" grep -q "edited.json: subscribe.msgs_per_s: .*, but the rest of the result gives " "$errf"
+
 # Throughput -20%: regression on that row only.
-json_edit "$B" "$TEST_TMP/slow.json" 'd["subscribe"]["msgs_per_s"] *= 0.8'
+slower "$B" "$TEST_TMP/slow.json" 0.8
 cmp_run "$B" "$TEST_TMP/slow.json"
 check_eq "throughput -20%: exit 1" 1 "$RC"
 check_eq "throughput -20%: the regression line" "regression: subscribe msgs/s dropped 20.0% (limit 10%)" "$(cat "$errf")"
@@ -51,19 +59,21 @@ check "throughput -20%: verdict REGRESSION" grep -q '^verdict: REGRESSION (1 met
 cmp_run "$B" "$TEST_TMP/slow.json" --max-throughput-drop 25
 check_eq "throughput -20% with --max-throughput-drop 25: exit 0" 0 "$RC"
 
-# p99 +50% (the percentiles above it raised to stay ordered).
+# Every latency doubled: in the histogram's layout, bucket index + 128 is the
+# same bucket one power of two up (for values of 256 ns and more), so every
+# value, sum and percentile doubles exactly (sumsq four times).
 json_edit "$B" "$TEST_TMP/p99.json" '
-l = d["latency_us"]; l["p99"] *= 1.5
-for k in ("p999", "p9999", "max"): l[k] = max(l[k], l["p99"])'
+l = d["latency_us"]; h = l["histogram"]
+h["buckets"] = [v + 128 if i % 2 == 0 else v for i, v in enumerate(h["buckets"])]
+h["min_ns"] *= 2; h["max_ns"] *= 2; h["sum_ns"] *= 2; h["sumsq_ns"] *= 4
+for k in ("min", "mean", "stdev", "p50", "p90", "p99", "p999", "p9999", "max"): l[k] *= 2'
 cmp_run "$B" "$TEST_TMP/p99.json"
-check_eq "p99 +50%: exit 1" 1 "$RC"
-check_eq "p99 +50%: the regression line" "regression: latency p99 rose 50.0% (limit 20%)" "$(cat "$errf")"
-cmp_run "$B" "$TEST_TMP/p99.json" --max-latency-rise 60
-check_eq "p99 +50% with --max-latency-rise 60: exit 0" 0 "$RC"
-json_edit "$B" "$TEST_TMP/p90.json" '
-l = d["latency_us"]; l["p90"] = l["p99"]'
-cmp_run "$B" "$TEST_TMP/p90.json"
-check_eq "p90 rise is informational: exit 0" 0 "$RC"
+check_eq "latency x2: exit 1" 1 "$RC"
+check_eq "latency x2: the regression lines" "regression: latency p50 rose 100.0% (limit 20%)|regression: latency p99 rose 100.0% (limit 20%)" \
+    "$(paste -sd'|' "$errf")"
+cmp_run "$B" "$TEST_TMP/p99.json" --max-latency-rise 100
+check_eq "latency x2 with --max-latency-rise 100: exit 0" 0 "$RC"
+check "latency x2: p90 informational" grep -Eq '^latency p90 \(us\) .* \+100\.0%  -$' "$out"
 
 # Loss in NEW.
 json_edit "$B" "$TEST_TMP/lossy.json" 'd["subscribe"]["lost"] = 5'
@@ -81,14 +91,15 @@ m = {"publish_msgs_per_s": d["publish"]["msgs_per_s"], "subscribe_msgs_per_s": d
      "latency_p99_us": d["latency_us"]["p99"], "latency_p999_us": d["latency_us"]["p999"],
      "latency_max_us": d["latency_us"]["max"], "lost": 0, "duplicates": 0,
      "cpu_s": d["resources"]["cpu_user_s"] + d["resources"]["cpu_sys_s"]}
+run = json.loads(json.dumps(d))
 d["repeat"] = {"runs": 3, "metrics": {k: {"median": v, "min": v * 0.7, "max": v * 1.3} for k, v in m.items()}}
-d["runs"] = [json.loads(json.dumps(d))]'
+d["runs"] = [run]'
 cmp_run "$TEST_TMP/repeat.json" "$TEST_TMP/slow.json"
 check_eq "inside the repeat spread: exit 0" 0 "$RC"
 check "inside the repeat spread: within noise" grep -Eq '^subscribe msgs/s .* -20\.0%  within noise ' "$out"
 check "repeat base: range column" grep -q 'base range$' "$out"
 check "repeat base: runs shown" grep -q "^  base .*(3 runs)" "$out"
-json_edit "$B" "$TEST_TMP/slower.json" 'd["subscribe"]["msgs_per_s"] *= 0.6'
+slower "$B" "$TEST_TMP/slower.json" 0.6
 cmp_run "$TEST_TMP/repeat.json" "$TEST_TMP/slower.json"
 check_eq "outside the repeat spread: exit 1" 1 "$RC"
 

@@ -57,6 +57,12 @@ case "${J[error]}" in
 esac
 check_eq "refused: broker address recorded" "127.0.0.1:$port" "${J[environment.broker_address]}"
 
+# A host name that does not resolve, with a control character in it: one line.
+timeout 60 "$MQTTBENCH" both -h $'no\nsuch\e[2J' --count 100 --quiet --json "$d/h.json" > "$d/out" 2> "$d/err"
+check_eq "unresolvable host: exit 1" 1 "$?"
+check_eq "unresolvable host: one line on stderr" 1 "$(grep -c . "$d/err")"
+stderr_has "unresolvable host: shown sanitized" "$d/err" "cannot resolve host 'no?such?\[2J'"
+
 # --- the port accepts TCP but never answers CONNECT: the connect timeout ------
 d=$TEST_TMP/silent
 mkdir "$d"
@@ -106,19 +112,23 @@ port=${J[environment.broker_address]##*:}
 check "spawn: nothing listens on its port any more" \
     bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null"
 
-# Interrupted: the private broker is stopped and its dir removed as well.
-d=$TEST_TMP/spawn-int
-mkdir -p "$d/tmp"
-TMPDIR="$d/tmp" "$MQTTBENCH" both --spawn-broker --duration 30s --rate 1000 --quiet --json "$d/r.json" \
-    > "$d/out" 2> "$d/err" &
-pid=$!
-sleep 1
-check "spawn + INT: the private mosquitto is running" [ -n "$(spawned_pids "$d/tmp")" ]
-kill -INT "$pid"
-wait_exit "$pid" 20000
-check_eq "spawn + INT: exit 130" 130 "$EXIT_RC"
-check_eq "spawn + INT: no mosquitto left running" "" "$(spawned_pids "$d/tmp")"
-check_eq "spawn + INT: temp dir removed" "" "$(ls -A "$d/tmp")"
+# Interrupted (Ctrl-C, or SIGHUP from a dropped ssh session): the private
+# broker is stopped and its dir removed as well.
+for sig in INT HUP; do
+    d=$TEST_TMP/spawn-$sig
+    mkdir -p "$d/tmp"
+    TMPDIR="$d/tmp" "$MQTTBENCH" both --spawn-broker --duration 30s --rate 1000 --quiet --json "$d/r.json" \
+        > "$d/out" 2> "$d/err" &
+    pid=$!
+    sleep 1
+    check "spawn + $sig: the private mosquitto is running" [ -n "$(spawned_pids "$d/tmp")" ]
+    kill -"$sig" "$pid"
+    wait_exit "$pid" 20000
+    check_eq "spawn + $sig: exit 130" 130 "$EXIT_RC"
+    check_eq "spawn + $sig: result aborted" aborted "$(json "$d/r.json" 'd["status"]' 2> /dev/null)"
+    check_eq "spawn + $sig: no mosquitto left running" "" "$(spawned_pids "$d/tmp")"
+    check_eq "spawn + $sig: temp dir removed" "" "$(ls -A "$d/tmp")"
+done
 
 # Killed outright: mqttbench cannot clean up, but its broker must not outlive it.
 d=$TEST_TMP/spawn-kill
@@ -150,25 +160,78 @@ check_eq "no mosquitto: one line on stderr" 1 "$(grep -c . "$d/err")"
 stderr_has "no mosquitto: stderr says how to install it" "$d/err" "apt-get install mosquitto"
 check_eq "no mosquitto: result status failed" failed "$(json "$d/r.json" 'd["status"]')"
 
-# --- results that cannot be written --------------------------------------------
+# --- results that cannot be written: refused before the run ---------------------
 start_broker "max_queued_messages 0" || exit 1
 d=$TEST_TMP/unwritable
 mkdir "$d"
 bad=/nonexistent-dir-$$/x/y.json
-timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$bad" > "$d/out" 2> "$d/err"
+t0=$(now_ms)
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100k --rate 20k --quiet --json "$bad" > "$d/out" 2> "$d/err"
 rc=$?
-check_eq "unwritable: exit 1" 1 "$rc"
+took=$(( $(now_ms) - t0 ))
+check_eq "unwritable: exit 2" 2 "$rc"
+check "unwritable: refused before the run (took $took ms of a 5 s run)" [ "$took" -lt 2000 ]
 check_eq "unwritable: one line on stderr" 1 "$(grep -c . "$d/err")"
 stderr_has "unwritable: the message names the path" "$d/err" "$bad"
 check "unwritable: nothing created" [ ! -e "/nonexistent-dir-$$" ]
 
-# The path is a directory: the rename fails; no temp file may stay behind.
+# The path is a directory: refused before the run; no temp file anywhere.
 mkdir "$d/adir"
 timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$d/adir" > "$d/out" 2> "$d/err"
 rc=$?
-check_eq "json is a directory: exit 1" 1 "$rc"
-stderr_has "json is a directory: the message names the path" "$d/err" "$d/adir"
+check_eq "json is a directory: exit 2" 2 "$rc"
+stderr_has "json is a directory: the message names the path" "$d/err" "$d/adir: is a directory"
 check_eq "json is a directory: no temp file left" "" "$(ls -A "$d" | grep -v -x -e out -e err -e adir | xargs)$(ls -A "$d/adir")"
+
+# --- results to a device, a FIFO, a symlink, standard output ---------------------
+d=$TEST_TMP/special
+mkdir -p "$d/real"
+# A null device node of our own (never the system's /dev/null: should this
+# regress, only a test file is replaced).
+if mknod "$d/null" c 1 3 2> /dev/null; then
+    timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$d/null" > "$d/out" 2> "$d/err"
+    check_eq "device: exit 0" 0 "$?"
+    check_eq "device: still a character device 1,3" "character special file 1,3" "$(stat -c '%F %t,%T' "$d/null")"
+else
+    echo "SKIP device: mknod needs root"
+fi
+mkfifo "$d/fifo"
+cat "$d/fifo" > "$d/fifo.out" &
+cat_pid=$!
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$d/fifo" > "$d/out" 2> "$d/err"
+check_eq "fifo: exit 0" 0 "$?"
+wait_exit "$cat_pid" 5000 || fail "fifo: the reader got an end of file" "cat still waiting after 5 s"
+check_eq "fifo: still a FIFO" fifo "$(stat -c %F "$d/fifo")"
+check_eq "fifo: the reader got the whole result" "ok 100" \
+    "$(json "$d/fifo.out" '"%s %d" % (d["status"], d["subscribe"]["messages"])')"
+echo '{"old": true}' > "$d/real/target.json"
+ln -s real/target.json "$d/link.json"
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$d/link.json" > "$d/out" 2> "$d/err"
+check_eq "symlink: exit 0" 0 "$?"
+check_eq "symlink: the link stays" "symbolic link" "$(stat -c %F "$d/link.json")"
+check_eq "symlink: its target holds the result" "ok 100" \
+    "$(json "$d/real/target.json" '"%s %d" % (d["status"], d["subscribe"]["messages"])')"
+check_eq "symlink: no temp file left" "target.json" "$(ls -A "$d/real" | xargs)"
+# "-": the result alone on stdout (one JSON document), the summary on stderr.
+(cd "$d" && timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json - > stdout 2> stderr)
+check_eq "json -: exit 0" 0 "$?"
+check_eq "json -: stdout is the result" "ok 100" "$(json "$d/stdout" '"%s %d" % (d["status"], d["subscribe"]["messages"])')"
+stderr_has "json -: the summary is on stderr" "$d/stderr" "results      standard output"
+check "json -: no file named -" [ ! -e "$d/-" ]
+
+# --- standard output that cannot be written --------------------------------------
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$d/r.json" > /dev/full 2> "$d/err"
+check_eq "stdout full: exit 1" 1 "$?"
+check_eq "stdout full: one line on stderr" 1 "$(grep -c . "$d/err")"
+stderr_has "stdout full: says so" "$d/err" "cannot write to standard output: No space left on device"
+check_eq "stdout full: the result is still written" ok "$(json "$d/r.json" 'd["status"]')"
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json - > /dev/full 2> "$d/err"
+check_eq "json - to a full stdout: exit 1" 1 "$?"
+stderr_has "json - to a full stdout: says so" "$d/err" "standard output: cannot write the result: No space left"
+# A reader that stops reading (| head) is its choice, not an error.
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$d/r.json" 2> "$d/err" | (exit 0)
+check_eq "stdout reader gone: exit 0" 0 "${PIPESTATUS[0]}"
+check_eq "stdout reader gone: nothing on stderr" "" "$(cat "$d/err")"
 
 # --- results replace an existing file atomically --------------------------------
 # A rename gives the path a new inode; an in-place rewrite (which a reader could

@@ -1,196 +1,15 @@
-# `mqttbench merge`: the merge of two halves of one recorded run equals the
-# whole (every count, every latency key, exactly); a `pub` and a `sub` of one
-# run id merge into a `both`; unusable inputs and other scenarios are refused.
+# `mqttbench merge` on real result files: a `pub` and a `sub` of one run id
+# merge into a `both`; two processes of one scenario merge with their
+# warnings; a copy of one process's result, inputs of other scenarios and
+# unusable inputs are refused; invalid UTF-8 does not reach the output.
+# (That the halves of one run merge into that run, byte for byte, is unit-
+# tested on typed data in tests/unit/test_merge.c.)
 source tests/lib.sh
-if ! has_subcommand merge; then
-    fail "merge subcommand" "$MQTTBENCH does not know 'merge' (dispatch merge_main in main.c)"
-    exit 1
-fi
 start_broker "max_queued_messages 0" || exit 1
 
-# --- two halves of one run ---------------------------------------------------
-# A paced run of ~2.5 s, so the timeseries has several points.
 W="$TEST_TMP/whole.json"
-"$MQTTBENCH" both -p "$BROKER_PORT" --count 20000 --rate 8000 --subscribers 2 --quiet --json "$W" > /dev/null 2>&1
-check_eq "whole run recorded" ok "$(json "$W" 'd["status"]')"
-
-# Split every count of the whole into A + B, and every histogram (latency,
-# service latency, connect times) into two whose merge is the whole's. Each
-# half's reported percentiles are recomputed the way docs/results.md says.
-# A key the split does not know stays the same in both halves, so a key merge
-# does not know shows up below as a difference.
-python3 - "$W" "$TEST_TMP/a.json" "$TEST_TMP/b.json" <<'EOF' || fail "split the whole" "python failed"
-import copy, json, math, sys
-whole = json.load(open(sys.argv[1]))
-
-def bucket_index(v):
-    v = min(v, (1 << 36) - 1)
-    if v < 256:
-        return v
-    k = v.bit_length() - 8
-    return (k << 7) + (v >> k)
-
-def bucket_low(i):
-    if i < 256:
-        return i
-    k = (i >> 7) - 1
-    return (i - (k << 7)) << k
-
-def bucket_width(i):
-    return 1 if i < 256 else 1 << ((i >> 7) - 1)
-
-def percentile_ns(h, pct):
-    n = h["count"]
-    if n == 0: return 0
-    if pct <= 0: return h["min_ns"]
-    if pct >= 100: return h["max_ns"]
-    x = pct * n / 100.0
-    rank = math.floor(x)
-    if x - rank > x * 1e-12: rank += 1
-    rank = min(n, max(1, rank))
-    seen = 0
-    b = h["buckets"]
-    for idx, cnt in zip(b[0::2], b[1::2]):
-        seen += cnt
-        if seen >= rank:
-            mid = bucket_low(idx) + bucket_width(idx) // 2
-            return min(max(mid, h["min_ns"]), h["max_ns"])
-    return h["max_ns"]
-
-def split(x):
-    return x // 2, x - x // 2
-
-def split_latency(lat):
-    """Two latency objects whose merge is lat: the lowest bucket all in A (A
-    keeps min_ns), the highest all in B (B keeps max_ns), the others halved;
-    sums split so that A + B is exactly lat's. Reported keys recomputed."""
-    h = lat["histogram"]
-    pairs = list(zip(h["buckets"][0::2], h["buckets"][1::2]))
-    empty = dict(h, count=0, min_ns=0, max_ns=0, sum_ns=0, sumsq_ns=0, buckets=[])
-    if len(pairs) < 3:
-        ha, hb = dict(h), empty
-    else:
-        ha, hb = dict(h), dict(h)
-        ba, bb = [], []
-        for n, (idx, cnt) in enumerate(pairs):
-            ca, cb = (cnt, 0) if n == 0 else (0, cnt) if n == len(pairs) - 1 else split(cnt)
-            if ca: ba += [idx, ca]
-            if cb: bb += [idx, cb]
-        ha["buckets"], hb["buckets"] = ba, bb
-        ha["count"], hb["count"] = sum(ba[1::2]), sum(bb[1::2])
-        # A's values sit at their bucket's low end (at least the whole's min)
-        rep = lambda i: max(bucket_low(i), h["min_ns"])
-        ha["max_ns"] = rep(ba[-2])
-        hb["min_ns"] = bucket_low(bb[0])
-        ha["sum_ns"] = float(sum(rep(i) * c for i, c in zip(ba[0::2], ba[1::2])))
-        hb["sum_ns"] = h["sum_ns"] - ha["sum_ns"]
-        sa = float(sum(rep(i) ** 2 * c for i, c in zip(ba[0::2], ba[1::2])))
-        for _ in range(1000):
-            sb = h["sumsq_ns"] - sa
-            if sa + sb == h["sumsq_ns"] and sb >= 0: break
-            sa = math.nextafter(sa, math.inf)
-        ha["sumsq_ns"], hb["sumsq_ns"] = sa, sb
-        assert ha["sum_ns"] + hb["sum_ns"] == h["sum_ns"] and ha["sumsq_ns"] + hb["sumsq_ns"] == h["sumsq_ns"]
-    out = []
-    for hh in (ha, hb):
-        l = dict(lat, histogram=hh, count=hh["count"])
-        l["min"] = hh["min_ns"] / 1e3
-        l["max"] = hh["max_ns"] / 1e3
-        l["mean"] = hh["sum_ns"] / hh["count"] / 1e3 if hh["count"] else 0
-        for key, pct in (("p50", 50), ("p90", 90), ("p99", 99), ("p999", 99.9), ("p9999", 99.99)):
-            l[key] = percentile_ns(hh, pct) / 1e3
-        out.append(l)
-    return out
-
-a, b = copy.deepcopy(whole), copy.deepcopy(whole)
-for key in ("messages", "bytes", "errors", "publishers", "publishers_done", "missed_slots"):
-    a["publish"][key], b["publish"][key] = split(whole["publish"][key])
-a["publish"]["target_msgs_per_s"] = b["publish"]["target_msgs_per_s"] = whole["publish"]["target_msgs_per_s"] / 2
-for key in ("expected", "lost", "duplicates", "out_of_order", "foreign", "subscribers"):
-    a["subscribe"][key], b["subscribe"][key] = split(whole["subscribe"][key])
-for key in ("read_syscalls", "write_syscalls"):
-    a["resources"][key], b["resources"][key] = split(whole["resources"][key])
-for key in ("cpu_user_s", "cpu_sys_s"):
-    a["resources"][key] = round(whole["resources"][key] / 2, 6)
-    b["resources"][key] = whole["resources"][key] - a["resources"][key]
-b["workers"] = []
-for pa, pb, pw in zip(a["timeseries"], b["timeseries"], whole["timeseries"]):
-    pa["sent"], pb["sent"] = split(pw["sent"])
-    pa["received"], pb["received"] = split(pw["received"])
-for key in ("clients", "connected", "failures", "disconnects"):
-    a["connect"][key], b["connect"][key] = split(whole["connect"][key])
-a["connect"]["time_us"], b["connect"]["time_us"] = split_latency(whole["connect"]["time_us"])
-a["latency_us"], b["latency_us"] = split_latency(whole["latency_us"])
-a["latency_us"]["negative"], b["latency_us"]["negative"] = split(whole["latency_us"]["negative"])
-a["service_latency_us"], b["service_latency_us"] = split_latency(whole["service_latency_us"])
-a["subscribe"]["messages"] = a["latency_us"]["count"]
-b["subscribe"]["messages"] = b["latency_us"]["count"]
-assert a["subscribe"]["messages"] + b["subscribe"]["messages"] == whole["subscribe"]["messages"]
-json.dump(a, open(sys.argv[2], "w"), indent=1)
-json.dump(b, open(sys.argv[3], "w"), indent=1)
-EOF
-
-M="$TEST_TMP/merged/ab.json"
-"$MQTTBENCH" merge "$TEST_TMP/a.json" "$TEST_TMP/b.json" -o "$M" > "$TEST_TMP/merge.out" 2>&1
-rc=$?
-check_eq "halves: merge exits 0" 0 "$rc"
-[ "$rc" = 0 ] || cat "$TEST_TMP/merge.out"
-check "halves: summary line" grep -q "^mqttbench merge: 2 results into $M: mode both, status ok" "$TEST_TMP/merge.out"
-check_eq "halves: no temp file left" "ab.json" "$(ls -A "$TEST_TMP/merged" | paste -sd' ')"
-# same_as WHOLE MERGED SECTION: the merged section equals the whole's, key by key. One
-# allowance: a latency object's mean and stdev must be exactly what the summed
-# sums give, and within 1e-12 of the whole's, because the writer's JSON
-# (cJSON) may print a sum with 15 digits that give it back only within
-# DBL_EPSILON, while the whole's mean and stdev came from the unprinted sums.
-same_as() {
-    python3 - "$1" "$2" "$3" <<'EOF'
-import json, math, sys
-w, m = (json.load(open(p)) for p in sys.argv[1:3])
-key = sys.argv[3]
-bad = []
-def moments(h):
-    n = h["count"]
-    if n == 0: return 0.0, 0.0
-    mean = h["sum_ns"] / n
-    var = h["sumsq_ns"] / n - mean * mean
-    return mean / 1e3, (math.sqrt(var) if var > 0 else 0.0) / 1e3
-def cmp(path, a, b):
-    if isinstance(a, dict) and isinstance(b, dict):
-        exp = moments(a["histogram"]) if "histogram" in a and "stdev" in a else None
-        for k in sorted(set(a) | set(b)):
-            if exp and k in ("mean", "stdev") and k in a and k in b:
-                e = exp[0] if k == "mean" else exp[1]
-                if b[k] != e or abs(a[k] - b[k]) > 1e-12 * abs(a[k]):
-                    bad.append("%s.%s: whole %r, merged %r, from the sums %r" % (path, k, a[k], b[k], e))
-            else:
-                cmp(path + "." + k, a.get(k), b.get(k))
-    elif a != b:
-        bad.append("%s: whole %r, merged %r" % (path, a, b))
-cmp(key, w.get(key), m.get(key))
-for line in bad[:10]: print("  " + line)
-sys.exit(1 if bad else 0)
-EOF
-}
-for section in schema status mode config environment phases connect publish subscribe latency_us service_latency_us \
-    clock timeseries workers generator_saturated schedule_lagging; do
-    check "halves: $section equals the whole's" same_as "$W" "$M" "$section"
-done
-check "halves: exact percentiles (spelled out)" python3 -c '
-import json, sys
-w, m = (json.load(open(p))["latency_us"] for p in sys.argv[1:3])
-keys = ["count", "min", "p50", "p90", "p99", "p999", "p9999", "max", "negative"]
-sys.exit(0 if all(w[k] == m[k] for k in keys) and w["histogram"] == m["histogram"] else 1)' "$W" "$M"
-check "halves: resources add up" python3 -c '
-import json, sys
-w, m = (json.load(open(p))["resources"] for p in sys.argv[1:3])
-ok = all(abs(w[k] - m[k]) < 1e-9 for k in ("cpu_user_s", "cpu_sys_s")) and \
-     all(w[k] == m[k] for k in ("peak_rss_kb", "read_syscalls", "write_syscalls"))
-sys.exit(0 if ok else 1)' "$W" "$M"
-check_eq "halves: sources" '[["a.json", "both", "ok"], ["b.json", "both", "ok"]]' \
-    "$(json "$M" '[[s["path"].rsplit("/", 1)[-1], s["mode"], s["status"]] for s in d["sources"]]')"
-"$MQTTBENCH" compare "$W" "$M" > "$TEST_TMP/cmp.out" 2>&1
-check_eq "halves: compare whole vs merged exits 0" 0 "$?"
-check_eq "halves: compare finds no change" 0 "$(grep -Ec ' (better|worse) *$' "$TEST_TMP/cmp.out")"
+"$MQTTBENCH" both -p "$BROKER_PORT" --count 5000 --rate 5000 --subscribers 2 --quiet --json "$W" > /dev/null 2>&1
+check_eq "a run recorded" ok "$(json "$W" 'd["status"]')"
 
 # --- pub + sub of one run id ------------------------------------------------
 start_sub() {   # ARGS...: a background `sub`; returns once it has subscribed
@@ -213,35 +32,89 @@ if start_sub --count $N --run-id $ID --subscribers 2 --json "$S"; then
     wait_exit "$SUB_PID" 40000
     check_eq "pub+sub: sub exits 0" 0 "$EXIT_RC"
 fi
-PS="$TEST_TMP/pubsub.json"
+stop_broker
+PS="$TEST_TMP/merged/pubsub.json"
 "$MQTTBENCH" merge "$S" "$P" -o "$PS" > "$TEST_TMP/merge.out" 2>&1
-check_eq "pub+sub: merge exits 0" 0 "$?"
+rc=$?
+check_eq "pub+sub: merge exits 0" 0 "$rc"
+[ "$rc" = 0 ] || cat "$TEST_TMP/merge.out"
+check "pub+sub: summary line" grep -q "^mqttbench merge: 2 results into $PS: mode both, status ok, published $N, received $((2 * N))$" "$TEST_TMP/merge.out"
+check_eq "pub+sub: no temp file left" "pubsub.json" "$(ls -A "$TEST_TMP/merged" | paste -sd' ')"
 json_load "$PS"
 check_eq "pub+sub: mode both" "both both" "${J[mode]} ${J[config.mode]}"
 check_eq "pub+sub: publish from pub" "$(json "$P" 'd["publish"]')" "$(json "$PS" 'd["publish"]')"
 check_eq "pub+sub: subscribe from sub" "$(json "$S" 'd["subscribe"]')" "$(json "$PS" 'd["subscribe"]')"
-check "pub+sub: latency from sub, exactly" same_as "$S" "$PS" latency_us
-check "pub+sub: service latency from sub, exactly" same_as "$S" "$PS" service_latency_us
+check_eq "pub+sub: latency from sub, exactly" "$(json "$S" 'd["latency_us"]')" "$(json "$PS" 'd["latency_us"]')"
+check_eq "pub+sub: service latency from sub, exactly" "$(json "$S" 'd["service_latency_us"]')" \
+    "$(json "$PS" 'd["service_latency_us"]')"
+check_eq "pub+sub: the sub's clock" "$(json "$S" 'd["clock"]')" "$(json "$PS" 'd["clock"]')"
 check_eq "pub+sub: counts" "$N $((2 * N)) 0" "${J[publish.messages]} ${J[subscribe.messages]} ${J[subscribe.lost]}"
 check_eq "pub+sub: clients from each side" "1 2" "${J[config.publishers]} ${J[config.subscribers]}"
-check_eq "pub+sub: sources" '[["sub", "ok"], ["pub", "ok"]]' "$(json "$PS" '[[s["mode"], s["status"]] for s in d["sources"]]')"
+check_eq "pub+sub: sources" '[["sub", "ok", true], ["pub", "ok", true]]' \
+    "$(json "$PS" '[[s["mode"], s["status"], s["pid"] > 0] for s in d["sources"]]')"
 check "pub+sub: the merged timeseries ends at the totals" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1])); p = d["timeseries"][-1]
 sys.exit(0 if p["received"] == d["subscribe"]["messages"] and p["sent"] <= d["publish"]["messages"] else 1)' "$PS"
 "$MQTTBENCH" compare "$PS" "$PS" > /dev/null 2>&1
 check_eq "pub+sub: the merged file reads back" 0 "$?"
-stop_broker
 
 json_edit "$S" "$TEST_TMP/sub-other.json" 'd["config"]["run_id"] = "00000000000000aa"'
 "$MQTTBENCH" merge "$P" "$TEST_TMP/sub-other.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
 check_eq "pub+sub of other run ids: exit 2" 2 "$?"
 check "pub+sub of other run ids: lists run_id" grep -q 'are not parts of one run: run_id 00000000000fe11a vs 00000000000000aa' "$TEST_TMP/err"
+
+# --- one process twice (reliability #10) ------------------------------------
+cp "$W" "$TEST_TMP/copy.json"
+"$MQTTBENCH" merge "$W" "$TEST_TMP/copy.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "a copy of a result: exit 2" 2 "$?"
+check "a copy of a result: says why" grep -q "whole.json and .*copy.json hold the result of one process (run id .*, both on .*, pid [1-9][0-9]*, started .*): its messages would count twice$" "$TEST_TMP/err"
+cp "$P" "$TEST_TMP/pub2.json"
+"$MQTTBENCH" merge "$P" "$TEST_TMP/pub2.json" "$S" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "one pub process given twice: exit 2" 2 "$?"
+"$MQTTBENCH" merge "$PS" "$P" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "a merged result with one of its inputs: exit 2" 2 "$?"
+check "a merged result with one of its inputs: says why" grep -q "pubsub.json and .*pub.json hold the result of one process" "$TEST_TMP/err"
 check "refused: no output written" test ! -e "$TEST_TMP/x.json"
 
-# --- refusals ----------------------------------------------------------------
-json_edit "$TEST_TMP/b.json" "$TEST_TMP/b-qos1.json" 'd["config"]["qos"] = 1'
-"$MQTTBENCH" merge "$TEST_TMP/a.json" "$TEST_TMP/b-qos1.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+# --- two processes of one scenario: warnings kept (code review 2.5) ---------
+W2="$TEST_TMP/other-process.json"
+json_edit "$W" "$W2" 'd["environment"]["pid"] += 1; d["warnings"] = ["publishers of two processes overlap"]'
+M="$TEST_TMP/two.json"
+"$MQTTBENCH" merge "$W" "$W2" -o "$M" > "$TEST_TMP/merge.out" 2> "$TEST_TMP/err"
+check_eq "two processes: merge exits 0" 0 "$?"
+check_eq "two processes: counts summed" "10000 20000" "$(json "$M" '"%d %d" % (d["publish"]["messages"], d["subscribe"]["messages"])')"
+check_eq "two processes: the warning kept" '["publishers of two processes overlap"]' "$(json "$M" 'd["warnings"]')"
+check "two processes: the warning shown" grep -q "^mqttbench merge: warning: publishers of two processes overlap$" "$TEST_TMP/err"
+check_eq "two processes: latency count" 20000 "$(json "$M" 'd["latency_us"]["count"]')"
+check_eq "two processes: same percentiles as one" "$(json "$W" '[d["latency_us"][k] for k in ("p50", "p99", "max")]')" \
+    "$(json "$M" '[d["latency_us"][k] for k in ("p50", "p99", "max")]')"
+
+json_edit "$W2" "$TEST_TMP/later.json" 'd["environment"]["start_time"] = "2000-01-01T00:00:00Z"'
+"$MQTTBENCH" merge "$W" "$TEST_TMP/later.json" -o "$TEST_TMP/later-m.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "not at the same time: merged" 0 "$?"
+check "not at the same time: warned" grep -q "^mqttbench merge: warning: .*whole.json started at .*, [0-9]* s after .*later.json (started at 2000-01-01T00:00:00Z) had ended: not one run$" "$TEST_TMP/err"
+check_eq "not at the same time: in the result" 2 "$(json "$TEST_TMP/later-m.json" 'len(d["warnings"])')"
+
+# --- result hygiene (reliability #18) --------------------------------------
+json_edit "$W2" "$TEST_TMP/utf8.json" 'd["environment"]["cpu_model"] = "CPUMARK"'
+python3 -c 'import sys; p = sys.argv[1]; b = open(p, "rb").read(); open(p, "wb").write(b.replace(b"CPUMARK", b"CPU \xff\xc3"))' "$TEST_TMP/utf8.json"
+"$MQTTBENCH" merge "$TEST_TMP/utf8.json" "$W" -o "$TEST_TMP/utf8-m.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "invalid UTF-8 in an input: merged" 0 "$?"
+check_eq "invalid UTF-8 in an input: the output is UTF-8" "CPU ??" \
+    "$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))["environment"]["cpu_model"])' "$TEST_TMP/utf8-m.json" 2>&1)"
+json_edit "$W2" "$TEST_TMP/sumsq.json" 'd["latency_us"]["histogram"]["sumsq_ns"] = 1e308'
+"$MQTTBENCH" merge "$W" "$TEST_TMP/sumsq.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "absurd sumsq_ns: exit 2" 2 "$?"
+check "absurd sumsq_ns: names the key" grep -q "sumsq.json: latency_us.histogram.sumsq_ns: 1e+308 does not fit the values' count, min_ns and max_ns$" "$TEST_TMP/err"
+json_edit "$W2" "$TEST_TMP/rate.json" 'd["subscribe"]["msgs_per_s"] *= 2'
+"$MQTTBENCH" merge "$W" "$TEST_TMP/rate.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
+check_eq "a rate its counts do not give: exit 2" 2 "$?"
+check "a rate its counts do not give: says so" grep -q "rate.json: subscribe.msgs_per_s: .*, but the rest of the result gives " "$TEST_TMP/err"
+
+# --- other refusals -----------------------------------------------------------
+json_edit "$W2" "$TEST_TMP/qos1.json" 'd["config"]["qos"] = 1'
+"$MQTTBENCH" merge "$W" "$TEST_TMP/qos1.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
 check_eq "other scenario: exit 2" 2 "$?"
 check "other scenario: lists qos" grep -q 'ran different scenarios: qos 0 vs 1$' "$TEST_TMP/err"
 "$MQTTBENCH" merge "$W" "$P" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
@@ -250,7 +123,7 @@ head -c 500 "$W" > "$TEST_TMP/trunc.json"
 "$MQTTBENCH" merge "$W" "$TEST_TMP/trunc.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
 check_eq "truncated input: exit 2" 2 "$?"
 check_eq "truncated input: one line" 1 "$(wc -l < "$TEST_TMP/err")"
-json_edit "$W" "$TEST_TMP/neg.json" 'd["subscribe"]["lost"] = -1'
+json_edit "$W2" "$TEST_TMP/neg.json" 'd["subscribe"]["lost"] = -1'
 "$MQTTBENCH" merge "$W" "$TEST_TMP/neg.json" -o "$TEST_TMP/x.json" > /dev/null 2> "$TEST_TMP/err"
 check_eq "negative count: exit 2" 2 "$?"
 check "negative count: names the key" grep -q "neg.json: subscribe.lost: negative (-1)" "$TEST_TMP/err"
@@ -258,10 +131,10 @@ check "negative count: names the key" grep -q "neg.json: subscribe.lost: negativ
 check_eq "the same file twice: exit 2" 2 "$?"
 "$MQTTBENCH" merge "$W" -o "$TEST_TMP/x.json" > /dev/null 2>&1
 check_eq "one input: exit 2" 2 "$?"
-"$MQTTBENCH" merge "$TEST_TMP/a.json" "$TEST_TMP/b.json" > /dev/null 2>&1
+"$MQTTBENCH" merge "$W" "$W2" > /dev/null 2>&1
 check_eq "no -o: exit 2" 2 "$?"
 check "refusals: nothing written" test ! -e "$TEST_TMP/x.json"
-"$MQTTBENCH" merge "$TEST_TMP/a.json" "$TEST_TMP/b.json" -o /proc/nope/x.json > /dev/null 2>&1
+"$MQTTBENCH" merge "$W" "$W2" -o /proc/nope/x.json > /dev/null 2>&1
 check_eq "unwritable output: exit 1" 1 "$?"
 "$MQTTBENCH" merge --help > "$TEST_TMP/help" 2>&1
 check_eq "--help: exit 0" 0 "$?"

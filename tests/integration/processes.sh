@@ -37,6 +37,93 @@ else
         grep -qi monotonic <<< "${J[clock.method]}"
 fi
 
+# --- both --processes under signals --------------------------------------------------
+# children RUNID: PIDs of the pub and sub children of the run RUNID.
+children() { pgrep -f -- "--child .*--run-id 0*$1" | xargs; }
+
+# stop_processes NAME SIGNAL [group]: a both --processes run, signalled after
+# 2 s at its PID (or its process group, as a terminal's Ctrl-C is). Checks exit
+# 130, speed, the merged aborted result, and that no child is left.
+stop_processes() {
+    local name=$1 sig=$2 how=${3:-pid} d=$TEST_TMP/$1 run_id pid t0 took
+    run_id=$(printf '6%07x' $(( ($$ + ${#name}) & 0xfffffff )))
+    mkdir -p "$d"
+    set -m    # its own process group, like a job started from a terminal
+    "$MQTTBENCH" both --processes -p "$BROKER_PORT" --duration 60s --rate 2000 --run-id "$run_id" \
+        --json "$d/r.json" > "$d/out" 2> "$d/err" &
+    pid=$!
+    set +m
+    sleep 2
+    check "$name: two children running" [ "$(children "$run_id" | wc -w)" -eq 2 ]
+    t0=$(now_ms)
+    if [ "$how" = group ]; then kill -s "$sig" -- "-$pid"; else kill -s "$sig" "$pid"; fi
+    wait_exit "$pid" 20000
+    took=$(( $(now_ms) - t0 ))
+    check_eq "$name: exit 130" 130 "$EXIT_RC"
+    check "$name: stopped within 3 s (took $took ms)" [ "$took" -lt 3000 ]
+    json_load "$d/r.json"
+    check_eq "$name: merged result aborted" "both aborted" "${J[mode]} ${J[status]}"
+    check "$name: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
+    case "${J[error]}" in
+        *interrupted*) pass "$name: error says interrupted" ;;
+        *) fail "$name: error says interrupted" "error is '${J[error]}'" ;;
+    esac
+    # Once it named /tmp/mqttbench-processes-XXXX/pub.json, gone by then.
+    if { cat "$d/err"; echo "${J[error]}"; } | grep -q 'mqttbench-processes'; then
+        fail "$name: no temp path in the messages" "$(grep mqttbench-processes "$d/err") / ${J[error]}"
+    else
+        pass "$name: no temp path in the messages"
+    fi
+    check_eq "$name: no child left" "" "$(children "$run_id")"
+}
+stop_processes "processes TERM to the PID" TERM
+stop_processes "processes HUP to the PID" HUP
+stop_processes "processes INT to the group" INT group
+
+# The parent killed outright: its children stop with it, and nothing they
+# wrote stays on disk.
+d=$TEST_TMP/processes-kill
+mkdir -p "$d"
+run_id=7badc0de
+"$MQTTBENCH" both --processes -p "$BROKER_PORT" --duration 60s --rate 2000 --run-id "$run_id" \
+    --json "$d/r.json" > "$d/out" 2> "$d/err" &
+pid=$!
+sleep 2
+kids=$(children "$run_id")
+check "processes KILL: two children running" [ "$(wc -w <<< "$kids")" -eq 2 ]
+# Where the children write their results (their --json).
+written=$(for k in $kids; do tr '\0' '\n' < "/proc/$k/cmdline" | grep -A1 -x -- --json | tail -n 1; done | sort -u)
+kill -KILL "$pid"
+wait "$pid" 2> /dev/null
+for k in $kids; do
+    wait_exit "$k" 5000 2> /dev/null    # not our child: waits for it to vanish, SIGKILL after 5 s
+    check "processes KILL: child $k exits with the parent" [ "$EXIT_RC" != timeout ]
+done
+for w in $written; do
+    case "$w" in
+        /proc/self/fd/*) pass "processes KILL: nothing on disk ($w is a pipe)" ;;
+        *) check "processes KILL: $(dirname "$w") removed" [ ! -e "$(dirname "$w")" ] ;;
+    esac
+done
+
+# --- both --processes: options and output ---------------------------------------------
+# Every --bind-address reaches the children (once they got only the first).
+d=$TEST_TMP/processes-bind
+mkdir -p "$d"
+timeout 60 "$MQTTBENCH" both --processes -p "$BROKER_PORT" --publishers 2 --subscribers 2 --count 2000 \
+    --bind-address 127.0.0.1,127.0.0.2 --json "$d/r.json" --quiet > "$d/out" 2> "$d/err"
+check_eq "processes bind A,B: exits 0" 0 "$?"
+check "processes bind A,B: the broker saw connections from 127.0.0.2" \
+    grep -q 'New connection from 127\.0\.0\.2' "$TEST_TMP/mosquitto.log"
+# --json -: the merged result alone on stdout; the children's summaries on stderr.
+(cd "$d" && timeout 60 "$MQTTBENCH" both --processes -p "$BROKER_PORT" --count 2000 --json - --quiet \
+    > stdout 2> stderr)
+check_eq "processes json -: exits 0" 0 "$?"
+check "processes json -: no file named -" [ ! -e "$d/-" ]
+check_eq "processes json -: stdout is the merged result" "both ok 2000" \
+    "$(json "$d/stdout" '"%s %s %d" % (d["mode"], d["status"], d["subscribe"]["messages"])')"
+check "processes json -: summaries on stderr" grep -q "combined result .*: standard output" "$d/stderr"
+
 # --- pub/sub pair with a skewed pub clock -------------------------------------------
 # skewed_pair NAME SKEW_NS: a sub and a pub (clock shifted by SKEW_NS) of one
 # run at QoS 1, 20000 messages at 10k/s. Sets S (the sub's result), PUB_RC, SUB_RC.

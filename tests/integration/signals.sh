@@ -1,5 +1,5 @@
-# Ctrl-C and SIGTERM: mqttbench stops within about a second, exits 130, and
-# still writes complete results (status "aborted") atomically.
+# Ctrl-C, SIGTERM and SIGHUP: mqttbench stops within about a second, exits
+# 130, and still writes complete results (status "aborted") atomically.
 source tests/lib.sh
 start_broker "max_queued_messages 0" || exit 1
 # "Stops within 1 s"; the slack is for loaded CI machines and sanitizer builds.
@@ -41,8 +41,9 @@ interrupt() {
     check "$name: stderr says interrupted" grep -q '^mqttbench: .*interrupted' "$dir/err"
 }
 
-# Steady load at 2000 msgs/s, then the signal.
-for case in "INT 1500" "TERM 1000"; do
+# Steady load at 2000 msgs/s, then the signal. SIGHUP is what a dropped ssh
+# session sends: it must not lose the run either.
+for case in "INT 1500" "TERM 1000" "HUP 1000"; do
     set -- $case
     sig=$1 run_ms=$2
     interrupt "both $sig" "$sig" "$run_ms" both -p "$BROKER_PORT" --duration 60s --rate 2000

@@ -187,7 +187,6 @@ static void test_int(void)
 {
     long out = 42;
     CHECK("units_parse_int(\"7\") in [1,10]", units_parse_int("7", 1, 10, &out) == 0 && out == 7);
-    CHECK("units_parse_int(\"-3\") in [-5,5]", units_parse_int("-3", -5, 5, &out) == 0 && out == -3);
     CHECK("units_parse_int(\"0\") in [0,0]", units_parse_int("0", 0, 0, &out) == 0 && out == 0);
     CHECK("units_parse_int LONG_MAX", units_parse_int("9223372036854775807", LONG_MIN, LONG_MAX, &out) == 0 &&
                                       out == LONG_MAX);
@@ -195,8 +194,10 @@ static void test_int(void)
     CHECK("units_parse_int(\"11\") above max rejected", units_parse_int("11", 1, 10, &out) == -1 && out == 42);
     CHECK("units_parse_int(\"0\") below min rejected", units_parse_int("0", 1, 10, &out) == -1 && out == 42);
     CHECK("units_parse_int(\"-5\") below min 0 rejected", units_parse_int("-5", 0, 10, &out) == -1 && out == 42);
+    /* No sign at all, even where the range allows it: "-0" once ran as 0
+     * (--qos -0, --first-publisher -0) although signs are documented as refused. */
     static const char *const bad[] = { "", "abc", "10x", "+5", " 5", "5 ", "-", "--5", "1.5", "1k", "0x10",
-                                       OVERFLOW, "-99999999999999999999" };
+                                       OVERFLOW, "-99999999999999999999", "-0", "-3", "-1", "+0" };
     char label[128];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         snprintf(label, sizeof(label), "units_parse_int(\"%s\") rejected", bad[i]);
