@@ -184,14 +184,14 @@ nomem:
 
 int topology_check(const struct mb_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->mode != MB_MODE_BOTH) return 0;
     char host[256];
     if (gethostname(host, sizeof(host)) != 0) snprintf(host, sizeof(host), "unknown");
     host[sizeof(host) - 1] = '\0';
     struct topology t;
     if (topology_build(&t, cfg, host, payload_run_tag(cfg->run_id), err, errlen) != 0) return -1;
     int rc = 0;
-    for (size_t r = 0, j = 0; r < t.nreceivers && rc == 0; r++) {
+    /* Every mode: ids, topics and filters are valid. `both`: each is heard. */
+    for (size_t r = 0, j = 0; cfg->mode == MB_MODE_BOTH && r < t.nreceivers && rc == 0; r++) {
         while (t.sub_receiver[j] != r) j++;   /* first member of r */
         if (t.matches[r].all || t.matches[r].n) continue;
         const char *topic = t.npubs ? t.pub_topics[0] : "";
