@@ -188,7 +188,10 @@ int topology_check(const struct mb_config *cfg, char *err, size_t errlen)
     if (gethostname(host, sizeof(host)) != 0) snprintf(host, sizeof(host), "unknown");
     host[sizeof(host) - 1] = '\0';
     struct topology t;
-    if (topology_build(&t, cfg, host, payload_run_tag(cfg->run_id), err, errlen) != 0) return -1;
+    if (topology_build(&t, cfg, host, payload_run_tag(cfg->run_id), err, errlen) != 0) {
+        topology_free(&t);   /* what it built before it failed */
+        return -1;
+    }
     int rc = 0;
     /* Every mode: ids, topics and filters are valid. `both`: each is heard. */
     for (size_t r = 0, j = 0; cfg->mode == MB_MODE_BOTH && r < t.nreceivers && rc == 0; r++) {
