@@ -97,7 +97,7 @@ static void update_interest(struct client *c)
         c->fd = fd;
         c->events = 0;
         if (fd < 0) return;
-        iobuf_attach(fd, c->rbuf);
+        iobuf_attach(fd, c->rbuf, 0);
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
         if (mosquitto_want_write(c->m) || iobuf_out_pending(c->rbuf)) ev.events |= EPOLLOUT;
         if (epoll_ctl(c->env->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -427,11 +427,18 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
     memset(c->rbuf, 0, offsetof(struct iobuf, out));
     c->rbuf->start = c->rbuf->end = 0;
     c->rbuf->out_cap = role == CLIENT_PUB ? IOBUF_OUT_SIZE : 0;
+    /* No wake-up socketpair: it serves a select() loop we never run, and
+     * costs 2 fds per client and a write per publish (iobuf.h). */
+    iobuf_refuse_socketpair(true);
     c->m = mosquitto_new(id, role == CLIENT_SYS ? true : cfg->clean, c);
+    iobuf_refuse_socketpair(false);
     if (!c->m) {
         snprintf(err, errlen, "cannot create MQTT client: %s", strerror(errno));
         return -1;
     }
+#if LIBMOSQUITTO_VERSION_NUMBER >= 2001000
+    mosquitto_int_option(c->m, MOSQ_OPT_DISABLE_SOCKETPAIR, 1);
+#endif
     mosquitto_int_option(c->m, MOSQ_OPT_PROTOCOL_VERSION,
                          cfg->protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
     mosquitto_int_option(c->m, MOSQ_OPT_TCP_NODELAY, 1);

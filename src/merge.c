@@ -233,6 +233,7 @@ static int merge_header(const struct run_result *in, size_t n, bool split, struc
     }
     out->env = in[0].env;
     memcpy(out->env.start_time, in[earliest].env.start_time, sizeof(out->env.start_time));
+    for (size_t i = 0; i < n; i++) out->env.io_layer_off |= in[i].env.io_layer_off;   /* off anywhere: off */
     out->clock = in[first_sub < n ? first_sub : 0].clock;
     out->merged_split = split;
     out->expected_known = out->lost_exact = out->latency_intended = true;

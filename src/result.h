@@ -55,6 +55,7 @@ struct result_env {
     bool broker_spawned;
     char broker_version[96];    /* $SYS/broker/version; "" when not published */
     bool latency_monotonic;     /* latencies on CLOCK_MONOTONIC (result_init; else CLOCK_REALTIME) */
+    bool io_layer_off;          /* MQTTBENCH_NO_IOBUF turned the I/O layer off */
 };
 
 /* How latencies were made comparable across clocks. */
@@ -145,7 +146,7 @@ struct run_result {
 
     double cpu_user_s, cpu_sys_s;
     long peak_rss_kb;
-    uint64_t read_syscalls, write_syscalls;   /* whole process, whole run */
+    uint64_t read_syscalls, write_syscalls;   /* on client sockets, this run (iobuf.h) */
 
     /* Only in files: a --repeat result (repeat, runs) or a merged one (sources). */
     struct metrics_spread *repeat;  /* the "repeat" summary; NULL when absent */

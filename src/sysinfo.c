@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iobuf.h"
 #include "options.h"
 #include "version.h"
 
@@ -47,6 +48,7 @@ void sysinfo_fill(struct result_env *env)
     snprintf(env->git_revision, sizeof(env->git_revision), "%s", MB_GIT_REV);
     snprintf(env->libmosquitto, sizeof(env->libmosquitto), "%s", version_libmosquitto());
     env->pid = (long)getpid();
+    env->io_layer_off = !iobuf_enabled();
 }
 
 void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb)
@@ -61,14 +63,5 @@ void sysinfo_resources(double *user_s, double *sys_s, long *peak_rss_kb)
 
 void sysinfo_syscalls(uint64_t *reads, uint64_t *writes)
 {
-    *reads = *writes = 0;
-    FILE *f = fopen("/proc/self/io", "r");
-    if (!f) return;
-    char line[128];
-    unsigned long long v;
-    while (fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "syscr: %llu", &v) == 1) *reads = v;
-        else if (sscanf(line, "syscw: %llu", &v) == 1) *writes = v;
-    }
-    fclose(f);
+    iobuf_syscalls(reads, writes);
 }
