@@ -222,7 +222,7 @@
         if (b - a < 2) b = a + 2;   /* a short phase stays visible */
         var r = svg('rect', { x: a, y: y, width: b - a, height: RIBBON - 3, 'class': 'phase phase-' + s.cls,
                               'data-phase': s.cls }, g);
-        svg('title', {}, r).textContent = rb.name + ': ' + s.label + ' ' + fmtSeconds(s.to - s.from).replace(' s', '') + ' s';
+        svg('title', {}, r).textContent = rb.name + ': ' + s.label + ', ' + (s.to - s.from).toFixed(3) + ' s';
         if (b - a > 54)
           svg('text', { x: a + 4, y: y + RIBBON - 5 }, g).textContent = rb.name + ' ' + s.label;
       });
