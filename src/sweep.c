@@ -197,8 +197,8 @@ static void term_name(const struct sweep_term *t, char *buf, size_t len)
     }
 }
 
-void sweep_judge(const struct sweep_objective *o, const struct run_result *r, const struct run_result *prev,
-                 bool tool_limited, struct sweep_step *st)
+void sweep_judge(const struct sweep_objective *o, const struct run_result *r, bool tool_limited,
+                 struct sweep_step *st)
 {
     memset(st, 0, sizeof(*st));
     const struct stats *t = &r->total;
@@ -212,7 +212,7 @@ void sweep_judge(const struct sweep_objective *o, const struct run_result *r, co
     st->service_p99_us = result_percentile_us(&t->service_lat, 99);
     st->loss = (double)(r->lost + r->in_flight);
     st->duplicates = (double)r->duplicates;
-    st->cpu_s = r->cpu_user_s + r->cpu_sys_s - (prev ? prev->cpu_user_s + prev->cpu_sys_s : 0);
+    st->cpu_s = r->cpu_user_s + r->cpu_sys_s;   /* each run's own (run.c) */
     st->tool_limited = tool_limited;
     st->pass = true;
     if (r->status != RESULT_OK) {
@@ -306,7 +306,7 @@ size_t sweep_execute(struct sweep *s, const struct mb_config *base, struct mb_co
         result_init(&runs[n], c);
         int rc = fn(ctx, c, &runs[n], &tool);
         s->tool_limited[n] = tool;
-        sweep_judge(&s->obj, &runs[n], n ? &runs[n - 1] : NULL, tool, &steps[n]);
+        sweep_judge(&s->obj, &runs[n], tool, &steps[n]);
         n++;
         if (log) {
             const struct sweep_step *st = &steps[n - 1];
@@ -352,7 +352,7 @@ void sweep_verdict(const struct sweep *s, const struct sweep_step *steps, size_t
 void sweep_print(FILE *f, const struct sweep *s, const struct run_result *runs, size_t n)
 {
     struct sweep_step steps[SWEEP_MAX_STEPS];
-    for (size_t i = 0; i < n; i++) sweep_judge(&s->obj, &runs[i], i ? &runs[i - 1] : NULL, s->tool_limited[i], &steps[i]);
+    for (size_t i = 0; i < n; i++) sweep_judge(&s->obj, &runs[i], s->tool_limited[i], &steps[i]);
     fprintf(f, "\nsweep          objective %s; %zu step%s of %.3g s (warm-up %.3g s)\n", s->obj.text, n,
             n == 1 ? "" : "s", s->step_s, s->warmup_s);
     fprintf(f, "  %12s %12s %12s %10s %10s %10s %8s %6s  %s\n", "target/s", "published/s", "delivered/s", "p50 ms",
@@ -409,7 +409,7 @@ cJSON *sweep_to_json(const struct run_result *r)
     cJSON *sa = cJSON_AddArrayToObject(o, "steps");
     for (size_t i = 0; i < n; i++) {
         struct sweep_step *st = &steps[i];
-        sweep_judge(&s->obj, &r->runs[i], i ? &r->runs[i - 1] : NULL, s->tool_limited[i], st);
+        sweep_judge(&s->obj, &r->runs[i], s->tool_limited[i], st);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "target_msgs_per_s", st->target);
         cJSON_AddNumberToObject(e, "published_msgs_per_s", st->published);
@@ -497,7 +497,7 @@ double sweep_knee_rate(const struct run_result *r)
     if (!r->sweep) return NAN;
     struct sweep_step steps[SWEEP_MAX_STEPS];
     size_t n = r->nruns < SWEEP_MAX_STEPS ? r->nruns : SWEEP_MAX_STEPS;
-    for (size_t i = 0; i < n; i++) sweep_judge(&r->sweep->obj, &r->runs[i], i ? &r->runs[i - 1] : NULL, r->sweep->tool_limited[i], &steps[i]);
+    for (size_t i = 0; i < n; i++) sweep_judge(&r->sweep->obj, &r->runs[i], r->sweep->tool_limited[i], &steps[i]);
     struct sweep_knee k;
     sweep_knee(steps, n, &k);
     return k.pass >= 0 ? steps[k.pass].target : NAN;

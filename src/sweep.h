@@ -75,10 +75,9 @@ struct sweep_step {
     char why[160];               /* the first term it broke, or the run's failure; "" when it passed */
 };
 
-/* Fill st from run r (r->cfg->rate is the target) and judge it against o.
- * prev is the step before (its resources are the process's so far), or NULL. */
-void sweep_judge(const struct sweep_objective *o, const struct run_result *r, const struct run_result *prev,
-                 bool tool_limited, struct sweep_step *st);
+/* Fill st from run r (r->cfg->rate is the target) and judge it against o. */
+void sweep_judge(const struct sweep_objective *o, const struct run_result *r, bool tool_limited,
+                 struct sweep_step *st);
 
 /* The "sweep" section of a result: what was asked, and each step's
  * tool_limited mark (the rest comes from the runs). */
