@@ -502,3 +502,48 @@ double sweep_knee_rate(const struct run_result *r)
     sweep_knee(steps, n, &k);
     return k.pass >= 0 ? steps[k.pass].target : NAN;
 }
+
+/* The judged steps and knee of a sweep result. */
+static void knee_of(const struct run_result *r, struct sweep_step *steps, size_t *n, struct sweep_knee *k)
+{
+    *n = r->nruns < SWEEP_MAX_STEPS ? r->nruns : SWEEP_MAX_STEPS;
+    for (size_t i = 0; i < *n; i++) sweep_judge(&r->sweep->obj, &r->runs[i], r->sweep->tool_limited[i], &steps[i]);
+    sweep_knee(steps, *n, k);
+}
+
+int sweep_compare(const struct run_result *base, const struct run_result *nw, double max_drop_pct, FILE *f,
+                  char *why, size_t len)
+{
+    static struct sweep_step bs[SWEEP_MAX_STEPS], ns[SWEEP_MAX_STEPS];
+    size_t bn, nn;
+    struct sweep_knee bk, nk;
+    knee_of(base, bs, &bn, &bk);
+    knee_of(nw, ns, &nn, &nk);
+    if (strcmp(base->sweep->obj.text, nw->sweep->obj.text)) {
+        snprintf(why, len, "the sweeps have different objectives ('%s' and '%s')", base->sweep->obj.text,
+                 nw->sweep->obj.text);
+        return 2;
+    }
+    if (bk.pass < 0 || bk.tool_limited) {
+        snprintf(why, len, "the base sweep has no knee to compare with (%s)",
+                 bk.pass < 0 ? "no step passed" : "mqttbench set the pace at its knee");
+        return 2;
+    }
+    double b_lo = bs[bk.pass].target, b_hi = bk.fail >= 0 ? bs[bk.fail].target : INFINITY;
+    double n_lo = nk.pass >= 0 ? ns[nk.pass].target : 0, n_hi = nk.fail >= 0 ? ns[nk.fail].target : INFINITY;
+    fprintf(f, "mqttbench compare (sweeps)\n  objective %s\n", base->sweep->obj.text);
+    fprintf(f, "  base      knee %.0f msgs/s%s\n", b_lo, isinf(b_hi) ? " (no step failed)" : "");
+    if (!isinf(b_hi)) fprintf(f, "            first failing %.0f msgs/s\n", b_hi);
+    fprintf(f, "  new       knee %.0f msgs/s%s\n", n_lo, nk.tool_limited ? " (mqttbench set the pace)" : "");
+    if (!isinf(n_hi)) fprintf(f, "            first failing %.0f msgs/s\n", n_hi);
+    double drop = b_lo > 0 ? 100 * (b_lo - n_lo) / b_lo : 0;
+    bool worse = drop > max_drop_pct && n_hi <= b_lo && !(nk.fail >= 0 && ns[nk.fail].tool_limited);
+    if (worse) {
+        snprintf(why, len, "the knee dropped %.1f%% (%.0f to %.0f msgs/s; limit %g%%), and the new sweep fails at "
+                 "%.0f msgs/s, which the base passed", drop, b_lo, n_lo, max_drop_pct, n_hi);
+        fprintf(f, "\nverdict: REGRESSION (%s)\n", why);
+        return 1;
+    }
+    fprintf(f, "\nverdict: OK (knee %+.1f%%, within the limit or the base's bracket)\n", -drop);
+    return 0;
+}

@@ -136,4 +136,14 @@ int sweep_from_json(const struct cJSON *x, size_t nruns, struct sweep *s, char *
  * no sweep or nothing passed): what compare gates on. */
 double sweep_knee_rate(const struct run_result *r);
 
+/* compare on two sweeps: the knee (highest passing rate) of nw against
+ * base's. The base's knee is known only within its bracket (highest passing
+ * to lowest failing); nw regresses when its knee is below base's by more than
+ * max_drop_pct and its own first failing rate is at or below base's knee (the
+ * brackets do not overlap: outside the base's noise). Prints the comparison
+ * on f; returns 0 (OK), 1 (regression, why filled) or 2 (not comparable:
+ * the base has no knee or mqttbench set its pace; why filled). */
+int sweep_compare(const struct run_result *base, const struct run_result *nw, double max_drop_pct, FILE *f,
+                  char *why, size_t len);
+
 #endif

@@ -249,11 +249,51 @@ static void test_roundtrip(void)
     free_runs(runs, n);
 }
 
+/* A sweep result of the simulated broker with this knee (freed by the caller). */
+static void sweep_result(double knee, struct run_result *top, struct sweep *s, struct run_result *runs,
+                         struct mb_config *base, struct mb_config *cfgs)
+{
+    static struct sweep_step steps[SWEEP_MAX_STEPS];
+    struct fake f = { .knee = knee };
+    size_t n = search(&f, "1k,2k,4k,8k", true, 0.05, s, runs, steps, base, cfgs);
+    struct sweep_knee k;
+    sweep_knee(steps, n, &k);
+    *top = runs[k.pass >= 0 ? k.pass : 0];
+    top->runs = runs;
+    top->nruns = n;
+    top->sweep = s;
+}
+
+static void test_compare(void)
+{
+    static struct sweep sa, sb;
+    static struct run_result ra[SWEEP_MAX_STEPS], rb[SWEEP_MAX_STEPS];
+    static struct mb_config ba, bb, ca[SWEEP_MAX_STEPS], cb[SWEEP_MAX_STEPS];
+    struct run_result a, b;
+    char why[400] = "";
+    FILE *null = fopen("/dev/null", "w");
+    sweep_result(5000, &a, &sa, ra, &ba, ca);
+    sweep_result(5100, &b, &sb, rb, &bb, cb);
+    CHECKF("compare: a knee within the base's bracket is OK", sweep_compare(&a, &b, 10, null, why, sizeof(why)) == 0,
+           "%s", why);
+    CHECKF("compare: the same sweep is OK", sweep_compare(&a, &a, 10, null, why, sizeof(why)) == 0, "%s", why);
+    for (size_t i = 0; i < b.nruns; i++) result_free(&rb[i]);
+    sweep_result(1500, &b, &sb, rb, &bb, cb);
+    int rc = sweep_compare(&a, &b, 10, null, why, sizeof(why));
+    CHECKF("compare: a knee far below the base's is a regression", rc == 1 && strstr(why, "knee dropped"),
+           "rc %d: %s", rc, why);
+    CHECKF("compare: the other way round is OK", sweep_compare(&b, &a, 10, null, why, sizeof(why)) == 0, "%s", why);
+    for (size_t i = 0; i < b.nruns; i++) result_free(&rb[i]);
+    for (size_t i = 0; i < a.nruns; i++) result_free(&ra[i]);
+    fclose(null);
+}
+
 int main(void)
 {
     test_objective();
     test_rates();
     test_search();
     test_roundtrip();
+    test_compare();
     return test_failures ? 1 : 0;
 }
