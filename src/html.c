@@ -19,6 +19,7 @@
 #include "jsonfile.h"
 #include "metrics.h"
 #include "report.h"
+#include "sweep.h"
 #include "version.h"
 
 /* html_js[] and html_css[]: src/html.js and src/html.css as C strings,
@@ -185,6 +186,27 @@ static void repeat_table(FILE *f, const struct run_result *r)
     fputs("</table>\n", f);
 }
 
+/* A sweep's card says which step it shows, and the knee in one sentence. */
+static void sweep_note(FILE *f, const struct run_result *r)
+{
+    if (!r->sweep) return;
+    struct sweep_step *steps = calloc(SWEEP_MAX_STEPS, sizeof(*steps));
+    if (!steps) return;
+    size_t n;
+    struct sweep_knee k;
+    sweep_steps_of(r, steps, &n, &k);
+    char v[600];
+    sweep_verdict(r->sweep, steps, n, v, sizeof(v));
+    fprintf(f, "<p class=\"sweep-note\">A sweep of %zu step%s (objective <code>", n, n == 1 ? "" : "s");
+    esc(f, r->sweep->obj.text);
+    fprintf(f, "</code>): this card, the key metrics, the delivery table and the time charts show the %s step, "
+               "at %.0f msgs/s; every step is in the latency\xe2\x80\x93throughput curve.</p>\n<p class=\"sweep-verdict\">",
+            k.pass >= 0 ? "knee" : "first", r->cfg->rate);
+    esc(f, v);
+    fputs("</p>\n", f);
+    free(steps);
+}
+
 static int run_article(FILE *f, const struct html_run *run, size_t i)
 {
     const struct run_result *r = run->r;
@@ -221,6 +243,7 @@ static int run_article(FILE *f, const struct html_run *run, size_t i)
         fputs("<p class=\"clean\">No notes or warnings: nothing the numbers depend on went wrong.</p>\n", f);
     }
     fputs("</div>\n", f);
+    sweep_note(f, r);
     env_list(f, r);
     repeat_table(f, r);
     fputs("<details><summary>The summary as mqttbench printed it</summary><pre class=\"summary\">", f);
@@ -363,6 +386,7 @@ static cJSON *run_json(const struct html_run *run, size_t i)
     cJSON_AddItemToObject(o, "service", service ? pct_json(&r->total.service_lat) : cJSON_CreateNull());
     cJSON_AddStringToObject(o, "latency_from", r->latency_intended ? "the scheduled send time" : "the send call");
     cJSON_AddItemToObject(o, "connect", pct_json(&r->total.connect_lat));
+    cJSON_AddItemToObject(o, "sweep", r->sweep ? sweep_to_json(r) : cJSON_CreateNull());
     return o;
 }
 
@@ -394,6 +418,73 @@ static void chart_section(FILE *f, const char *id, const char *title, const char
                "<div class=\"chart\" id=\"chart-%s\"></div>\n</section>\n", id, title, hint, id);
 }
 
+/* The steps of run k's sweep, by target: what was asked, achieved and
+ * measured, and the verdict; the knee's two steps marked. */
+static void sweep_table(FILE *f, const struct html_run *run, size_t k)
+{
+    const struct run_result *r = run->r;
+    struct sweep_step *steps = calloc(SWEEP_MAX_STEPS, sizeof(*steps));
+    if (!steps) return;
+    size_t n, order[SWEEP_MAX_STEPS];
+    struct sweep_knee kn;
+    sweep_steps_of(r, steps, &n, &kn);
+    for (size_t i = 0; i < n; i++) {   /* insertion sort by target; run order breaks ties */
+        size_t j = i;
+        for (; j > 0 && steps[order[j - 1]].target > steps[i].target; j--) order[j] = order[j - 1];
+        order[j] = i;
+    }
+    fprintf(f, "<table class=\"sweep-steps\" id=\"sweep-steps-%zu\">\n<caption><span class=\"swatch run-%zu\"></span>"
+               "%c \xc2\xb7 ", k, k, run_letter(k));
+    esc(f, run->name);
+    fputs(": objective <code>", f);
+    esc(f, r->sweep->obj.text);
+    fprintf(f, "</code>, steps of %.3g s after a %.3g s warm-up</caption>\n<tr><th>step</th><th>target/s</th>"
+               "<th>published/s</th><th>delivered/s</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th>"
+               "<th>service p99 ms</th><th>lost</th><th>duplicates</th><th>cpu s</th><th>verdict</th></tr>\n",
+            r->sweep->step_s, r->sweep->warmup_s);
+    for (size_t j = 0; j < n; j++) {
+        size_t i = order[j];
+        const struct sweep_step *st = &steps[i];
+        const char *knee = (long)i == kn.pass ? " knee-pass" : (long)i == kn.fail ? " knee-fail" : "";
+        char a[64], b[64], c[64], d[64], e[64], g[64], h[64], m[64], p[64], q[64];
+        fprintf(f, "<tr class=\"%s%s\"><th>%zu</th><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                   "<td>%s</td><td%s>%s</td><td>%s</td><td>%s</td><td class=\"verdict\">",
+                st->tool_limited ? "tool" : st->pass ? "pass" : "fail", knee, i + 1,
+                fmt_num(st->target, 0, a, sizeof(a)), fmt_num(st->published, 0, b, sizeof(b)),
+                fmt_num(st->delivered, 0, c, sizeof(c)), fmt_num(st->p50_us / 1e3, 3, d, sizeof(d)),
+                fmt_num(st->p99_us / 1e3, 3, e, sizeof(e)), fmt_num(st->p999_us / 1e3, 3, g, sizeof(g)),
+                fmt_num(st->service_p99_us / 1e3, 3, h, sizeof(h)), st->loss > 0 ? " class=\"bad\"" : "",
+                fmt_num(st->loss, 0, m, sizeof(m)), fmt_num(st->duplicates, 0, p, sizeof(p)),
+                fmt_num(st->cpu_s, 2, q, sizeof(q)));
+        fputs(st->pass ? "pass" : "<b>FAIL</b>: ", f);
+        esc(f, st->why);
+        if (st->tool_limited) fputs(" <span class=\"tool\">mqttbench set the pace</span>", f);
+        if (*knee) fprintf(f, " <span class=\"knee\">%s</span>", (long)i == kn.pass ? "knee" : "first failing");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    free(steps);
+}
+
+/* The latency-throughput curve of every sweep among the runs, and their steps. */
+static void sweep_section(FILE *f, const struct html_run *runs, size_t n)
+{
+    bool any = false;
+    for (size_t k = 0; k < n; k++) any = any || runs[k].r->sweep;
+    if (!any) return;
+    fputs("<section class=\"chart-section\" id=\"sweep\">\n<h2>Latency against throughput (sweep)</h2>\n"
+          "<p class=\"hint\">One point per step of each sweep: its latency percentiles against the throughput it "
+          "achieved (unique messages delivered per second), not the rate it asked for. Latency counts from the "
+          "scheduled send time (no coordinated omission); service p99, from the send call, is dashed. Filled points "
+          "passed the objective, hollow ones failed it, squares are steps where mqttbench itself set the pace (the "
+          "broker's limit lies above them). The vertical lines mark each sweep's knee: solid at its highest passing "
+          "step, dotted at its first failing one; the horizontal lines are the objective's latency limits.</p>\n"
+          "<div class=\"chart\" id=\"chart-sweep\"></div>\n", f);
+    for (size_t k = 0; k < n; k++)
+        if (runs[k].r->sweep) sweep_table(f, &runs[k], k);
+    fputs("</section>\n", f);
+}
+
 int html_write(FILE *f, const struct html_run *runs, size_t n)
 {
     if (n < 1 || n > HTML_MAX_RUNS) return -1;
@@ -416,6 +507,7 @@ int html_write(FILE *f, const struct html_run *runs, size_t n)
     for (size_t k = 0; k < n; k++)
         if (run_article(f, &runs[k], k) != 0) return -1;
     fputs("</section>\n", f);
+    sweep_section(f, runs, n);
     metrics_table(f, runs, n);
     delivery_table(f, runs, n);
     chart_section(f, "rate", "Throughput over time",

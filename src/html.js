@@ -81,6 +81,13 @@
     return f;
   }
 
+  function logScale(d0, d1, r0, r1) {
+    var f = scale(log10(d0), log10(d1), r0, r1);
+    var g = function (v) { return f(log10(v)); };
+    g.invert = function (p) { return Math.pow(10, f.invert(p)); };
+    return g;
+  }
+
   function niceStep(span, count) {
     var raw = span / Math.max(1, count);
     var mag = Math.pow(10, Math.floor(log10(raw)));
@@ -108,28 +115,35 @@
 
   /* ---- one chart ---- */
 
-  /* opts: id, x {min, max, ticks [{v, label}], label, fmt}, y {log, label,
-     fmt, toggle}, series [{id, name, color, dash, xs, ys, labels}],
-     ribbons [{name, color, segs [{from, to, cls, label}]}], marks [{v, label}],
-     empty (text when there is nothing to draw). */
+  /* opts: id, x {min, max, ticks [{v, label}], label, fmt} or x {auto, log,
+     toggle, tickFmt, label, fmt} (domain and ticks from the series), y {log,
+     label, fmt, toggle}, series [{id, name, color, dash, xs, ys, labels,
+     points (per point: 'pass', 'fail' or 'tool'), markers}], ribbons [{name,
+     color, segs [{from, to, cls, label}]}], marks [{v, label, color, dash,
+     text, row}] (vertical), hmarks [{v, label}] (horizontal, in the y
+     domain), key [{shape, text}], empty (text when there is nothing to draw). */
   function Chart(container, opts) {
     this.el = container;
     this.opts = opts;
     this.hidden = {};
     this.logY = !!opts.y.log;
+    this.logX = !!opts.x.log;
     this.el.innerHTML = '';
     if (!opts.series.length) {
       html('div', { 'class': 'empty' }, this.el, opts.empty || 'No data.');
       return;
     }
     var self = this;
-    if (opts.y.toggle) {
-      var ctl = html('label', { 'class': 'controls' }, this.el);
-      var box = html('input', { type: 'checkbox', 'class': 'log-toggle' }, ctl);
-      box.checked = this.logY;
-      ctl.appendChild(document.createTextNode(' log scale'));
-      box.addEventListener('change', function () { self.logY = box.checked; self.draw(); });
-    }
+    var ctls = (opts.x.toggle || opts.y.toggle) ? html('div', { 'class': 'controls' }, this.el) : null;
+    [['x', 'logX', 'log-toggle-x', ' log x'], ['y', 'logY', 'log-toggle', opts.x.toggle ? ' log y' : ' log scale']]
+      .forEach(function (t) {
+        if (!opts[t[0]].toggle) return;
+        var ctl = html('label', {}, ctls);
+        var box = html('input', { type: 'checkbox', 'class': t[2] }, ctl);
+        box.checked = self[t[1]];
+        ctl.appendChild(document.createTextNode(t[3]));
+        box.addEventListener('change', function () { self[t[1]] = box.checked; self.draw(); });
+      });
     this.holder = html('div', {}, this.el);
     this.legend = html('div', { 'class': 'legend' }, this.el);
     this.tip = html('div', { 'class': 'tooltip' }, this.el);
@@ -144,7 +158,35 @@
         self.draw();
       });
     });
+    (opts.key || []).forEach(function (k) {
+      var span = html('span', { 'class': 'key' }, self.legend);
+      keyShape(svg('svg', { viewBox: '0 0 26 10' }, span), k.shape);
+      span.appendChild(document.createTextNode(k.text));
+    });
     this.draw();
+  }
+
+  /* A step's marker: filled (passed), hollow (failed), a hollow square
+     (mqttbench set the pace). */
+  function pointShape(g, x, y, kind, color) {
+    if (kind === 'tool')
+      return svg('rect', { x: x - 3.5, y: y - 3.5, width: 7, height: 7, fill: '#fff', stroke: color,
+                           'stroke-width': 1.6, 'data-step': kind }, g);
+    if (kind === 'fail')
+      return svg('circle', { cx: x, cy: y, r: 3.6, fill: '#fff', stroke: color, 'stroke-width': 1.6,
+                             'data-step': kind }, g);
+    return svg('circle', { cx: x, cy: y, r: kind ? 3.4 : 2.6, fill: color, 'data-step': kind }, g);
+  }
+
+  function keyShape(sw, shape) {
+    var ink = '#374151';
+    if (shape === 'vline' || shape === 'vdot')
+      svg('line', { x1: 13, y1: 0, x2: 13, y2: 10, stroke: ink, 'stroke-width': 1.5,
+                    'stroke-dasharray': shape === 'vdot' ? '2 2' : null }, sw);
+    else if (shape === 'hline')
+      svg('line', { x1: 1, y1: 5, x2: 25, y2: 5, 'class': 'objective' }, sw);
+    else
+      pointShape(sw, 13, 5, shape, ink);
   }
 
   Chart.prototype.visible = function () {
@@ -152,8 +194,29 @@
     return this.opts.series.filter(function (s) { return !self.hidden[s.id]; });
   };
 
+  /* The x domain of an auto axis: from 0 (linear), or a little either side
+     of the points (log). */
+  Chart.prototype.xDomain = function (series) {
+    var lo = Infinity, hi = -Infinity, logX = this.logX;
+    series.forEach(function (s) {
+      s.xs.forEach(function (v, i) {
+        if (v === null || !isFinite(v) || (logX && v <= 0) || s.ys[i] === null) return;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      });
+    });
+    if (!isFinite(lo)) { lo = 1; hi = 10; }
+    if (logX) return hi > lo ? [lo / 1.2, hi * 1.2] : [lo / 2, lo * 2];
+    if (hi <= 0) hi = 1;
+    var step = niceStep(hi, 8);
+    return [0, Math.ceil(hi * 1.04 / step) * step];
+  };
+
   Chart.prototype.yDomain = function (series) {
     var lo = Infinity, hi = -Infinity, logY = this.logY;
+    (this.opts.hmarks || []).forEach(function (m) {
+      if (m.v > 0 || !logY) { lo = Math.min(lo, m.v); hi = Math.max(hi, m.v); }
+    });
     series.forEach(function (s) {
       s.ys.forEach(function (v) {
         if (v === null || !isFinite(v) || (logY && v <= 0)) return;
@@ -179,15 +242,15 @@
     var ribbons = o.ribbons || [];
     var top = M.top + ribbons.length * RIBBON + (ribbons.length ? 4 : 0);
     var x0 = M.left, x1 = W - M.right, y0 = H - M.bottom, y1 = top;
-    var xs = scale(o.x.min, o.x.max, x0, x1);
+    var logX = !!o.x.auto && this.logX;
+    var xdom = o.x.auto ? this.xDomain(series) : [o.x.min, o.x.max];
+    var xs = logX ? logScale(xdom[0], xdom[1], x0, x1) : scale(xdom[0], xdom[1], x0, x1);
+    var xticks = !o.x.auto ? o.x.ticks
+      : (logX ? logTicks(xdom[0], xdom[1]) : linearTicks(xdom[0], xdom[1], 8))
+          .map(function (v) { return { v: v, label: tick(o.x.tickFmt)(v) }; });
     var dom = this.yDomain(series);
     var logY = this.logY;
-    var ys = logY ? (function () {
-      var f = scale(log10(dom[0]), log10(dom[1]), y0, y1);
-      var g = function (v) { return f(log10(v)); };
-      g.invert = function (p) { return Math.pow(10, f.invert(p)); };
-      return g;
-    })() : scale(dom[0], dom[1], y0, y1);
+    var ys = logY ? logScale(dom[0], dom[1], y0, y1) : scale(dom[0], dom[1], y0, y1);
 
     this.holder.innerHTML = '';
     var root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, id: 'svg-' + o.id, role: 'img',
@@ -201,7 +264,7 @@
       svg('line', { x1: x0, x2: x1, y1: y, y2: y }, grid);
       svg('text', { x: x0 - 6, y: y + 4, 'text-anchor': 'end' }, axis).textContent = tick(o.y.fmt)(v);
     });
-    o.x.ticks.forEach(function (t) {
+    xticks.forEach(function (t) {
       var x = xs(t.v);
       if (x < x0 - 0.5 || x > x1 + 0.5) return;
       svg('line', { x1: x, x2: x, y1: y1, y2: y0 }, grid);
@@ -229,9 +292,24 @@
       svg('rect', { x: x0 - 14, y: y, width: 9, height: RIBBON - 3, fill: rb.color }, g);
     });
     (o.marks || []).forEach(function (m) {
+      if (logX && m.v <= 0) return;
       var x = xs(m.v);
       if (x < x0 || x > x1) return;
-      svg('line', { x1: x, x2: x, y1: y1, y2: y0, 'class': 'crosshair', 'data-mark': m.label }, root);
+      var line = svg('line', { x1: x, x2: x, y1: y1, y2: y0, 'class': m.color ? 'mark' : 'crosshair',
+                               stroke: m.color, 'stroke-dasharray': m.dash, 'data-mark': m.label }, root);
+      if (m.title) svg('title', {}, line).textContent = m.title;
+      if (m.text)
+        svg('text', { x: x + 3, y: y1 + 11 + 12 * (m.row || 0), 'class': 'mark-text', fill: m.color },
+            root).textContent = m.text;
+    });
+    (o.hmarks || []).forEach(function (m, i) {
+      if (logY && m.v <= 0) return;
+      var y = ys(m.v);
+      if (y < y1 || y > y0) return;
+      svg('line', { x1: x0, x2: x1, y1: y, y2: y, 'class': 'objective', 'data-hmark': m.label }, root);
+      /* labels alternate ends, so two close limits stay readable */
+      svg('text', { x: i % 2 ? x0 + 4 : x1 - 4, y: y - 4, 'text-anchor': i % 2 ? 'start' : 'end',
+                    'class': 'objective-text' }, root).textContent = m.label;
     });
 
     /* series: a path broken at missing values; markers when points are few */
@@ -242,19 +320,19 @@
       var d = '', pen = false, n = 0, hidden = !!self.hidden[s.id];
       for (var i = 0; i < s.xs.length; i++) {
         var v = s.ys[i];
-        if (v === null || !isFinite(v) || (logY && v <= 0)) { pen = false; continue; }
+        if (v === null || !isFinite(v) || (logY && v <= 0) || (logX && !(s.xs[i] > 0))) { pen = false; continue; }
         d += (pen ? 'L' : 'M') + xs(s.xs[i]).toFixed(1) + ' ' + ys(v).toFixed(1);
         pen = true;
         n++;
       }
       svg('path', { id: s.id, d: d || 'M0 0', 'class': 'series' + (hidden ? ' hidden' : ''), stroke: s.color,
                     'stroke-dasharray': s.dash, 'clip-path': 'url(#' + clip + ')', 'data-points': n }, root);
-      if (n && n < 40) {
+      if (n && n < 40 && s.markers !== false) {
         var g = svg('g', { 'class': 'marker' + (hidden ? ' hidden' : ''), 'data-series': s.id }, root);
         for (var k = 0; k < s.xs.length; k++) {
           var w = s.ys[k];
           if (w === null || !isFinite(w) || (logY && w <= 0)) continue;
-          svg('circle', { cx: xs(s.xs[k]), cy: ys(w), r: 2.6, fill: s.color }, g);
+          pointShape(g, xs(s.xs[k]), ys(w), s.points ? s.points[k] : null, s.color);
         }
       }
     });
@@ -292,15 +370,13 @@
     });
   };
 
-  /* Index of the x in sorted xs nearest to v; -1 when xs is empty. */
+  /* Index of the x in xs (sorted or not: a sweep's achieved rates can fall
+     back) nearest to v; -1 when xs is empty. */
   function nearest(xs, v) {
-    var lo = 0, hi = xs.length - 1;
-    if (hi < 0) return -1;
-    while (hi - lo > 1) {
-      var mid = (lo + hi) >> 1;
-      if (xs[mid] < v) lo = mid; else hi = mid;
-    }
-    return Math.abs(xs[lo] - v) <= Math.abs(xs[hi] - v) ? lo : hi;
+    var best = -1;
+    for (var i = 0; i < xs.length; i++)
+      if (xs[i] !== null && (best < 0 || Math.abs(xs[i] - v) < Math.abs(xs[best] - v))) best = i;
+    return best;
   }
 
   /* ---- the report's charts ---- */
@@ -414,6 +490,65 @@
              empty: 'No client connected in these results.' };
   }
 
+  /* The sweep's curve: each step's latency percentiles against the rate it
+     delivered, in the order of the targets; the objective's latency limits;
+     each sweep's knee (highest passing step, first failing one). */
+  function sweepChart(runs) {
+    var series = [], marks = [], hmarks = [], seen = {}, row = 0;
+    runs.forEach(function (r) {
+      var sw = r.sweep;
+      if (!sw) return;
+      var steps = sw.steps.map(function (st, i) { st.n = i + 1; return st; }).slice()
+        .sort(function (a, b) { return a.target_msgs_per_s - b.target_msgs_per_s || a.n - b.n; });
+      var xs = steps.map(function (st) { return st.delivered_msgs_per_s; });
+      var points = steps.map(function (st) { return st.tool_limited ? 'tool' : st.pass ? 'pass' : 'fail'; });
+      var labels = steps.map(function (st) {
+        return 'step ' + st.n + ' (target ' + fmtRate(st.target_msgs_per_s) + '/s, ' +
+          (st.tool_limited ? 'mqttbench set the pace' : st.pass ? 'pass' : 'FAIL') + ')';
+      });
+      var col = function (key) { return steps.map(function (st) { return st[key] > 0 ? st[key] : null; }); };
+      [['p50', 'p50', '2 3', 'p50_us'], ['p99', 'p99', null, 'p99_us'], ['p999', 'p99.9', '10 3 2 3', 'p999_us'],
+       ['service-p99', 'service p99', '6 4', 'service_p99_us']].forEach(function (c) {
+        series.push({ id: 'sweep-' + r.index + '-' + c[0], name: r.letter + ' ' + c[1], color: r.color, dash: c[2],
+                      xs: xs, ys: col(c[3]), labels: labels, points: points, markers: c[0] !== 'service-p99' });
+      });
+      var k = sw.knee;
+      var at = function (target) {
+        for (var i = 0; i < steps.length; i++) if (steps[i].target_msgs_per_s === target) return steps[i];
+        return null;
+      };
+      var kp = k.max_passing_msgs_per_s !== null ? at(k.max_passing_msgs_per_s) : null;
+      var kf = k.first_failing_msgs_per_s !== null ? at(k.first_failing_msgs_per_s) : null;
+      if (kp)
+        marks.push({ v: kp.delivered_msgs_per_s, label: 'knee-' + r.index + '-pass', color: r.color,
+                     text: r.letter + ' knee ' + fmtRate(kp.target_msgs_per_s) + '/s', row: row,
+                     title: r.letter + ': highest passing step, target ' + kp.target_msgs_per_s + ' msgs/s, delivered ' +
+                       kp.delivered_msgs_per_s.toFixed(0) + ' msgs/s' });
+      if (kf)
+        marks.push({ v: kf.delivered_msgs_per_s, label: 'knee-' + r.index + '-fail', color: r.color, dash: '2 3',
+                     text: kp ? null : r.letter + ' fails at ' + fmtRate(kf.target_msgs_per_s) + '/s', row: row,
+                     title: r.letter + ': first failing step, target ' + kf.target_msgs_per_s + ' msgs/s, delivered ' +
+                       kf.delivered_msgs_per_s.toFixed(0) + ' msgs/s' + (kf.why ? ' (' + kf.why + ')' : '') });
+      row++;
+      sw.terms.forEach(function (t) {
+        if (t.metric !== 'latency') return;
+        var label = 'objective ' + (t.percentile >= 100 ? 'max' : 'p' + t.percentile) + ' ' + t.op + ' ' +
+          tick(fmtUs)(t.limit_us);
+        if (seen[label]) return;
+        seen[label] = true;
+        hmarks.push({ v: t.limit_us, label: label });
+      });
+    });
+    return { id: 'sweep', title: 'Latency against throughput', series: series, marks: marks, hmarks: hmarks,
+             x: { auto: true, toggle: true, tickFmt: fmtRate, label: 'achieved throughput (messages delivered / s)',
+                  fmt: function (v) { return fmtRate(v) + ' msgs/s delivered'; } },
+             y: { label: 'latency', log: true, toggle: true, fmt: fmtUs },
+             key: [{ shape: 'pass', text: 'passed' }, { shape: 'fail', text: 'failed' },
+                   { shape: 'tool', text: 'mqttbench set the pace' }, { shape: 'vline', text: 'knee' },
+                   { shape: 'vdot', text: 'first failing' }, { shape: 'hline', text: 'objective' }],
+             empty: 'No sweep among these results.' };
+  }
+
   function render() {
     var data = JSON.parse(document.getElementById('mqttbench-data').textContent);
     var runs = data.runs.map(function (r, i) {
@@ -422,6 +557,7 @@
       return r;
     });
     var charts = [rateChart(runs), latencyTimeChart(runs), percentileChart(runs), connectChart(runs)];
+    if (document.getElementById('chart-sweep')) charts.push(sweepChart(runs));
     charts.forEach(function (c) {
       var el = document.getElementById('chart-' + c.id);
       if (el) new Chart(el, c);

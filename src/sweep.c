@@ -503,8 +503,7 @@ double sweep_knee_rate(const struct run_result *r)
     return k.pass >= 0 ? steps[k.pass].target : NAN;
 }
 
-/* The judged steps and knee of a sweep result. */
-static void knee_of(const struct run_result *r, struct sweep_step *steps, size_t *n, struct sweep_knee *k)
+void sweep_steps_of(const struct run_result *r, struct sweep_step *steps, size_t *n, struct sweep_knee *k)
 {
     *n = r->nruns < SWEEP_MAX_STEPS ? r->nruns : SWEEP_MAX_STEPS;
     for (size_t i = 0; i < *n; i++) sweep_judge(&r->sweep->obj, &r->runs[i], r->sweep->tool_limited[i], &steps[i]);
@@ -517,8 +516,8 @@ int sweep_compare(const struct run_result *base, const struct run_result *nw, do
     static struct sweep_step bs[SWEEP_MAX_STEPS], ns[SWEEP_MAX_STEPS];
     size_t bn, nn;
     struct sweep_knee bk, nk;
-    knee_of(base, bs, &bn, &bk);
-    knee_of(nw, ns, &nn, &nk);
+    sweep_steps_of(base, bs, &bn, &bk);
+    sweep_steps_of(nw, ns, &nn, &nk);
     if (strcmp(base->sweep->obj.text, nw->sweep->obj.text)) {
         snprintf(why, len, "the sweeps have different objectives ('%s' and '%s')", base->sweep->obj.text,
                  nw->sweep->obj.text);

@@ -132,6 +132,10 @@ struct cJSON *sweep_to_json(const struct run_result *r);
  * checked by result_from_json's self-check). 0, or -1 with err. */
 int sweep_from_json(const struct cJSON *x, size_t nruns, struct sweep *s, char *err, size_t errlen);
 
+/* The judged steps of the sweep result r (r->sweep, r->runs) into steps
+ * (room for SWEEP_MAX_STEPS), how many into *n, and their knee into *k. */
+void sweep_steps_of(const struct run_result *r, struct sweep_step *steps, size_t *n, struct sweep_knee *k);
+
 /* The knee step's target, and the highest passing one, of r (NaN when r is
  * no sweep or nothing passed): what compare gates on. */
 double sweep_knee_rate(const struct run_result *r);
