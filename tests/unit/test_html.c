@@ -6,6 +6,7 @@
 #include "html.h"
 #include "metrics.h"
 #include "sample.h"
+#include "sweep.h"
 #include "test.h"
 
 static char *page(const struct html_run *runs, size_t n, int *rc)
@@ -23,6 +24,34 @@ static size_t count(const char *hay, const char *needle)
     size_t n = 0;
     for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
     return n;
+}
+
+/* A sweep of three steps (1k passes, 2k passes, 4k fails on p99, the last
+ * marked as mqttbench's own limit) with the 2k step on top. */
+static void sweep_sample(struct run_result *top, struct run_result *steps, struct mb_config *cfgs, struct sweep *s)
+{
+    static const double rate[] = { 1000, 2000, 4000 }, p99_us[] = { 2000, 5000, 40000 };
+    char err[128];
+    memset(s, 0, sizeof(*s));
+    sweep_parse_objective("p99<10ms,loss=0", &s->obj, err, sizeof(err));
+    s->nrates = 3;
+    s->step_s = 2;
+    s->warmup_s = 0.5;
+    for (size_t i = 0; i < 3; i++) {
+        sample_result(&steps[i], &cfgs[i], MB_MODE_BOTH);
+        cfgs[i].rate = s->rates[i] = rate[i];
+        steps[i].lost = steps[i].in_flight = 0;
+        stats_init(&steps[i].total);
+        steps[i].total.pub_done = steps[i].total.sub_unique = (uint64_t)(rate[i] * 0.99);
+        steps[i].pub_duration_s = steps[i].sub_duration_s = 1;
+        for (int k = 0; k < 100; k++) hist_record(&steps[i].total.lat, (uint64_t)(p99_us[i] * 1e3 * (k + 1) / 100));
+        hist_record(&steps[i].total.service_lat, 300000);
+    }
+    s->tool_limited[2] = true;
+    *top = steps[1];
+    top->runs = steps;
+    top->nruns = 3;
+    top->sweep = s;
 }
 
 int main(void)
@@ -76,6 +105,34 @@ int main(void)
                                                        strstr(strstr(t, "\"mode\":\"pub\""), "\"latency\":null"));
     CHECK("three runs: the pub row says it receives nothing", strstr(t, "a pub result receives nothing") != NULL);
     free(t);
+
+    /* Sweeps: the curve's section, the steps by target, the knee marked. */
+    static struct run_result top, steps[3];
+    static struct mb_config cfgs[3];
+    static struct sweep sw;
+    sweep_sample(&top, steps, cfgs, &sw);
+    struct html_run sruns[] = { { "sweep.json", &top }, { "a.json", &a } };
+    t = page(sruns, 2, &rc);
+    CHECK("sweep: written", rc == 0 && t);
+    CHECK("sweep: one curve section and one steps table", count(t, "id=\"chart-sweep\"") == 1 &&
+                                                            count(t, "<table class=\"sweep-steps\"") == 1);
+    CHECKF("sweep: the steps by target with their numbers",
+           strstr(t, "<tr class=\"pass\"><th>1</th><td>1,000</td><td>990</td><td>990</td>") &&
+               strstr(t, "<tr class=\"pass knee-pass\"><th>2</th><td>2,000</td>") &&
+               strstr(t, "<tr class=\"tool knee-fail\"><th>3</th><td>4,000</td>"),
+           "%s", strstr(t, "sweep-steps"));
+    CHECKF("sweep: the failing step says why and whose limit it was",
+          strstr(t, "<b>FAIL</b>: p99 39.7ms, objective &lt; 10.0ms <span class=\"tool\">mqttbench set the pace</span>") != NULL, "%.300s", strstr(t, "<b>FAIL"));
+    CHECK("sweep: the card names the step it shows", strstr(t, "show the knee step, at 2000 msgs/s") != NULL);
+    CHECK("sweep: the plot data has the steps and knee", strstr(t, "\"sweep\":{\"objective\":\"p99<10ms,loss=0\"") == NULL &&
+                                                           strstr(t, "\"sweep\":{\"objective\":\"p99\\u003c10ms,loss=0\"") &&
+                                                           strstr(t, "\"max_passing_msgs_per_s\":2000"));
+    CHECK("sweep: a plain run has no sweep data", strstr(t, "\"sweep\":null") != NULL);
+    free(t);
+    t = page(runs, 2, &rc);
+    CHECK("no sweep: no curve section", rc == 0 && !strstr(t, "id=\"chart-sweep\"") && !strstr(t, "<table class=\"sweep-steps\""));
+    free(t);
+    for (size_t i = 0; i < 3; i++) result_free(&steps[i]);
 
     CHECK("no runs: refused", html_write(stdout, runs, 0) == -1);
     result_free(&a);
