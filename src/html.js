@@ -186,7 +186,7 @@
     else if (shape === 'hline')
       svg('line', { x1: 1, y1: 5, x2: 25, y2: 5, 'class': 'objective' }, sw);
     else
-      pointShape(sw, 13, 5, shape, ink);
+      pointShape(sw, 13, 5, shape, ink).removeAttribute('data-step');   /* a key, not a step */
   }
 
   Chart.prototype.visible = function () {

@@ -26,7 +26,18 @@ done
 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --processes --report "$TEST_TMP/x.html" > /dev/null 2> "$TEST_TMP/err"
 check_eq "run --report with --processes: exit 2" 2 "$?"
 check "run --report with --processes: says what to do" grep -q 'run mqttbench report on the merged result' "$TEST_TMP/err"
+# Two short sweeps whose knees a slow subscriber forces (1 ms and 0.5 ms a
+# message): their curves are drawn together.
+S1="$TEST_TMP/sweep1.json"
+S2="$TEST_TMP/sweep2.json"
+for spec in "1ms $S1" "500us $S2"; do
+    set -- $spec
+    "$MQTTBENCH" sweep -p "$BROKER_PORT" --sub-delay "$1" --rates 400,3000 --step-duration 0.6s --warmup 100ms \
+        --slo 'p99<50ms,loss=0' --quiet --json "$2" > /dev/null 2>&1
+done
 stop_broker
+check_eq "two real sweeps recorded, each passing then failing" "2 2 [true, false] [true, false]" \
+    "$(json "$S1" 'len(d["runs"])') $(json "$S2" 'len(d["runs"])') $(json "$S1" '[s["pass"] for s in d["sweep"]["steps"]]') $(json "$S2" '[s["pass"] for s in d["sweep"]["steps"]]')"
 check_eq "three real runs recorded" "ok ok ok" "$(json "$A" 'd["status"]') $(json "$B" 'd["status"]') $(json "$P" 'd["status"]')"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
@@ -82,6 +93,30 @@ else
     check "pub: renders" grep -q '<body data-rendered="ok"' "$TEST_TMP/pub.dom"
     check_eq "pub: only the published series and connect times" "conn-0 rate-0-sent" "$(ids pub)"
     check "pub: the latency plot says why it is empty" grep -q 'No latency: a pub result receives nothing' "$TEST_TMP/pub.dom"
+
+    # Sweeps: the latency-throughput curve of each, overlaid, beside a plain run.
+    SR="$TEST_TMP/out/sweep.html"
+    "$MQTTBENCH" report "$S1" "$S2" "$A" -o "$SR" > /dev/null 2>&1
+    check_eq "sweep: report exit 0" 0 "$?"
+    browse "$SR" sweep
+    check "sweep: the script ran to the end" grep -q '<body data-rendered="ok"' "$TEST_TMP/sweep.dom"
+    check_eq "sweep: no script error on the console" "" "$(grep -E 'CONSOLE|Uncaught' "$TEST_TMP/sweep.log" | head -n 3)"
+    check_eq "sweep: each sweep's percentiles against achieved throughput, none for the plain run" \
+        "sweep-0-p50 sweep-0-p99 sweep-0-p999 sweep-0-service-p99 sweep-1-p50 sweep-1-p99 sweep-1-p999 sweep-1-service-p99" \
+        "$(ids sweep | tr ' ' '\n' | grep '^sweep-' | paste -sd' ')"
+    check "sweep: one point per step" grep -q 'id="sweep-0-p99"[^>]*data-points="2"' "$TEST_TMP/sweep.dom"
+    check_eq "sweep: passing and failing steps styled apart" "fail pass" \
+        "$(grep -o 'data-step="[a-z]*"' "$TEST_TMP/sweep.dom" | sed 's/.*="//; s/"//' | sort -u | paste -sd' ')"
+    check_eq "sweep: the objective's latency line" 'objective p99 &lt; 50 ms' \
+        "$(grep -o 'data-hmark="[^"]*"' "$TEST_TMP/sweep.dom" | sed 's/.*="//; s/"//' | sort -u | paste -sd' ')"
+    check_eq "sweep: each knee marked (highest passing, first failing)" "knee-0-fail knee-0-pass knee-1-fail knee-1-pass" \
+        "$(grep -o 'data-mark="knee-[^"]*"' "$TEST_TMP/sweep.dom" | sed 's/.*="//; s/"//' | sort | paste -sd' ')"
+    check_eq "sweep: a steps table for each sweep" "2" "$(grep -c '<table class="sweep-steps"' "$SR")"
+    "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$TEST_TMP/chrome" \
+        --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars --window-size=1280,1500 \
+        --screenshot="$SHOTS/sweep.png" "file://$SR" > /dev/null 2>&1
+    check_eq "sweep: screenshot saved ($SHOTS/sweep.png)" "89504e47" \
+        "$(head -c 4 "$SHOTS/sweep.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')"
 
     # A script error is seen: the same page with a broken script.
     sed 's/var data = JSON.parse/noSuchFunction(); var data = JSON.parse/' "$R" > "$TEST_TMP/broken.html"
