@@ -326,7 +326,7 @@
         n++;
       }
       svg('path', { id: s.id, d: d || 'M0 0', 'class': 'series' + (hidden ? ' hidden' : ''), stroke: s.color,
-                    'stroke-dasharray': s.dash, 'clip-path': 'url(#' + clip + ')', 'data-points': n }, root);
+                    'stroke-dasharray': s.dash, 'stroke-width': s.width, 'clip-path': 'url(#' + clip + ')', 'data-points': n }, root);
       if (n && n < 40 && s.markers !== false) {
         var g = svg('g', { 'class': 'marker' + (hidden ? ' hidden' : ''), 'data-series': s.id }, root);
         for (var k = 0; k < s.xs.length; k++) {
@@ -510,7 +510,8 @@
       [['p50', 'p50', '2 3', 'p50_us'], ['p99', 'p99', null, 'p99_us'], ['p999', 'p99.9', '10 3 2 3', 'p999_us'],
        ['service-p99', 'service p99', '6 4', 'service_p99_us']].forEach(function (c) {
         series.push({ id: 'sweep-' + r.index + '-' + c[0], name: r.letter + ' ' + c[1], color: r.color, dash: c[2],
-                      xs: xs, ys: col(c[3]), labels: labels, points: points, markers: c[0] !== 'service-p99' });
+                      xs: xs, ys: col(c[3]), labels: labels, points: points, markers: c[0] !== 'service-p99',
+                      width: c[0] === 'p99' ? null : 1.1 });
       });
       var k = sw.knee;
       var at = function (target) {
