@@ -29,6 +29,7 @@
 #include "result.h"
 #include "run.h"
 #include "sysinfo.h"
+#include "tls.h"
 #include "topology.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
@@ -89,7 +90,7 @@ static int choose_target(const struct mb_config *cfg, struct broker *broker, cha
                          int *port, struct result_env *env, char *err, size_t errlen)
 {
     bool spawn = cfg->spawn_broker;
-    if (!spawn && cfg->mode == MB_MODE_BOTH && !cfg->host && !cfg->port &&
+    if (!spawn && cfg->mode == MB_MODE_BOTH && !cfg->host && !cfg->port && !cfg->tls &&
         !broker_accepts("127.0.0.1", 1883, 300))
         spawn = true;
     if (spawn) {
@@ -103,7 +104,7 @@ static int choose_target(const struct mb_config *cfg, struct broker *broker, cha
                 broker_local_version(), broker->port, broker->dir);
     } else {
         const char *host = cfg->host ? cfg->host : "127.0.0.1";
-        *port = cfg->port ? cfg->port : 1883;
+        *port = cfg->port ? cfg->port : cfg->tls ? TLS_DEFAULT_PORT : 1883;
         if (broker_resolve(host, ip, iplen, err, errlen) != 0) return -1;
     }
     snprintf(env->broker_address, sizeof(env->broker_address), "%s:%d",
@@ -239,6 +240,12 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         return EXIT_USAGE;
     }
+    /* TLS: every file read and checked now, before anything connects. */
+    struct tls *tls = NULL;
+    if (cfg.tls && !(tls = tls_new(&cfg, cfg.host ? cfg.host : "127.0.0.1", err, sizeof(err)))) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    }
     /* With the result on standard output, the summary goes to stderr. */
     FILE *out = strcmp(json_path, "-") ? stdout : stderr;
 
@@ -246,6 +253,7 @@ static int bench_main(int argc, char **argv)
     long nofile = preflight_raise_nofile();
     if (iobuf_init((size_t)(nofile > (1L << 22) ? (1L << 22) : nofile)) != 0) {
         fprintf(stderr, "mqttbench: out of memory\n");
+        tls_free(tls);
         return EXIT_FAILED;
     }
     mosquitto_lib_init();
@@ -255,6 +263,7 @@ static int bench_main(int argc, char **argv)
     memset(&res, 0, sizeof(res));
     result_init(&res, &cfg);
     sysinfo_fill(&res.env);
+    if (tls) tls_facts(tls, &res.env.tls);
 
     struct broker broker;
     memset(&broker, 0, sizeof(broker));
@@ -275,17 +284,19 @@ static int bench_main(int argc, char **argv)
             fprintf(out, "\ncombined result (publishers and subscribers as two processes): %s\n",
                     result_place(&cfg, json_path, true));
         mosquitto_lib_cleanup();
+        tls_free(tls);
         return code;
     } else if (cfg.repeat > 1) {
         cfg.port = port;
-        struct run_target target = { .ip = ip, .port = port };
+        struct run_target target = { .ip = ip, .port = port, .tls = tls };
         int code = repeat_runs(&cfg, &target, &res, json_path, out);
         broker_stop(&broker);
         mosquitto_lib_cleanup();
+        tls_free(tls);
         return code;
     } else {
         cfg.port = port;   /* the results record the port in effect */
-        struct run_target target = { .ip = ip, .port = port };
+        struct run_target target = { .ip = ip, .port = port, .tls = tls };
         run_execute(&cfg, &target, &res, &interrupted);
     }
     broker_stop(&broker);
@@ -300,6 +311,7 @@ static int bench_main(int argc, char **argv)
     report_summary(out, &res, result_place(&cfg, json_path, written));
     result_free(&res);
     mosquitto_lib_cleanup();
+    tls_free(tls);
     return code;
 }
 

@@ -16,6 +16,7 @@
 #include "flow.h"
 #include "payload.h"
 #include "reader.h"
+#include "tls.h"
 #include "units.h"
 #include "version.h"
 
@@ -38,6 +39,8 @@ enum {
     OPT_SUB_QOS, OPT_RETAIN, OPT_NO_CLEAN, OPT_SESSION_EXPIRY, OPT_CONTROL_PREFIX,
     OPT_EXPECT_PUBLISHERS, OPT_WAIT_SUBSCRIBERS, OPT_WAIT_TIMEOUT, OPT_FIRST_PUBLISHER, OPT_CLOCK,
     OPT_PROCESSES, OPT_CHILD, OPT_NO_CONTROL, OPT_REPEAT,
+    OPT_CAFILE, OPT_CAPATH, OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_ENV, OPT_INSECURE, OPT_TLS_VERSION,
+    OPT_CIPHERS, OPT_TLS13_CIPHERS, OPT_TLS_ALPN, OPT_PSK, OPT_PSK_IDENTITY, OPT_TLS_USE_OS_CERTS,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +87,19 @@ static const struct option long_opts[] = {
     { "processes",         no_argument,       NULL, OPT_PROCESSES },
     { "child",             no_argument,       NULL, OPT_CHILD },
     { "no-control",        no_argument,       NULL, OPT_NO_CONTROL },
+    { "cafile",            required_argument, NULL, OPT_CAFILE },
+    { "capath",            required_argument, NULL, OPT_CAPATH },
+    { "cert",              required_argument, NULL, OPT_CERT },
+    { "key",               required_argument, NULL, OPT_KEY },
+    { "key-password-env",  required_argument, NULL, OPT_KEY_PASSWORD_ENV },
+    { "insecure",          no_argument,       NULL, OPT_INSECURE },
+    { "tls-version",       required_argument, NULL, OPT_TLS_VERSION },
+    { "ciphers",           required_argument, NULL, OPT_CIPHERS },
+    { "tls13-ciphers",     required_argument, NULL, OPT_TLS13_CIPHERS },
+    { "tls-alpn",          required_argument, NULL, OPT_TLS_ALPN },
+    { "psk",               required_argument, NULL, OPT_PSK },
+    { "psk-identity",      required_argument, NULL, OPT_PSK_IDENTITY },
+    { "tls-use-os-certs",  no_argument,       NULL, OPT_TLS_USE_OS_CERTS },
     { "json",              required_argument, NULL, OPT_JSON },
     { "repeat",            required_argument, NULL, OPT_REPEAT },
     { "quiet",             no_argument,       NULL, OPT_QUIET },
@@ -139,7 +155,7 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
     fprintf(f,
         "Connection:\n"
         "  -h, --host HOST          broker host (default 127.0.0.1%s)\n"
-        "  -p, --port PORT          broker port (default 1883)\n"
+        "  -p, --port PORT          broker port (default 1883; 8883 with TLS)\n"
         "      --spawn-broker       start a private mosquitto on a free 127.0.0.1 port\n"
         "      --broker-max-queued N  max_queued_messages of a broker we start (default 1000)\n"
         "  -t, --topic TOPIC        topic (default mqttbench/test); %%i client index,\n"
@@ -157,6 +173,19 @@ static void print_cmd_help(FILE *f, enum mb_mode mode)
         "      --bind-address A,B   source addresses for the connections, round robin\n"
         "                           (each address gives another local port range)\n"
         "%s"
+        "\n"
+        "TLS (any of these turns it on; one context shared by every connection):\n"
+        "      --cafile FILE        CA certificates (PEM) to verify the broker with\n"
+        "      --capath DIR         directory of hashed CA certificates\n"
+        "      --tls-use-os-certs   trust the system's CA store (the default without --cafile/--capath/--psk)\n"
+        "      --cert FILE          client certificate (PEM chain), with --key FILE its private key\n"
+        "      --key-password-env VAR  the key's passphrase is in VAR (default MQTTBENCH_KEY_PASSWORD);\n"
+        "                           an encrypted key without one is refused, never prompted for\n"
+        "      --insecure           do not check the broker's host name (the chain still is)\n"
+        "      --tls-version V      tlsv1.2 or tlsv1.3: only that version (default: 1.2 or later)\n"
+        "      --ciphers LIST       TLS 1.2 ciphers;  --tls13-ciphers LIST  TLS 1.3 cipher suites\n"
+        "      --tls-alpn PROTO     ALPN protocol to offer\n"
+        "      --psk HEX            pre-shared key (or MQTTBENCH_PSK), with --psk-identity ID\n"
         "\n"
         "Messages:\n"
         "  -q, --qos 0|1|2          quality of service (default 0)\n"
@@ -321,6 +350,16 @@ static void set_defaults(struct mb_config *cfg, enum mb_mode mode)
     cfg->broker_max_queued = 1000;
     cfg->repeat = 1;
     cfg->backlog = UINT64_MAX;   /* set in validate(): depends on the QoS */
+}
+
+/* A TLS option's value: not empty; it turns TLS on. */
+static int set_tls_string(struct mb_config *cfg, const char **field, const char *arg, const char *flag,
+                          char *err, size_t errlen)
+{
+    if (!*arg) return errmsg_set(err, errlen, "%s: must not be empty", flag);
+    *field = arg;
+    cfg->tls = true;
+    return 0;
 }
 
 /* Handles one option; returns 0, or -1 with err filled. */
@@ -499,6 +538,19 @@ static int apply_option(struct mb_config *cfg, int opt, const char *arg, const c
         cfg->run_id = strtoull(arg, NULL, 16);
         cfg->run_id_given = true;
         return 0;
+    case OPT_CAFILE: return set_tls_string(cfg, &cfg->cafile, arg, flag, err, errlen);
+    case OPT_CAPATH: return set_tls_string(cfg, &cfg->capath, arg, flag, err, errlen);
+    case OPT_CERT: return set_tls_string(cfg, &cfg->cert, arg, flag, err, errlen);
+    case OPT_KEY: return set_tls_string(cfg, &cfg->key, arg, flag, err, errlen);
+    case OPT_KEY_PASSWORD_ENV: return set_tls_string(cfg, &cfg->key_password_env, arg, flag, err, errlen);
+    case OPT_TLS_VERSION: return set_tls_string(cfg, &cfg->tls_version, arg, flag, err, errlen);
+    case OPT_CIPHERS: return set_tls_string(cfg, &cfg->ciphers, arg, flag, err, errlen);
+    case OPT_TLS13_CIPHERS: return set_tls_string(cfg, &cfg->tls13_ciphers, arg, flag, err, errlen);
+    case OPT_TLS_ALPN: return set_tls_string(cfg, &cfg->tls_alpn, arg, flag, err, errlen);
+    case OPT_PSK: return set_tls_string(cfg, &cfg->psk, arg, flag, err, errlen);
+    case OPT_PSK_IDENTITY: return set_tls_string(cfg, &cfg->psk_identity, arg, flag, err, errlen);
+    case OPT_INSECURE: cfg->insecure = cfg->tls = true; return 0;
+    case OPT_TLS_USE_OS_CERTS: cfg->tls_use_os_certs = cfg->tls = true; return 0;
     case OPT_JSON:
         if (!*arg) return errmsg_set(err, errlen, "--json: file name must not be empty");
         cfg->json_path = arg;
@@ -556,6 +608,9 @@ static int validate(struct mb_config *cfg, char *err, size_t errlen)
         return errmsg_set(err, errlen, "--report-every: prints on standard output, where --json - puts the result");
     if (cfg->password && !cfg->username)
         return errmsg_set(err, errlen, "--password: needs --username");
+    if (!cfg->psk && cfg->psk_identity && getenv("MQTTBENCH_PSK") && *getenv("MQTTBENCH_PSK"))
+        cfg->psk = getenv("MQTTBENCH_PSK");
+    if (cfg->tls && tls_options_check(cfg, err, errlen) != 0) return -1;
     if (pub && !cfg->count_given && cfg->duration_ns == 0)
         cfg->count = 1000000;
     if (pub && cfg->count) {

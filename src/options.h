@@ -34,6 +34,22 @@ struct mb_config {
     const char *username;
     const char *password;      /* never written to results */
 
+    /* TLS (tls.h): any of these options turns it on */
+    bool tls;                  /* a TLS option was given: connect with TLS (default port 8883) */
+    const char *cafile;        /* CA certificates (PEM file) */
+    const char *capath;        /* directory of hashed CA certificates */
+    bool tls_use_os_certs;     /* trust the system's CA store too */
+    const char *cert, *key;    /* client certificate chain and its private key (PEM) */
+    const char *key_password_env; /* environment variable with the key's passphrase;
+                                     NULL: MQTTBENCH_KEY_PASSWORD */
+    bool insecure;             /* do not check the broker's host name */
+    const char *tls_version;   /* "tlsv1.2" or "tlsv1.3": only that version; NULL: 1.2 or later */
+    const char *ciphers;       /* TLS 1.2 cipher list (OpenSSL syntax) */
+    const char *tls13_ciphers; /* TLS 1.3 cipher suites (OpenSSL syntax) */
+    const char *tls_alpn;      /* ALPN protocol to offer */
+    const char *psk;           /* pre-shared key in hex; never written anywhere */
+    const char *psk_identity;
+
     /* messages */
     int qos;
     uint64_t size;             /* payload bytes, >= PAYLOAD_HEADER_SIZE */

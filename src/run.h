@@ -13,6 +13,7 @@
 struct run_target {
     const char *ip;     /* numeric address */
     int port;
+    const struct tls *tls;  /* TLS context for every client; NULL: plain TCP */
 };
 
 /* Run the benchmark cfg describes against target. *interrupted becomes

@@ -1,0 +1,108 @@
+/* tls: TLS for every client of the process through one OpenSSL context.
+ *
+ * One SSL_CTX (libmosquitto's MOSQ_OPT_SSL_CTX) holds the CA store, the
+ * client certificate and key, the versions, ciphers, ALPN and PSK: they are
+ * read once, before anything connects, and thousands of connections share
+ * them. Each connection then costs only its SSL object; the context sets
+ * SSL_MODE_RELEASE_BUFFERS, so OpenSSL frees a connection's record buffers
+ * (about 34 KiB) whenever it has nothing buffered.
+ *
+ * What libmosquitto 2.0 leaves to us with its own context: told not to
+ * apply its defaults (MOSQ_OPT_SSL_CTX_WITH_DEFAULTS 0; it would otherwise
+ * change the shared context on every connect), it applies none of its TLS
+ * settings (cafile, insecure, psk ...), so verification, the host name
+ * check and the PSK callback are set here.
+ * It sends the address it connects to as SNI (a numeric IP here, see
+ * client_env.connect_ip); the context replaces it with the host name given
+ * at the start of each handshake.
+ *
+ * Driving a handshake from an external loop (client.c): libmosquitto runs
+ * SSL_connect from mosquitto_loop_read only (loop_write does nothing while
+ * the handshake is under way), and treats any SSL_ERROR_SYSCALL during it
+ * (a refused or closed connection) as "try again". So client.c calls
+ * loop_read on readable and writable events while tls_handshaking(), and
+ * looks at the socket itself (tls_peek_closed) before each call.
+ *
+ * Secrets: the PSK and the key's passphrase are used here only; they are
+ * never copied into messages or results. */
+#ifndef MB_TLS_H
+#define MB_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "options.h"
+
+#define TLS_DEFAULT_PORT 8883
+#define TLS_KEY_PASSWORD_ENV "MQTTBENCH_KEY_PASSWORD"
+
+struct mosquitto;
+struct tls;
+
+/* What a run used: written to the result's environment.tls. */
+struct tls_facts {
+    char library[64];       /* OpenSSL_version(OPENSSL_VERSION) at run time */
+    char protocol[16];      /* negotiated by the first connection: "TLSv1.3" */
+    char cipher[64];        /* negotiated cipher suite */
+    char alpn[64];          /* protocol the broker selected; "" = none */
+    char verify[64];        /* what was checked: "chain and host name", "chain", "psk" */
+};
+
+/* The rules between cfg's TLS options (no file is opened): --cert needs
+ * --key and the reverse, --psk needs --psk-identity and excludes
+ * certificates, --tls-version is tlsv1.2 or tlsv1.3, --psk is hex, ALPN at
+ * most 255 bytes, no --spawn-broker (its broker has no TLS listener).
+ * Returns 0, or -1 with err (one line, no secret in it). */
+int tls_options_check(const struct mb_config *cfg, char *err, size_t errlen);
+
+/* The context for cfg's TLS options, for a broker reached as host (checked
+ * against its certificate unless --insecure; a numeric address is checked
+ * as an IP). Every file is read now: a missing or unreadable file, a file
+ * without a certificate or key, a key that does not match its certificate,
+ * an encrypted key without a passphrase (never prompted for) fail here.
+ * Returns the context, or NULL with err (one line; paths may appear in it,
+ * secrets never). Free with tls_free. */
+struct tls *tls_new(const struct mb_config *cfg, const char *host, char *err, size_t errlen);
+
+void tls_free(struct tls *t);
+
+/* What t was built with (library, verification); the negotiated fields
+ * stay empty until tls_note_session fills them. */
+void tls_facts(const struct tls *t, struct tls_facts *f);
+
+/* Make m connect with t's context. Returns 0, or -1. */
+int tls_attach(const struct tls *t, struct mosquitto *m);
+
+/* True while m's TLS handshake is under way (m has an SSL object that has
+ * not finished its handshake). */
+bool tls_handshaking(struct mosquitto *m);
+
+/* True while m's handshake waits for the socket to take more bytes. */
+bool tls_wants_write(struct mosquitto *m);
+
+/* True when OpenSSL holds bytes of m's connection that no read has taken
+ * (decrypted or not): epoll will not report them. */
+bool tls_pending(struct mosquitto *m);
+
+/* After m's handshake: t's facts with m's protocol, cipher and ALPN into f
+ * (only when f's protocol is still empty: the first handshake stands). */
+void tls_note_session(struct mosquitto *m, const struct tls *t, struct tls_facts *f);
+
+/* Socket state before driving a handshake step: 0 open, 1 the broker
+ * closed it (EOF), or an errno (ECONNREFUSED, ECONNRESET ...). */
+int tls_peek_closed(int fd);
+
+/* Why m's TLS connection failed, as a short reason ("TLS: certificate has
+ * expired") and a hint (may be ""), from the verification result of its
+ * SSL object and ssl_error, the first OpenSSL error line libmosquitto
+ * logged (may be NULL or ""). */
+void tls_failure(struct mosquitto *m, const struct tls *t, const char *ssl_error, char *reason, size_t rlen,
+                 char *hint, size_t hlen);
+
+/* The same from the parts (pure; unit-tested): verify_result is
+ * SSL_get_verify_result (X509_V_OK when the chain was not at fault),
+ * client_cert whether --cert was given, host the name checked. */
+void tls_reason(long verify_result, const char *ssl_error, bool client_cert, const char *host, char *reason,
+                size_t rlen, char *hint, size_t hlen);
+
+#endif
