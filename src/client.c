@@ -181,7 +181,7 @@ int client_sys_qos(const struct mb_config *cfg, bool control)
 static void fail_tls(struct client *c)
 {
     char reason[96], hint[160];
-    tls_failure(c->m, c->env->tls, c->env->tls_error, reason, sizeof(reason), hint, sizeof(hint));
+    tls_failure(c->env->tls, c->seen.verify_error, c->env->tls_error, reason, sizeof(reason), hint, sizeof(hint));
     c->env->tls_error[0] = '\0';
     fail_client(c, reason, hint[0] ? hint : NULL);
 }
@@ -198,11 +198,24 @@ static void on_log(struct mosquitto *m, void *obj, int level, const char *line)
         snprintf(c->env->tls_error, sizeof(c->env->tls_error), "%s", line + sizeof(first) - 1);
 }
 
-/* The socket was seen writable for the first time: TCP is up. */
-static void note_tcp(struct client *c)
+/* TCP is up: the socket was seen writable, or (TLS) the ClientHello
+ * reached the kernel, whichever came first. */
+static void note_tcp(struct client *c, uint64_t now)
 {
-    c->tcp_ns = clock_mono_ns();
+    c->tcp_ns = c->seen.hello_ns && c->seen.hello_ns < now ? c->seen.hello_ns : now;
     hist_record(&c->env->st->connect_tcp, c->tcp_ns - c->connect_start_ns);
+}
+
+/* The TLS handshake is done (in a step, or inside the connect call). */
+static void note_handshake(struct client *c)
+{
+    struct client_env *env = c->env;
+    uint64_t now = clock_mono_ns();
+    if (!c->tcp_ns) note_tcp(c, now);
+    c->tls_ns = now;
+    hist_record(&env->st->connect_tls, now - c->tcp_ns);
+    if (now > env->st->tls_last_ns) env->st->tls_last_ns = now;
+    tls_note_session(c->m, env->tls, &env->tls_facts);
 }
 
 /* A handshake that failed with its socket still open: out of the epoll set,
@@ -222,8 +235,9 @@ static void handshake_step(struct client *c, uint32_t events)
         if (closed == 1 && !c->tcp_ns) {
             /* libmosquitto's first handshake write took the error (tls.h) */
             mark_failed(c, strerror(ECONNREFUSED));
-        } else if (closed == 1) {
-            fail_client(c, "TLS: the broker closed the connection during the handshake",
+        } else if (closed && c->tcp_ns) {
+            fail_client(c, closed == 1 ? "TLS: the broker closed the connection during the handshake"
+                                       : "TLS: the broker reset the connection during the handshake",
                         "(is the broker's port a TLS listener?)");
         } else if (closed) {
             mark_failed(c, strerror(closed));
@@ -234,18 +248,15 @@ static void handshake_step(struct client *c, uint32_t events)
         }
     }
     env->tls_error[0] = '\0';
+    tls_watch(&c->seen);
     int rc = mosquitto_loop_read(c->m, 1);
+    tls_watch(NULL);
     if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c->m) < 0) {
         fail_tls(c);
         return;
     }
-    if (tls_handshaking(c->m)) return;
-    uint64_t now = clock_mono_ns();
-    if (!c->tcp_ns) note_tcp(c);
-    c->tls_ns = now;
-    hist_record(&env->st->connect_tls, now - c->tcp_ns);
-    if (now > env->st->tls_last_ns) env->st->tls_last_ns = now;
-    tls_note_session(c->m, env->tls, &env->tls_facts);
+    if (!c->tcp_ns && c->seen.hello_ns) note_tcp(c, clock_mono_ns());
+    if (!tls_handshaking(c->m)) note_handshake(c);
 }
 
 static void on_connect(struct mosquitto *m, void *obj, int rc)
@@ -261,10 +272,8 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     c->connacked = true;
     uint64_t now = clock_mono_ns();
     hist_record(&c->env->st->connect_lat, now - c->connect_start_ns);
-    if (!c->untimed) {
-        uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
-        hist_record(&c->env->st->connect_connack, now - from);
-    }
+    uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
+    hist_record(&c->env->st->connect_connack, now - from);
     if (c->role == CLIENT_PUB) {
         mark_ready(c);
     } else if (c->role == CLIENT_SUB) {
@@ -576,6 +585,7 @@ int client_connect(struct client *c, const char *bind_address)
     if (!c->env->st->connect_first_ns) c->env->st->connect_first_ns = c->connect_start_ns;
     const struct mb_config *cfg = c->env->cfg;
     int rc;
+    if (c->env->tls) tls_watch(&c->seen);
     if (cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS) {
         /* libmosquitto has no asynchronous connect with properties: connect
          * (blocking TCP handshake), then make the socket non-blocking. */
@@ -585,11 +595,14 @@ int client_connect(struct client *c, const char *bind_address)
         mosquitto_property_free_all(&props);
         int fd = mosquitto_socket(c->m);
         if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        c->untimed = true;   /* TCP and TLS ran inside the call */
-        c->tcp_ns = c->tls_ns = clock_mono_ns();
     } else {
         rc = mosquitto_connect_bind_async(c->m, c->env->connect_ip, c->env->port, cfg->keepalive_s, bind_address);
     }
+    tls_watch(NULL);
+    if (rc == MOSQ_ERR_SUCCESS && c->env->tls && mosquitto_socket(c->m) >= 0 && !tls_handshaking(c->m))
+        note_handshake(c);   /* finished inside the call */
+    else if (rc == MOSQ_ERR_SUCCESS && !c->env->tls && cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS)
+        note_tcp(c, clock_mono_ns());   /* a blocking connect returns with TCP up */
     if (rc == MOSQ_ERR_TLS && c->env->tls) {
         fail_tls(c);
         return -1;
@@ -607,7 +620,7 @@ bool client_handle(struct client *c, uint32_t events)
     if (!c->m) return false;
     if (c->state == CLIENT_CONNECTING && !c->tcp_ns && c->fd >= 0 && (events & EPOLLOUT) &&
         !(events & (EPOLLERR | EPOLLHUP)))
-        note_tcp(c);
+        note_tcp(c, clock_mono_ns());
     if (c->env->tls && c->fd >= 0 && tls_handshaking(c->m)) {
         handshake_step(c, events);
         update_interest(c);

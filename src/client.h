@@ -101,7 +101,7 @@ struct client {
 
     uint64_t connect_start_ns;  /* monotonic time of the connect call */
     uint64_t tcp_ns, tls_ns;    /* monotonic times TCP came up and the TLS handshake ended; 0 = not yet */
-    bool untimed;               /* a blocking connect: no TCP/TLS/CONNACK split */
+    struct tls_seen seen;       /* TLS: what the handshake steps saw (tls_watch) */
     bool parked;                /* failed with its socket open: out of epoll until closed */
 
     /* publisher */

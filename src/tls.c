@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errmsg.h"
 
 #define TLS_MAX_PSK 256          /* bytes of a pre-shared key (OpenSSL allows 512) */
@@ -115,15 +116,34 @@ static unsigned int psk_cb(SSL *ssl, const char *hint, char *identity, unsigned 
     return (unsigned int)t->psk_len;
 }
 
+static __thread struct tls_seen *watch;   /* tls_watch */
+
+void tls_watch(struct tls_seen *seen)
+{
+    watch = seen;
+}
+
+/* The broker's certificate checked: keep the first error for the message. */
+static int verify_cb(int ok, X509_STORE_CTX *x)
+{
+    if (!ok && watch && !watch->verify_error) watch->verify_error = X509_STORE_CTX_get_error(x);
+    return ok;
+}
+
 /* SNI: libmosquitto names the address it connects to, a numeric one here;
  * the broker should hear the name it was given. The ClientHello is built
- * after this point of the handshake. */
+ * after the start of the handshake. Its write done (the loop step that
+ * leaves the ClientHello state) is when TCP was up. */
 static void info_cb(const SSL *ssl, int where, int ret)
 {
     (void)ret;
-    if (!(where & SSL_CB_HANDSHAKE_START)) return;
-    const struct tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-    if (t && t->sni[0]) SSL_set_tlsext_host_name((SSL *)ssl, t->sni);
+    if (where & SSL_CB_HANDSHAKE_START) {
+        const struct tls *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+        if (t && t->sni[0]) SSL_set_tlsext_host_name((SSL *)ssl, t->sni);
+    } else if ((where & SSL_CB_CONNECT_LOOP) && SSL_get_state(ssl) == TLS_ST_CW_CLNT_HELLO && watch &&
+               !watch->hello_ns) {
+        watch->hello_ns = clock_mono_ns();
+    }
 }
 
 /* OpenSSL's reason for the last error ("no certificate or crl found"), or
@@ -209,8 +229,10 @@ static int load_identity(struct tls *t, const struct mb_config *cfg, char *err, 
         ERR_clear_error();
         return errmsg_set(err, errlen, "--key: cannot decrypt '%s' with the passphrase in %s", key, var);
     }
-    if (ok != 1) return errmsg_set(err, errlen, "--key: no private key in '%s' (%s)", key, ssl_reason("not PEM"));
-    if (SSL_CTX_check_private_key(t->ctx) != 1) {
+    /* OpenSSL checks the key against the certificate as it loads it */
+    if (ok != 1 && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH)
+        return errmsg_set(err, errlen, "--key: no private key in '%s' (%s)", key, ssl_reason("not PEM"));
+    if (ok != 1 || SSL_CTX_check_private_key(t->ctx) != 1) {
         ERR_clear_error();
         return errmsg_set(err, errlen, "--key: '%s' is not the key of the certificate in --cert '%s'", key, cert);
     }
@@ -287,7 +309,7 @@ struct tls *tls_new(const struct mb_config *cfg, const char *host, char *err, si
         snprintf(t->psk_identity, sizeof(t->psk_identity), "%s", cfg->psk_identity);
         SSL_CTX_set_psk_client_callback(t->ctx, psk_cb);
     }
-    SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, verify_cb);
     bool numeric = numeric_host(host);
     snprintf(t->host, sizeof(t->host), "%s", host);
     if (!numeric) snprintf(t->sni, sizeof(t->sni), "%s", host);
@@ -421,11 +443,8 @@ void tls_reason(long verify_result, const char *ssl_error, bool client_cert, con
         snprintf(hint, hlen, "(the broker and --ciphers/--tls13-ciphers have no cipher in common)");
 }
 
-void tls_failure(struct mosquitto *m, const struct tls *t, const char *ssl_error, char *reason, size_t rlen,
+void tls_failure(const struct tls *t, long verify_error, const char *ssl_error, char *reason, size_t rlen,
                  char *hint, size_t hlen)
 {
-    SSL *s = mosquitto_ssl_get(m);
-    long v = s ? SSL_get_verify_result(s) : X509_V_OK;
-    if (v == X509_V_OK && !(ssl_error && *ssl_error)) ssl_error = ssl_reason(NULL);
-    tls_reason(v, ssl_error, SSL_CTX_get0_certificate(t->ctx) != NULL, t->host, reason, rlen, hint, hlen);
+    tls_reason(verify_error, ssl_error, SSL_CTX_get0_certificate(t->ctx) != NULL, t->host, reason, rlen, hint, hlen);
 }

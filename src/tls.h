@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "options.h"
 
@@ -73,6 +74,20 @@ void tls_facts(const struct tls *t, struct tls_facts *f);
 /* Make m connect with t's context. Returns 0, or -1. */
 int tls_attach(const struct tls *t, struct mosquitto *m);
 
+/* What a handshake step saw, for tls_watch. */
+struct tls_seen {
+    uint64_t hello_ns;      /* when the ClientHello reached the kernel (TCP is up then); 0 = not yet */
+    long verify_error;      /* the first X509_V_ERR_* of the broker's certificate; 0 = none */
+};
+
+/* While seen is set (not NULL) on the calling thread, handshake steps fill
+ * it in (hello_ns once). Set it around every libmosquitto call that may
+ * run a handshake step, and clear it after: a step may even finish the
+ * handshake inside mosquitto_connect_async, when the broker answers before
+ * the call returns (a loaded loopback), and a failure there frees the SSL
+ * object with its verification result before the call returns. */
+void tls_watch(struct tls_seen *seen);
+
 /* True while m's TLS handshake is under way (m has an SSL object that has
  * not finished its handshake). */
 bool tls_handshaking(struct mosquitto *m);
@@ -92,11 +107,11 @@ void tls_note_session(struct mosquitto *m, const struct tls *t, struct tls_facts
  * closed it (EOF), or an errno (ECONNREFUSED, ECONNRESET ...). */
 int tls_peek_closed(int fd);
 
-/* Why m's TLS connection failed, as a short reason ("TLS: certificate has
- * expired") and a hint (may be ""), from the verification result of its
- * SSL object and ssl_error, the first OpenSSL error line libmosquitto
- * logged (may be NULL or ""). */
-void tls_failure(struct mosquitto *m, const struct tls *t, const char *ssl_error, char *reason, size_t rlen,
+/* Why a TLS connection of t failed, as a short reason ("TLS: the broker's
+ * certificate: certificate has expired") and a hint (may be ""), from
+ * verify_error (tls_seen) and ssl_error, the first OpenSSL error line
+ * libmosquitto logged (may be NULL or ""). */
+void tls_failure(const struct tls *t, long verify_error, const char *ssl_error, char *reason, size_t rlen,
                  char *hint, size_t hlen);
 
 /* The same from the parts (pure; unit-tested): verify_result is
