@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optspec.h"
 #include "reader.h"
 #include "result.h"
 
@@ -179,10 +180,10 @@ int metrics_scenario_diff_keys(const struct run_result *a, const struct run_resu
 
 int metrics_scenario_diff(const struct run_result *a, const struct run_result *b, char *out, size_t outlen)
 {
-    static const char *const keys[] = {
-        "mode", "qos", "size", "count", "duration_s", "publishers", "subscribers", "rate", "inflight",
-        "protocol", "backlog", "topic", "shape", "sub_topic", "pub_qos", "sub_qos", "retain", "clean",
-        "session_expiry_s",
-    };
-    return metrics_scenario_diff_keys(a, b, keys, sizeof(keys) / sizeof(keys[0]), out, outlen);
+    const char *keys[OPT_MAX_ROWS + 1];
+    size_t n = 0;
+    keys[n++] = "mode";
+    OPT_FOR_EACH(s)
+        if ((s->flags & OPT_SCENARIO) && n < sizeof(keys) / sizeof(keys[0])) keys[n++] = s->key;
+    return metrics_scenario_diff_keys(a, b, keys, n, out, outlen);
 }

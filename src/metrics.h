@@ -79,11 +79,10 @@ int metrics_repeat(const struct metrics *runs, size_t n, struct metrics_spread *
  * lacks. Caller owns it; NULL when out of memory. */
 struct cJSON *metrics_spread_json(const struct metrics_spread *s);
 
-/* Compare the scenario of results a and b: mode and config's qos, size,
- * count, duration_s, publishers, subscribers, rate, inflight, protocol,
- * backlog, topic, shape, sub_topic, pub_qos, sub_qos, retain, clean and
- * session_expiry_s as the writer writes them (run ids, threads, hosts and
- * timeouts are not part of a scenario). Writes the differences to out as
+/* Compare the scenario of results a and b: mode and the config keys of the
+ * option rows marked OPT_SCENARIO (optspec.c: qos, size, count, topic ...;
+ * run ids, threads, hosts and timeouts are not part of a scenario), as the
+ * writer writes them, in config's order. Writes the differences to out as
  * "qos 0 vs 1; size 16 vs 64" ("" when none; cut to outlen like snprintf).
  * Returns the number of differences, or -1 when out of memory. */
 int metrics_scenario_diff(const struct run_result *a, const struct run_result *b, char *out, size_t outlen);

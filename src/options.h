@@ -1,13 +1,15 @@
 /* Command-line options: one read-only configuration struct for the whole run.
  * Parsed once in main, validated before anything connects, then passed down
  * as const. Strings point into argv (which parsing leaves unchanged) or at
- * string literals, or are held in the struct: nothing to free. */
+ * string literals, or are held in the struct: nothing to free. Each flag is
+ * one row of the table in optspec.c, which says where its value goes here. */
 #ifndef MB_OPTIONS_H
 #define MB_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MB_MAX_BIND 64    /* --bind-address: most addresses */
 #define MB_ADDR_LEN 46    /* room for a numeric IPv6 address and its NUL (INET6_ADDRSTRLEN) */
@@ -111,6 +113,17 @@ enum options_status {
  * Returns an options_status; on OPTIONS_ERROR, err (errlen bytes) holds the message. */
 enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
                                   char *err, size_t errlen);
+
+/* The --help text of a command: every row of optspec.c that mode takes, by
+ * section, except hidden ones. */
+void options_print_help(FILE *f, enum mb_mode mode);
+
+/* both --processes: of argv as options_parse accepted it (argv[1] is the
+ * command), the arguments after the command that its children get, in
+ * order: every option except those the parent sets for them (OPT_PARENT
+ * rows: host, port, run id, result file ...). Stores pointers into argv in
+ * out (room for argc entries); returns how many. */
+int options_child_args(int argc, char **argv, char **out);
 
 /* "pub", "sub" or "both". */
 const char *options_mode_name(enum mb_mode mode);

@@ -38,20 +38,6 @@ struct child {
     int rc;             /* exit code (128 + signal when killed) */
 };
 
-/* Options the parent decides for its children (with their argument count). */
-static int replaced_option(const char *a)
-{
-    static const char *const with_value[] = { "-h", "--host", "-p", "--port", "--json", "--run-id", NULL };
-    for (int i = 0; with_value[i]; i++) {
-        size_t n = strlen(with_value[i]);
-        if (!strcmp(a, with_value[i])) return 2;
-        if (!strncmp(a, with_value[i], n) && a[n] == '=') return 1;
-        if (with_value[i][1] != '-' && !strncmp(a, with_value[i], 2) && a[2]) return 1;   /* -p1883 */
-    }
-    if (!strcmp(a, "--processes") || !strcmp(a, "--spawn-broker")) return 1;
-    return 0;
-}
-
 /* The child after fork: its own process group, death with the parent, the
  * result pipe on fd 3, and with `--json -` in the parent its summary on
  * stderr (stdout carries the merged result). Then exec. */
@@ -84,14 +70,7 @@ static int spawn_child(struct child *c, const struct mb_config *cfg, int argc, c
     int n = 0;
     args[n++] = argv[0];
     args[n++] = (char *)c->role;
-    for (int i = 2; i < argc; i++) {
-        int skip = replaced_option(argv[i]);
-        if (skip) {
-            i += skip - 1;
-            continue;
-        }
-        args[n++] = argv[i];
-    }
+    n += options_child_args(argc, argv, args + n);
     const char *fixed[] = { "--child", "--clock", "monotonic", "-h", ip, "-p", portbuf, "--run-id", runid,
                             "--json", CHILD_RESULT_PATH };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) args[n++] = (char *)fixed[i];

@@ -16,6 +16,7 @@
 #include "errmsg.h"
 #include "jsonfile.h"
 #include "metrics.h"
+#include "optspec.h"
 #include "reader.h"
 
 /* Memory a result owns besides its arrays: its config and strings (read or
@@ -209,62 +210,64 @@ double result_percentile_us(const struct hist *h, double pct)
     return (double)hist_percentile(h, pct) / 1e3;
 }
 
+/* Row s of the option table as `config` records it. */
+static void config_add(cJSON *o, const struct opt_spec *s, const struct mb_config *c)
+{
+    const void *f = optspec_cfield(s, c);
+    const char *word;
+    char hex[32];
+    if (s->flags & OPT_SECRET) {
+        cJSON_AddBoolToObject(o, s->key, *(const char *const *)f != NULL);
+        return;
+    }
+    if (s->kind == OPT_CHOICE) {
+        if ((word = optspec_choice_name(s, c))) cJSON_AddStringToObject(o, s->key, word);
+        else cJSON_AddNullToObject(o, s->key);
+        return;
+    }
+    switch (s->ctype) {
+    case OPT_C_INT:
+    case OPT_C_LONG:
+        cJSON_AddNumberToObject(o, s->key, (double)optspec_get_int(s, c));
+        break;
+    case OPT_C_BOOL:
+        cJSON_AddBoolToObject(o, s->key, *(const bool *)f != ((s->flags & OPT_RECORD_NOT) != 0));
+        break;
+    case OPT_C_U64:
+        if (s->kind == OPT_HEX) {
+            snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)*(const uint64_t *)f);
+            cJSON_AddStringToObject(o, s->key, hex);
+        } else {
+            cJSON_AddNumberToObject(o, s->key, (double)*(const uint64_t *)f / (s->kind == OPT_DURATION ? 1e9 : 1));
+        }
+        break;
+    case OPT_C_DOUBLE:
+        cJSON_AddNumberToObject(o, s->key, *(const double *)f);
+        break;
+    case OPT_C_STR:
+        if (*(const char *const *)f) cJSON_AddStringToObject(o, s->key, *(const char *const *)f);
+        else cJSON_AddNullToObject(o, s->key);
+        break;
+    case OPT_C_OTHER: {   /* the one list: --bind-address */
+        cJSON *bind = cJSON_AddArrayToObject(o, s->key);
+        for (int i = 0; i < c->nbind; i++) cJSON_AddItemToArray(bind, cJSON_CreateString(c->bind_addresses[i]));
+        break;
+    }
+    case OPT_C_NONE:
+        break;
+    }
+}
+
 cJSON *result_config_json(const struct run_result *r)
 {
-    const struct mb_config *c = r->cfg;
+    /* --clock is recorded as the clock the latencies use (in both, always
+     * the monotonic one), so the reader checks the two agree. */
+    struct mb_config c = *r->cfg;
+    c.clock_monotonic = r->env.latency_monotonic;
     cJSON *o = cJSON_CreateObject();
-    char runid[32];
-    snprintf(runid, sizeof(runid), "%016llx", (unsigned long long)c->run_id);
-    cJSON_AddStringToObject(o, "mode", result_mode_name(c->mode));
-    if (c->host) cJSON_AddStringToObject(o, "host", c->host);
-    else cJSON_AddNullToObject(o, "host");
-    cJSON_AddNumberToObject(o, "port", c->port);
-    cJSON_AddBoolToObject(o, "spawn_broker", c->spawn_broker);
-    cJSON_AddNumberToObject(o, "broker_max_queued", (double)c->broker_max_queued);
-    cJSON_AddStringToObject(o, "topic", c->topic);
-    cJSON_AddStringToObject(o, "id_prefix", c->id_prefix);
-    cJSON_AddNumberToObject(o, "keepalive_s", c->keepalive_s);
-    cJSON_AddStringToObject(o, "protocol", c->protocol == 5 ? "5" : "3.1.1");
-    if (c->username) cJSON_AddStringToObject(o, "username", c->username);
-    else cJSON_AddNullToObject(o, "username");
-    cJSON_AddBoolToObject(o, "password_set", c->password != NULL);
-    cJSON_AddNumberToObject(o, "qos", c->qos);
-    cJSON_AddNumberToObject(o, "size", (double)c->size);
-    cJSON_AddNumberToObject(o, "count", (double)c->count);
-    cJSON_AddNumberToObject(o, "duration_s", (double)c->duration_ns / 1e9);
-    cJSON_AddNumberToObject(o, "publishers", c->publishers);
-    cJSON_AddNumberToObject(o, "subscribers", c->subscribers);
-    cJSON_AddNumberToObject(o, "threads", c->threads);
-    cJSON_AddNumberToObject(o, "rate", c->rate);
-    cJSON_AddNumberToObject(o, "inflight", c->inflight);
-    cJSON_AddNumberToObject(o, "backlog", (double)c->backlog);
-    cJSON_AddNumberToObject(o, "sub_delay_s", (double)c->sub_delay_ns / 1e9);
-    cJSON_AddNumberToObject(o, "drain_timeout_s", (double)c->drain_timeout_ns / 1e9);
-    cJSON_AddNumberToObject(o, "connect_timeout_s", (double)c->connect_timeout_ns / 1e9);
-    cJSON_AddStringToObject(o, "run_id", runid);
-    cJSON_AddNumberToObject(o, "report_every", (double)c->report_every);
-    cJSON_AddStringToObject(o, "shape", c->shape);
-    if (c->sub_topic) cJSON_AddStringToObject(o, "sub_topic", c->sub_topic);
-    else cJSON_AddNullToObject(o, "sub_topic");
-    cJSON_AddNumberToObject(o, "pub_qos", c->pub_qos);
-    cJSON_AddNumberToObject(o, "sub_qos", c->sub_qos);
-    cJSON_AddBoolToObject(o, "retain", c->retain);
-    cJSON_AddBoolToObject(o, "clean", c->clean);
-    cJSON_AddNumberToObject(o, "session_expiry_s", (double)c->session_expiry_s);
-    cJSON_AddNumberToObject(o, "connect_rate", c->connect_rate);
-    cJSON *bind = cJSON_AddArrayToObject(o, "bind_addresses");
-    for (int i = 0; i < c->nbind; i++) cJSON_AddItemToArray(bind, cJSON_CreateString(c->bind_addresses[i]));
-    cJSON_AddNumberToObject(o, "warmup_s", (double)c->warmup_ns / 1e9);
-    cJSON_AddStringToObject(o, "control_prefix", c->control_prefix);
-    cJSON_AddBoolToObject(o, "control", !c->no_control);
-    cJSON_AddNumberToObject(o, "expect_publishers", (double)c->expect_publishers);
-    cJSON_AddNumberToObject(o, "wait_subscribers", (double)c->wait_subscribers);
-    cJSON_AddNumberToObject(o, "wait_timeout_s", (double)c->wait_timeout_ns / 1e9);
-    cJSON_AddNumberToObject(o, "first_publisher", (double)c->first_publisher);
-    cJSON_AddStringToObject(o, "clock", r->env.latency_monotonic ? "monotonic" : "realtime");
-    cJSON_AddBoolToObject(o, "processes", c->processes);
-    cJSON_AddNumberToObject(o, "repeat", (double)c->repeat);
-    cJSON_AddBoolToObject(o, "quiet", c->quiet);
+    cJSON_AddStringToObject(o, "mode", result_mode_name(c.mode));
+    OPT_FOR_EACH(s)
+        if (s->key) config_add(o, s, &c);
     return o;
 }
 
@@ -708,65 +711,68 @@ static struct rd rd_entry(const struct rd *d, const cJSON *x, char *prefix, size
     return (struct rd){ .obj = x, .prefix = prefix, .r = d->r, .err = d->err, .errlen = d->errlen, .rc = d->rc };
 }
 
-static const char password_given[] = "(not recorded)";
+/* Row s of the option table from `config`, as config_add wrote it. */
+static void read_config_key(struct rd *d, const struct opt_spec *s, struct mb_config *c)
+{
+    char key[64];
+    void *f = optspec_field(s, c);
+    snprintf(key, sizeof(key), "config.%s", s->key);
+    if ((s->flags & OPT_NEWER) && !reader_find(d->obj, key)) return;
+    if (s->flags & OPT_SECRET) {
+        *(const char **)f = rd_bool(d, key) ? OPT_NOT_RECORDED : NULL;
+        return;
+    }
+    if (s->kind == OPT_CHOICE && !s->def && cJSON_IsNull(reader_find(d->obj, key))) return;   /* not given */
+    if (s->kind == OPT_CHOICE) {
+        const char *words[16];
+        int n = (int)optspec_choice_words(s, words, 16);
+        int i = rd_pick(d, key, words, n);
+        if (!d->rc) optspec_apply(s, c, words[i], NULL, 0);
+        return;
+    }
+    switch (s->ctype) {
+    case OPT_C_INT:
+    case OPT_C_LONG:
+        optspec_set_int(s, c, (long long)rd_num(d, key, (s->flags & OPT_UNSET_NEG) ? -1 : 0,
+                                                s->kind == OPT_QOS ? 2 : s->ctype == OPT_C_INT ? INT_MAX
+                                                                                               : READER_MAX_COUNT,
+                                                true));
+        break;
+    case OPT_C_BOOL:
+        *(bool *)f = rd_bool(d, key) != ((s->flags & OPT_RECORD_NOT) != 0);
+        break;
+    case OPT_C_U64:
+        *(uint64_t *)f = s->kind == OPT_HEX ? rd_run_id(d, key) : s->kind == OPT_DURATION ? rd_ns(d, key, 1e9)
+                                                                                          : rd_count(d, key);
+        break;
+    case OPT_C_DOUBLE:
+        *(double *)f = rd_real(d, key, 0);
+        break;
+    case OPT_C_STR:
+        *(const char **)f = rd_str(d, key, NULL, 0, s->def == NULL);
+        break;
+    case OPT_C_OTHER: {   /* the one list: --bind-address */
+        const cJSON *bind = rd_array(d, key, sizeof(c->bind_addresses) / sizeof(c->bind_addresses[0]), false);
+        for (const cJSON *b = bind ? bind->child : NULL; b; b = b->next) {
+            char prefix[48];
+            struct rd e = rd_entry(d, b, prefix, sizeof(prefix), key, (size_t)c->nbind);
+            if (!cJSON_IsString(b) || strlen(b->valuestring) >= sizeof(c->bind_addresses[0]))
+                rd_fail(&e, "expected an address of at most %zu bytes", sizeof(c->bind_addresses[0]) - 1);
+            else fix_utf8(strcpy(c->bind_addresses[c->nbind++], b->valuestring));
+            d->rc = e.rc;
+        }
+        break;
+    }
+    case OPT_C_NONE:
+        break;
+    }
+}
 
 static void read_config(struct rd *d, struct mb_config *c)
 {
-    const char *const protocols[] = { "3.1.1", "5" };
     c->mode = rd_mode(d, "config.mode");
-    c->host = rd_str(d, "config.host", NULL, 0, true);
-    c->port = rd_int(d, "config.port", 0, 65535);
-    c->spawn_broker = rd_bool(d, "config.spawn_broker");
-    c->broker_max_queued = (long)rd_count(d, "config.broker_max_queued");
-    c->topic = rd_str(d, "config.topic", NULL, 0, false);
-    c->id_prefix = rd_str(d, "config.id_prefix", NULL, 0, false);
-    c->keepalive_s = rd_int(d, "config.keepalive_s", 0, INT_MAX);
-    c->protocol = rd_pick(d, "config.protocol", protocols, 2) ? 5 : 4;
-    c->username = rd_str(d, "config.username", NULL, 0, true);
-    c->password = rd_bool(d, "config.password_set") ? password_given : NULL;
-    c->qos = rd_int(d, "config.qos", 0, 2);
-    c->size = rd_count(d, "config.size");
-    c->count = rd_count(d, "config.count");
-    c->duration_ns = rd_ns(d, "config.duration_s", 1e9);
-    c->publishers = rd_int(d, "config.publishers", 0, INT_MAX);
-    c->subscribers = rd_int(d, "config.subscribers", 0, INT_MAX);
-    c->threads = rd_int(d, "config.threads", 0, INT_MAX);
-    c->rate = rd_real(d, "config.rate", 0);
-    c->inflight = rd_int(d, "config.inflight", 0, INT_MAX);
-    c->backlog = rd_count(d, "config.backlog");
-    c->sub_delay_ns = rd_ns(d, "config.sub_delay_s", 1e9);
-    c->drain_timeout_ns = rd_ns(d, "config.drain_timeout_s", 1e9);
-    c->connect_timeout_ns = rd_ns(d, "config.connect_timeout_s", 1e9);
-    c->run_id = rd_run_id(d, "config.run_id");
-    c->report_every = rd_count(d, "config.report_every");
-    c->shape = rd_str(d, "config.shape", NULL, 0, false);
-    c->sub_topic = rd_str(d, "config.sub_topic", NULL, 0, true);
-    c->pub_qos = rd_int(d, "config.pub_qos", 0, 2);
-    c->sub_qos = rd_int(d, "config.sub_qos", 0, 2);
-    c->retain = rd_bool(d, "config.retain");
-    c->clean = rd_bool(d, "config.clean");
-    c->session_expiry_s = (long)rd_num(d, "config.session_expiry_s", -1, READER_MAX_COUNT, true);
-    c->connect_rate = rd_real(d, "config.connect_rate", 0);
-    const cJSON *bind = rd_array(d, "config.bind_addresses", sizeof(c->bind_addresses) / sizeof(c->bind_addresses[0]),
-                                 false);
-    for (const cJSON *b = bind ? bind->child : NULL; b; b = b->next) {
-        char prefix[48];
-        struct rd e = rd_entry(d, b, prefix, sizeof(prefix), "config.bind_addresses", (size_t)c->nbind);
-        if (!cJSON_IsString(b) || strlen(b->valuestring) >= sizeof(c->bind_addresses[0]))
-            rd_fail(&e, "expected an address of at most %zu bytes", sizeof(c->bind_addresses[0]) - 1);
-        else fix_utf8(strcpy(c->bind_addresses[c->nbind++], b->valuestring));
-        d->rc = e.rc;
-    }
-    c->warmup_ns = rd_ns(d, "config.warmup_s", 1e9);
-    c->control_prefix = rd_str(d, "config.control_prefix", NULL, 0, false);
-    c->no_control = !rd_bool(d, "config.control");
-    c->expect_publishers = (long)rd_count(d, "config.expect_publishers");
-    c->wait_subscribers = (long)rd_count(d, "config.wait_subscribers");
-    c->wait_timeout_ns = rd_ns(d, "config.wait_timeout_s", 1e9);
-    c->first_publisher = (long)rd_count(d, "config.first_publisher");
-    c->processes = rd_bool(d, "config.processes");
-    c->repeat = (long)rd_count(d, "config.repeat");
-    c->quiet = rd_bool(d, "config.quiet");
+    OPT_FOR_EACH(s)
+        if (s->key) read_config_key(d, s, c);
 }
 
 static void read_env(struct rd *d, struct result_env *e)
@@ -1123,12 +1129,12 @@ struct mb_config *result_set_config(struct run_result *r, const struct mb_config
     struct mb_config *c = result_alloc(r, sizeof(*c));
     if (!c) return NULL;
     *c = *src;
-    const char **strs[] = { &c->host, &c->topic, &c->sub_topic, &c->shape, &c->id_prefix, &c->username,
-                            &c->control_prefix, &c->json_path };
     bool ok = true;
-    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-        if (*strs[i] && !(*strs[i] = result_strdup(r, *strs[i]))) ok = false;
-    if (c->password) c->password = password_given;
+    OPT_FOR_EACH(s) {
+        const char **str = s->ctype == OPT_C_STR ? optspec_field(s, c) : NULL;
+        if (str && *str && (s->flags & OPT_SECRET)) *str = OPT_NOT_RECORDED;
+        else if (str && *str && !(*str = result_strdup(r, *str))) ok = false;
+    }
     r->cfg = c;
     return ok ? c : NULL;
 }

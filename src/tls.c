@@ -81,14 +81,6 @@ int tls_options_check(const struct mb_config *cfg, char *err, size_t errlen)
     if (cfg->psk && hex_decode(cfg->psk, psk, sizeof(psk)) < 0)
         return errmsg_set(err, errlen, "--psk: expected an even number of hex digits, at most %d (the value is not "
                           "shown)", 2 * TLS_MAX_PSK);
-    if (cfg->psk_identity && strlen(cfg->psk_identity) > TLS_MAX_PSK_IDENTITY)
-        return errmsg_set(err, errlen, "--psk-identity: at most %d characters", TLS_MAX_PSK_IDENTITY);
-    char shown[ERRMSG_SHOWN(32)];
-    if (cfg->tls_version && strcmp(cfg->tls_version, "tlsv1.2") && strcmp(cfg->tls_version, "tlsv1.3")) {
-        errmsg_sanitize(cfg->tls_version, 32, shown, sizeof(shown));
-        return errmsg_set(err, errlen, "--tls-version: expected tlsv1.2 or tlsv1.3, got '%s'", shown);
-    }
-    if (cfg->tls_alpn && strlen(cfg->tls_alpn) > 255) return errmsg_set(err, errlen, "--tls-alpn: at most 255 bytes");
     return 0;
 }
 

@@ -49,10 +49,10 @@ struct tls_facts {
     char verify[64];        /* what was checked: "chain and host name", "chain", "psk" */
 };
 
-/* The rules between cfg's TLS options (no file is opened): --cert needs
- * --key and the reverse, --psk needs --psk-identity and excludes
- * certificates, --tls-version is tlsv1.2 or tlsv1.3, --psk is hex, ALPN at
- * most 255 bytes, no --spawn-broker (its broker has no TLS listener).
+/* The rules between cfg's TLS options (no file is opened; each value's
+ * own bounds are its row's, optspec.c): --cert needs --key and the
+ * reverse, --psk needs --psk-identity and excludes certificates, --psk is
+ * hex, no --spawn-broker (its broker has no TLS listener).
  * Returns 0, or -1 with err (one line, no secret in it). */
 int tls_options_check(const struct mb_config *cfg, char *err, size_t errlen);
 

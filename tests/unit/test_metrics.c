@@ -150,7 +150,7 @@ static void test_scenario(void)
     cb.mode = MB_MODE_PUB;
     n = metrics_scenario_diff(&a, &b, out, sizeof(out));
     CHECKF("scenario: mode, topic, shape",
-           n == 5 && !strcmp(out, "mode both vs pub; qos 1 vs 0; size 64 vs 16; topic bench/%i vs other; "
+           n == 5 && !strcmp(out, "mode both vs pub; topic bench/%i vs other; qos 1 vs 0; size 64 vs 16; "
                                   "shape all vs pairs"), "%d '%s'", n, out);
     char small[12];
     n = metrics_scenario_diff(&a, &b, small, sizeof(small));
