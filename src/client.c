@@ -599,6 +599,7 @@ int client_connect(struct client *c, const char *bind_address)
         rc = mosquitto_connect_bind_async(c->m, c->env->connect_ip, c->env->port, cfg->keepalive_s, bind_address);
     }
     tls_watch(NULL);
+    if (rc == MOSQ_ERR_SUCCESS && c->seen.hello_ns) note_tcp(c, clock_mono_ns());   /* the ClientHello went out */
     if (rc == MOSQ_ERR_SUCCESS && c->env->tls && mosquitto_socket(c->m) >= 0 && !tls_handshaking(c->m))
         note_handshake(c);   /* finished inside the call */
     else if (rc == MOSQ_ERR_SUCCESS && !c->env->tls && cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS)

@@ -227,6 +227,7 @@ static int bench_main(int argc, char **argv)
     case OPTIONS_RUN:
         break;
     }
+    options_hide_secrets(argc, argv, &cfg);
     if (topology_check(&cfg, err, sizeof(err)) != 0) {   /* a filter that hears no publisher */
         fprintf(stderr, "mqttbench: %s\n", err);
         return EXIT_USAGE;

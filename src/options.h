@@ -118,10 +118,23 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
  * section, except hidden ones. */
 void options_print_help(FILE *f, enum mb_mode mode);
 
+/* Copy the values of secret options given on the command line (OPT_SECRET
+ * rows: --password, --psk) out of argv, point cfg at the copies (kept for
+ * the life of the process) and overwrite their bytes in argv, so the
+ * process title (/proc/PID/cmdline, ps) no longer shows them. Call once,
+ * right after options_parse. */
+void options_hide_secrets(int argc, char **argv, struct mb_config *cfg);
+
+/* both --processes: the environment variables that carry cfg's secrets to a
+ * child instead of its command line: MQTTBENCH_PASSWORD, MQTTBENCH_PSK.
+ * Call in the child, before exec. */
+void options_secrets_to_env(const struct mb_config *cfg);
+
 /* both --processes: of argv as options_parse accepted it (argv[1] is the
  * command), the arguments after the command that its children get, in
  * order: every option except those the parent sets for them (OPT_PARENT
- * rows: host, port, run id, result file ...). Stores pointers into argv in
+ * rows: host, port, run id, result file ...) and the secrets (OPT_SECRET
+ * rows, passed by options_secrets_to_env). Stores pointers into argv in
  * out (room for argc entries); returns how many. */
 int options_child_args(int argc, char **argv, char **out);
 

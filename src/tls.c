@@ -386,7 +386,7 @@ int tls_peek_closed(int fd)
     return 0;
 }
 
-void tls_reason(long verify_result, const char *ssl_error, bool client_cert, const char *host, char *reason,
+void tls_reason(long verify_result, const char *ssl_error, enum tls_auth auth, const char *host, char *reason,
                 size_t rlen, char *hint, size_t hlen)
 {
     char shown[ERRMSG_SHOWN(64)];
@@ -419,9 +419,12 @@ void tls_reason(long verify_result, const char *ssl_error, bool client_cert, con
     why = why && why[1] ? why + 1 : ssl_error && *ssl_error ? ssl_error : "handshake failed";
     errmsg_sanitize(why, 80, shown, sizeof(shown));
     snprintf(reason, rlen, "TLS: %s", shown);
-    if (strstr(why, "certificate required") || (strstr(why, "handshake failure") && !client_cert))
+    if (auth == TLS_AUTH_PSK && (strstr(why, "handshake failure") || strstr(why, "unknown psk identity") ||
+                                 strstr(why, "decrypt error") || strstr(why, "bad record mac")))
+        snprintf(hint, hlen, "(does the broker know this --psk-identity, with this key?)");
+    else if (strstr(why, "certificate required") || (strstr(why, "handshake failure") && auth == TLS_AUTH_NONE))
         snprintf(hint, hlen, "(the broker wants a client certificate: give --cert and --key)");
-    else if (client_cert && (strstr(why, "unknown ca") || strstr(why, "bad certificate") ||
+    else if (auth == TLS_AUTH_CERT && (strstr(why, "unknown ca") || strstr(why, "bad certificate") ||
                              strstr(why, "certificate unknown") || strstr(why, "certificate expired") ||
                              strstr(why, "decrypt error")))
         snprintf(hint, hlen, "(the broker refused the client certificate in --cert)");
@@ -438,5 +441,6 @@ void tls_reason(long verify_result, const char *ssl_error, bool client_cert, con
 void tls_failure(const struct tls *t, long verify_error, const char *ssl_error, char *reason, size_t rlen,
                  char *hint, size_t hlen)
 {
-    tls_reason(verify_error, ssl_error, SSL_CTX_get0_certificate(t->ctx) != NULL, t->host, reason, rlen, hint, hlen);
+    enum tls_auth auth = t->psk_len ? TLS_AUTH_PSK : SSL_CTX_get0_certificate(t->ctx) ? TLS_AUTH_CERT : TLS_AUTH_NONE;
+    tls_reason(verify_error, ssl_error, auth, t->host, reason, rlen, hint, hlen);
 }

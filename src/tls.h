@@ -114,10 +114,13 @@ int tls_peek_closed(int fd);
 void tls_failure(const struct tls *t, long verify_error, const char *ssl_error, char *reason, size_t rlen,
                  char *hint, size_t hlen);
 
-/* The same from the parts (pure; unit-tested): verify_result is
- * SSL_get_verify_result (X509_V_OK when the chain was not at fault),
- * client_cert whether --cert was given, host the name checked. */
-void tls_reason(long verify_result, const char *ssl_error, bool client_cert, const char *host, char *reason,
+/* How the client authenticates itself, for tls_reason's hints. */
+enum tls_auth { TLS_AUTH_NONE, TLS_AUTH_CERT, TLS_AUTH_PSK };
+
+/* The same from the parts (pure; unit-tested): verify_result an
+ * X509_V_ERR_* (X509_V_OK when the broker's certificate was not at fault),
+ * auth what the client offered, host the name checked. */
+void tls_reason(long verify_result, const char *ssl_error, enum tls_auth auth, const char *host, char *reason,
                 size_t rlen, char *hint, size_t hlen);
 
 #endif

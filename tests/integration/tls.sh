@@ -14,11 +14,13 @@ tls_listener() {   # PORT CERT [MORE LINES...]: a TLS listener with C/CERT.pem
     local port=$1 cert=$2; shift 2
     printf '%s\n' "listener $port 127.0.0.1" "cafile $C/ca.pem" "certfile $C/$cert.pem" "keyfile $C/$cert.key" "$@"
 }
-P_MTLS=$(free_port) P_EXPIRED=$(free_port) P_OTHER=$(free_port) P_PSK=$(free_port) P_PLAIN=$(free_port)
+P_MTLS=$(free_port) P_EXPIRED=$(free_port) P_OTHER=$(free_port) P_NAME=$(free_port) P_PSK=$(free_port)
+P_PLAIN=$(free_port)
 mapfile -t extra < <(
     tls_listener "$P_MTLS" server "require_certificate true"
     tls_listener "$P_EXPIRED" expired
     tls_listener "$P_OTHER" other
+    tls_listener "$P_NAME" name
     printf '%s\n' "listener $P_PSK 127.0.0.1" "psk_hint mqttbench" "psk_file $C/psk"
     printf '%s\n' "listener $P_PLAIN 127.0.0.1")
 # The first listener (start_broker's port) is TLS with the good certificate;
@@ -111,6 +113,40 @@ MQTTBENCH_PSK=$PSK "$MQTTBENCH" both -p "$P_PSK" --psk-identity bench --count 10
     --json "$TEST_TMP/psk2.json" > /dev/null 2>&1
 check_eq "PSK from MQTTBENCH_PSK: exits 0" 0 "$?"
 
+# --- secrets off the command line (the process title) -------------------------
+# title_of PATTERN: the command lines of the running processes whose command
+# line holds PATTERN, one a line
+title_of() {
+    local p
+    for p in $(pgrep -f -- "$1"); do tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null; echo; done
+}
+"$MQTTBENCH" both -p "$P_PSK" --psk "$PSK" --psk-identity bench --id-prefix title-check --processes --rate 1000 \
+    --count 3000 \
+    --quiet --json "$TEST_TMP/title.json" > "$TEST_TMP/title.out" 2>&1 &
+bg=$!
+for _ in $(seq 1 100); do [ "$(title_of title-check | grep -c .)" -ge 3 ] && break; sleep 0.02; done
+titles=$(title_of title-check)
+check_eq "--processes: parent and both children seen" 3 "$(echo "$titles" | grep -c .)"
+check "PSK not in any process title" bash -c "! echo \"\$1\" | grep -q '$PSK'" _ "$titles"
+wait_exit "$bg" 20000
+check_eq "--processes over PSK (the key passed by environment): exits 0" 0 "$EXIT_RC"
+check_eq "--processes over PSK: every message" "ok 3000" "$(json "$TEST_TMP/title.json" 'd["status"] + " " + str(d["subscribe"]["messages"])')"
+"$MQTTBENCH" both -p "$BROKER_PORT" "${CA[@]}" -u title-user -P s3cr3t-pw-title --rate 1000 --count 2000 \
+    --quiet --json "$TEST_TMP/title2.json" > /dev/null 2>&1 &
+bg=$!
+for _ in $(seq 1 100); do title_of title-user | grep -q . && break; sleep 0.02; done
+check "password not in the process title" bash -c "title=\$(tr '\\0' ' ' < /proc/$bg/cmdline); [ -n \"\$title\" ] && ! echo \"\$title\" | grep -q s3cr3t-pw-title"
+wait_exit "$bg" 20000
+check_eq "password run: exits 0" 0 "$EXIT_RC"
+
+# --- the broker's name: checked against its certificate, in every process -----
+"$MQTTBENCH" both -h localhost -p "$P_NAME" "${CA[@]}" --count 500 --quiet --json "$TEST_TMP/name.json" \
+    > "$TEST_TMP/out" 2>&1
+check_eq "a certificate for the name only, -h localhost: exits 0" 0 "$?"
+"$MQTTBENCH" both -h localhost -p "$P_NAME" "${CA[@]}" --processes --count 500 --quiet \
+    --json "$TEST_TMP/name2.json" > "$TEST_TMP/out" 2>&1
+check_eq "the same with --processes (children check the name too): exits 0" 0 "$?"
+
 # --- at connect time: exit 1, a failed result, one line naming the TLS reason -
 # connect_fails NAME EXPECTED-TEXT ARGS...
 connect_fails() {
@@ -147,6 +183,8 @@ connect_fails "client certificate required (TLS 1.2)" \
     --tls-version tlsv1.2
 connect_fails "client certificate of an unknown CA" "TLS: tlsv1 alert unknown ca (the broker refused the client" \
     -p "$P_MTLS" "${CA[@]}" --cert "$C/rogue-client.pem" --key "$C/rogue-client.key"
+connect_fails "PSK of an unknown identity" "(does the broker know this --psk-identity, with this key?)" \
+    -p "$P_PSK" --psk "$PSK" --psk-identity stranger
 connect_fails "TLS to a plain listener" "connection during the handshake (is the broker's port a TLS listener?)" \
     -p "$P_PLAIN" "${CA[@]}"
 check "failure reason is a key of connect.failure_reasons" python3 -c '

@@ -8,6 +8,7 @@
 #                            client-enc.pass (AES-256)
 #   expired.pem expired.key  broker certificate that expired yesterday
 #   other.pem other.key      broker certificate for another host name
+#   name.pem name.key        broker certificate for the name localhost only
 #   rogue-ca.pem rogue-client.pem rogue-client.key  a CA the broker does not
 #                            know, and a client certificate it signed
 #   server-rsa.pem server-rsa.key  broker certificate with an RSA-2048 key
@@ -39,6 +40,7 @@ leaf server ca "DNS:localhost,IP:127.0.0.1" $days "${EC[@]}"
 leaf client ca "" $days "${EC[@]}"
 leaf expired ca "DNS:localhost,IP:127.0.0.1" -1 "${EC[@]}"
 leaf other ca "DNS:other.example" $days "${EC[@]}"
+leaf name ca "DNS:localhost" $days "${EC[@]}"
 leaf rogue-client rogue-ca "" $days "${EC[@]}"
 leaf server-rsa ca "DNS:localhost,IP:127.0.0.1" $days "${RSA[@]}"
 leaf server-ec ca "DNS:localhost,IP:127.0.0.1" $days "${EC[@]}"
