@@ -363,6 +363,24 @@ bool tls_pending(struct mosquitto *m)
     return s && SSL_has_pending(s);
 }
 
+/* SSL_free_buffers is safe from OpenSSL 3.0.14, 3.1.6, 3.2.2 and 3.3.1 on. */
+static bool free_buffers_safe(void)
+{
+    unsigned long v = OpenSSL_version_num();   /* 0xMNN00PP0 */
+    unsigned long minor = (v >> 20) & 0xff, patch = (v >> 4) & 0xff;
+    if ((v >> 28) != 3) return (v >> 28) > 3;
+    static const unsigned long first_safe[] = { 14, 6, 2, 1 };   /* by minor version */
+    return minor >= 4 || patch >= first_safe[minor];
+}
+
+void tls_release_buffers(struct mosquitto *m)
+{
+    static int safe = -1;   /* one answer for the process: a race only computes it twice */
+    if (safe < 0) safe = free_buffers_safe();
+    SSL *s = mosquitto_ssl_get(m);
+    if (safe && s && SSL_is_init_finished(s) && !SSL_has_pending(s)) SSL_free_buffers(s);
+}
+
 void tls_note_session(struct mosquitto *m, const struct tls *t, struct tls_facts *f)
 {
     SSL *s = mosquitto_ssl_get(m);

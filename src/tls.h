@@ -5,7 +5,8 @@
  * read once, before anything connects, and thousands of connections share
  * them. Each connection then costs only its SSL object; the context sets
  * SSL_MODE_RELEASE_BUFFERS, so OpenSSL frees a connection's record buffers
- * (about 34 KiB) whenever it has nothing buffered.
+ * (about 17 KiB each way) when it has nothing buffered, and client.c gives
+ * back the read buffer after each burst of reads (tls_release_buffers).
  *
  * What libmosquitto 2.0 leaves to us with its own context: told not to
  * apply its defaults (MOSQ_OPT_SSL_CTX_WITH_DEFAULTS 0; it would otherwise
@@ -98,6 +99,14 @@ bool tls_wants_write(struct mosquitto *m);
 /* True when OpenSSL holds bytes of m's connection that no read has taken
  * (decrypted or not): epoll will not report them. */
 bool tls_pending(struct mosquitto *m);
+
+/* Give back m's idle record buffers (about 17 KiB each) when OpenSSL holds no
+ * byte of the connection: SSL_MODE_RELEASE_BUFFERS frees the read buffer
+ * only once a record is used up, and the read that finds the socket empty
+ * (EAGAIN, the end of every read burst) allocates it again. Call after a
+ * burst of reads. No-op where SSL_free_buffers has a known use-after-free
+ * (OpenSSL 3.0 before 3.0.14, CVE-2024-4741). */
+void tls_release_buffers(struct mosquitto *m);
 
 /* After m's handshake: t's facts with m's protocol, cipher and ALPN into f
  * (only when f's protocol is still empty: the first handshake stands). */
