@@ -22,8 +22,12 @@ PKGS      := libmosquitto libcjson openssl
 # Debian packages: what `make run` and `make test` install when they are missing.
 DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev libssl-dev mosquitto
 # rabbitmq-server: tests/brokers/rabbitmq.sh runs a private node (tests/deps.sh
-# keeps the system service from starting).
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients openssl iproute2 procps python3 clang libclang-rt-14-dev rabbitmq-server
+# keeps the system service from starting, and prometheus's: only its promtool
+# is used, to check --metrics-listen's text). chromium: report.sh opens the
+# HTML report headless; curl scrapes the metrics. openssl: the TLS tests make
+# their certificates with it.
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients openssl iproute2 procps python3 clang libclang-rt-14-dev \
+             rabbitmq-server chromium curl prometheus
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
@@ -91,6 +95,18 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/version.o: MB_CFLAGS += -DMB_VERSION='"$(VERSION)"' -DMB_GIT_REV='"$(GIT_REV)"'
+
+# The HTML report's script and style sheet, as C strings html.c includes
+# (backslashes, quotes and '?' escaped: no escape sequence or trigraph).
+$(BUILD)/html_assets.h: src/html.js src/html.css | $(BUILD)
+	@[ "$(V)" = 1 ] || echo "  GEN   $@"
+	$(Q)for f in src/html.js src/html.css; do \
+	    echo "static const char $$(basename $$f | tr . _)[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/    "/' -e 's/$$/\\n"/' $$f; \
+	    echo "    ;"; \
+	done > $@.tmp && mv -f $@.tmp $@
+$(BUILD)/html.o: $(BUILD)/html_assets.h
+$(BUILD)/html.o: MB_CFLAGS += -I$(BUILD)
 $(BUILD)/version.o: .FORCE
 .FORCE:
 

@@ -711,7 +711,8 @@ int client_publish_some(struct client *c, uint64_t now_ns, int budget, bool warm
         int rc = mosquitto_publish(c->m, NULL, c->topic, (int)cfg->size, env->scratch, cfg->pub_qos, cfg->retain);
         if (rc != MOSQ_ERR_SUCCESS) {
             c->outstanding--;
-            env->st->pub_errors++;
+            if (!env->st->pub_errors++)
+                snprintf(env->st->pub_error, sizeof(env->st->pub_error), "%s", mosquitto_strerror(rc));
             if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) mark_failed(c, mosquitto_strerror(rc));
             break;
         }

@@ -220,8 +220,7 @@ static void fmt_pct(char *buf, size_t len, const struct compare_row *r)
     else snprintf(buf, len, "-");
 }
 
-/* One line of the scenario: mode, QoS, size, count or duration, clients. */
-static void scenario_line(const struct run_result *res, char *buf, size_t len)
+void compare_scenario_line(const struct run_result *res, char *buf, size_t len)
 {
     const struct mb_config *c = res->cfg;
     size_t used;
@@ -454,7 +453,7 @@ int compare_main(int argc, char **argv)
                  result_status_name(nres->status), why[0] ? ": " : "", why);
     }
     char scenario[400];
-    scenario_line(bres, scenario, sizeof(scenario));
+    compare_scenario_line(bres, scenario, sizeof(scenario));
     if (c.markdown) print_markdown(stdout, &c, &rep, &base, &nw, scenario);
     else print_text(stdout, &c, &rep, &base, &nw, scenario);
     fflush(stdout);

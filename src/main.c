@@ -18,7 +18,9 @@
 
 #include "broker.h"
 #include "compare.h"
+#include "html.h"
 #include "merge.h"
+#include "metricsrv.h"
 #include "iobuf.h"
 #include "jsonfile.h"
 #include "metrics.h"
@@ -135,6 +137,28 @@ static const char *result_place(const struct mb_config *cfg, const char *json_pa
     return strcmp(json_path, "-") ? json_path : "standard output";
 }
 
+/* --report, --csv and --hgrm of r, named after its result file. Returns
+ * code, or EXIT_FAILED when one could not be written and code was EXIT_OK. */
+static int write_outputs(const struct mb_config *cfg, const struct run_result *r, const char *json_path, int code)
+{
+    if (!cfg->report_path && !cfg->csv_path && !cfg->hgrm_path) return code;
+    const char *slash = strrchr(json_path, '/');
+    struct html_run run = { !strcmp(json_path, "-") ? "this run" : slash ? slash + 1 : json_path, r };
+    if (html_write_outputs(&run, 1, cfg->report_path, cfg->csv_path, cfg->hgrm_path, "mqttbench: ") && code == EXIT_OK)
+        return EXIT_FAILED;
+    return code;
+}
+
+/* Stop serving metrics after their last write; code, or EXIT_FAILED when the
+ * --metrics-file could not be written and code was EXIT_OK. */
+static int stop_metrics(struct metricsrv *m, int code)
+{
+    char err[512];
+    if (metricsrv_stop(m, err, sizeof(err)) == 0) return code;
+    fprintf(stderr, "mqttbench: %s\n", err);
+    return code == EXIT_OK ? EXIT_FAILED : code;
+}
+
 /* --repeat N: N runs with fresh connections (run ids id..id+N-1) against one
  * broker; the file holds the median run's result at the top level, "repeat"
  * (median, min, max of each metric) and "runs" (every run). The summary goes
@@ -197,6 +221,7 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         fprintf(stderr, "mqttbench: %s\n", err);
         if (!code) code = EXIT_FAILED;
     }
+    code = write_outputs(cfg, &top, json_path, code);
     report_summary(out, &runs[med], result_place(cfg, json_path, written));
     if (done > 1 && top.repeat) {
         fprintf(out, "\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
@@ -241,6 +266,11 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         return EXIT_USAGE;
     }
+    if (html_check_outputs(cfg.report_path, cfg.csv_path, cfg.hgrm_path, err, sizeof(err)) != 0 ||
+        (cfg.metrics_file && jsonfile_check(cfg.metrics_file, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    }
     /* TLS: every file read and checked now, before anything connects. */
     struct tls *tls = NULL;
     if (cfg.tls && !(tls = tls_new(&cfg, cfg.host ? cfg.host : "127.0.0.1", err, sizeof(err)))) {
@@ -249,11 +279,20 @@ static int bench_main(int argc, char **argv)
     }
     /* With the result on standard output, the summary goes to stderr. */
     FILE *out = strcmp(json_path, "-") ? stdout : stderr;
+    /* Live metrics: the address is taken now, before anything connects. */
+    struct metricsrv *metrics = NULL;
+    if ((cfg.metrics_listen || cfg.metrics_file) &&
+        metricsrv_start(&metrics, cfg.metrics_listen, cfg.metrics_file, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        tls_free(tls);
+        return EXIT_USAGE;
+    }
 
     /* Preflight: every fd the hard limit allows; iobuf tracks fds below it. */
     long nofile = preflight_raise_nofile();
     if (iobuf_init((size_t)(nofile > (1L << 22) ? (1L << 22) : nofile)) != 0) {
         fprintf(stderr, "mqttbench: out of memory\n");
+        metricsrv_stop(metrics, err, sizeof(err));
         tls_free(tls);
         return EXIT_FAILED;
     }
@@ -289,15 +328,15 @@ static int bench_main(int argc, char **argv)
         return code;
     } else if (cfg.repeat > 1) {
         cfg.port = port;
-        struct run_target target = { .ip = ip, .port = port, .tls = tls };
+        struct run_target target = { .ip = ip, .port = port, .tls = tls, .metrics = metrics };
         int code = repeat_runs(&cfg, &target, &res, json_path, out);
         broker_stop(&broker);
         mosquitto_lib_cleanup();
         tls_free(tls);
-        return code;
+        return stop_metrics(metrics, code);
     } else {
         cfg.port = port;   /* the results record the port in effect */
-        struct run_target target = { .ip = ip, .port = port, .tls = tls };
+        struct run_target target = { .ip = ip, .port = port, .tls = tls, .metrics = metrics };
         run_execute(&cfg, &target, &res, &interrupted);
     }
     broker_stop(&broker);
@@ -309,11 +348,12 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         if (code == EXIT_OK) code = EXIT_FAILED;
     }
+    code = write_outputs(&cfg, &res, json_path, code);
     report_summary(out, &res, result_place(&cfg, json_path, written));
     result_free(&res);
     mosquitto_lib_cleanup();
     tls_free(tls);
-    return code;
+    return stop_metrics(metrics, code);
 }
 
 int main(int argc, char **argv)
@@ -322,5 +362,6 @@ int main(int argc, char **argv)
      * says 2 for an output it could not write, merge 1. */
     if (argc >= 2 && !strcmp(argv[1], "compare")) return finish_stdout(compare_main(argc - 1, argv + 1), EXIT_USAGE);
     if (argc >= 2 && !strcmp(argv[1], "merge")) return finish_stdout(merge_main(argc - 1, argv + 1), EXIT_FAILED);
+    if (argc >= 2 && !strcmp(argv[1], "report")) return finish_stdout(html_report_main(argc - 1, argv + 1), EXIT_FAILED);
     return finish_stdout(bench_main(argc, argv), EXIT_FAILED);
 }

@@ -170,10 +170,12 @@ static int merge_one(struct run_result *dst, const struct run_result *src, const
     if (has_sub(src)) {
         *any_null = *any_null || !(src->expected || src->expected_known);
         dst->expected_known = dst->expected_known && src->expected_known;
+        dst->lost_exact = dst->lost_exact && src->lost_exact;
         dst->latency_intended = dst->latency_intended && src->latency_intended;
     }
     dst->expected += src->expected;
     dst->lost += src->lost;
+    dst->in_flight += src->in_flight;
     dst->duplicates += src->duplicates;
     dst->out_of_order += src->out_of_order;
     dst->forgotten += src->forgotten;
@@ -199,6 +201,9 @@ static int merge_one(struct run_result *dst, const struct run_result *src, const
     dst->max_utilization = MAX_OF(dst->max_utilization, src->max_utilization);
     dst->generator_saturated = dst->generator_saturated || src->generator_saturated;
     dst->schedule_lagging = dst->schedule_lagging || src->schedule_lagging;
+    dst->self_stall.count += src->self_stall.count;
+    dst->self_stall.total_s += src->self_stall.total_s;
+    dst->self_stall.max_s = MAX_OF(dst->self_stall.max_s, src->self_stall.max_s);
     dst->flow_on = dst->flow_on || src->flow_on;
     dst->flow_paced_by_window = dst->flow_paced_by_window || src->flow_paced_by_window;
     dst->cpu_user_s += src->cpu_user_s;
@@ -232,7 +237,7 @@ static int merge_header(const struct run_result *in, size_t n, bool split, struc
     for (size_t i = 0; i < n; i++) out->env.io_layer_off |= in[i].env.io_layer_off;   /* off anywhere: off */
     out->clock = in[first_sub < n ? first_sub : 0].clock;
     out->merged_split = split;
-    out->expected_known = out->latency_intended = true;
+    out->expected_known = out->lost_exact = out->latency_intended = true;
     return 0;
 }
 
@@ -253,7 +258,7 @@ int merge_results(const struct run_result *in, const char *const *names, size_t 
         rc = merge_one(out, &in[i], names[i], &any_null);
     if (rc == 0 && any_null) {
         out->expected = 0;              /* some input did not know: the sum would be a part */
-        out->expected_known = false;
+        out->expected_known = out->lost_exact = false;
     }
     if (rc == 0) rc = merge_series(in, n, out);
     if (rc == 0) check_overlap(in, names, n, out);

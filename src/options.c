@@ -84,6 +84,7 @@ static void print_top_help(FILE *f)
         "  sub    run subscribers only\n"
         "  compare BASE.json NEW.json   compare two results; exit 1 on a regression\n"
         "  merge A.json B.json ... -o OUT.json   combine results of one run (hosts, processes)\n"
+        "  report A.json [B.json ...] -o OUT.html   HTML report with charts; --csv, --hgrm exports\n"
         "\n"
         "  mqttbench <command> --help   options of one command\n"
         "  mqttbench --version          version and git revision\n"
@@ -215,6 +216,18 @@ static int validate(const struct mb_config *cfg, char *err, size_t errlen)
                     cfg->expect_publishers ? "--expect-publishers" : "--wait-subscribers");
     if (cfg->mode == MB_MODE_PUB && cfg->wait_subscribers && !cfg->run_id_given && !cfg->child)
         return errmsg_set(err, errlen, "--wait-subscribers: needs --run-id (the subscribers' run id)");
+    const char *const side[] = { cfg->report_path, cfg->csv_path, cfg->hgrm_path, cfg->metrics_file };
+    static const char *const side_flag[] = { "--report", "--csv", "--hgrm", "--metrics-file" };
+    for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++)
+        if (side[i] && !strcmp(side[i], "-"))
+            return errmsg_set(err, errlen, "%s: standard output (-) holds the summary or the result; give a file",
+                              side_flag[i]);
+    if (cfg->processes && (cfg->report_path || cfg->csv_path || cfg->hgrm_path))
+        return errmsg_set(err, errlen, "%s: not with --processes (run mqttbench report on the merged result)",
+                          cfg->report_path ? "--report" : cfg->csv_path ? "--csv" : "--hgrm");
+    if (cfg->processes && (cfg->metrics_listen || cfg->metrics_file))
+        return errmsg_set(err, errlen, "%s: not with --processes (run the pub and sub commands, each with its own)",
+                          cfg->metrics_listen ? "--metrics-listen" : "--metrics-file");
     if (cfg->repeat > 1 && cfg->processes)
         return errmsg_set(err, errlen, "--repeat: not with --processes (repeat the pub and sub commands instead)");
     if (cfg->session_expiry_s >= 0 && cfg->protocol != 5)

@@ -97,6 +97,11 @@ struct mb_config {
 
     /* output */
     const char *json_path;     /* NULL: results/mqttbench-<mode>-<UTC>.json */
+    const char *report_path;   /* --report: the run's HTML report; NULL = none (html.h) */
+    const char *csv_path;      /* --csv: the per-second series (export.h); NULL = none */
+    const char *hgrm_path;     /* --hgrm: the latency distribution as HdrHistogram text; NULL = none */
+    const char *metrics_listen;  /* --metrics-listen ADDR:PORT (metricsrv.h); NULL = none */
+    const char *metrics_file;    /* --metrics-file: the same text, rewritten every second; NULL = none */
     bool quiet;
     uint64_t report_every;     /* 0 = off */
 };

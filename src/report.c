@@ -15,18 +15,103 @@ static const char *fmt_us(double us, char *buf, size_t len)
     return units_format_duration((uint64_t)(us * 1000.0 + 0.5), buf, len);
 }
 
-void report_progress(FILE *f, double elapsed_s, uint64_t sent, uint64_t received,
+void report_progress(FILE *f, enum mb_mode mode, double elapsed_s, uint64_t sent, uint64_t received,
                      double msgs_per_s, double p99_us)
 {
     char a[32], b[32], c[32], d[32];
-    fprintf(f, "[%6.1fs] sent %8s  recv %8s  %8s msgs/s  p99 %s\n", elapsed_s,
-            units_format_count(sent, a, sizeof(a)), units_format_count(received, b, sizeof(b)),
-            units_format_count((uint64_t)(msgs_per_s + 0.5), c, sizeof(c)), fmt_us(p99_us, d, sizeof(d)));
+    fprintf(f, "[%6.1fs]", elapsed_s);
+    if (mode != MB_MODE_SUB) fprintf(f, " sent %8s ", units_format_count(sent, a, sizeof(a)));
+    if (mode != MB_MODE_PUB) fprintf(f, " recv %8s ", units_format_count(received, b, sizeof(b)));
+    fprintf(f, " %8s msgs/s", units_format_count((uint64_t)(msgs_per_s + 0.5), c, sizeof(c)));
+    if (mode != MB_MODE_PUB) fprintf(f, "  p99 %s", fmt_us(p99_us, d, sizeof(d)));
+    fprintf(f, "\n");
 }
 
 static double per_s(uint64_t n, double s)
 {
     return s > 0 ? (double)n / s : 0;
+}
+
+void report_stall_error(const struct report_stall *s, char *buf, size_t len)
+{
+    if (s->pub_errors) {
+        snprintf(buf, len, "mosquitto_publish failed %llu time%s (%s), then no message completed or arrived "
+                 "for %.1f s", (unsigned long long)s->pub_errors, s->pub_errors == 1 ? "" : "s",
+                 s->pub_error && s->pub_error[0] ? s->pub_error : "unknown error", s->idle_s);
+    } else if (s->has_subscribers && !s->arrived && s->published) {
+        snprintf(buf, len, "stalled: no subscriber received any message in %.1f s: the broker accepted the "
+                 "subscription but routed nothing to it (unsupported $share? a filter that matches no "
+                 "publisher? an ACL? '.' in a topic on RabbitMQ?)", s->idle_s);
+    } else if (s->flow_paused) {
+        snprintf(buf, len, "stalled: no message arrived for %.1f s while the publishers waited for the "
+                 "subscribers (mqttbench's --backlog %llu window): the broker stopped delivering",
+                 s->idle_s, (unsigned long long)s->backlog);
+    } else {
+        snprintf(buf, len, "stalled: no message completed or arrived for %.1f s "
+                 "(the broker stopped acknowledging or delivering)", s->idle_s);
+    }
+}
+
+/* Paced runs: the achieved rate counts as the target within this fraction. */
+#define REPORT_RATE_HELD 0.97
+
+static double achieved_rate(const struct run_result *r)
+{
+    return r->pub_duration_s > 0 ? (double)r->total.pub_done / r->pub_duration_s : 0;
+}
+
+enum report_bottleneck report_bottleneck(const struct run_result *r)
+{
+    const struct mb_config *c = r->cfg;
+    bool paced = c->rate > 0 && c->mode != MB_MODE_SUB && r->total.pub_done;
+    bool short_of_target = paced && achieved_rate(r) < REPORT_RATE_HELD * c->rate;
+    if (r->self_stall.count && (short_of_target || r->schedule_lagging)) return REPORT_SELF_STALL;
+    if (r->generator_saturated) return REPORT_GENERATOR;
+    if (short_of_target) return REPORT_BROKER;
+    if (paced && r->schedule_lagging) return REPORT_JITTER;
+    return REPORT_NONE;
+}
+
+/* The NOTE lines: every claim about who set the pace is made here. */
+static void print_notes(FILE *f, const struct run_result *r)
+{
+    const struct mb_config *c = r->cfg;
+    const struct stats *t = &r->total;
+    char a[32];
+    if (r->self_stall.count)
+        fprintf(f, "  NOTE         mqttbench itself was stopped or not scheduled for %.1f s (%llu pause%s, the\n"
+                   "               longest %.1f s): latencies, rates and the schedule include that time;\n"
+                   "               the broker is not to blame for it\n",
+                r->self_stall.total_s, (unsigned long long)r->self_stall.count,
+                r->self_stall.count == 1 ? "" : "s", r->self_stall.max_s);
+    switch (report_bottleneck(r)) {
+    case REPORT_GENERATOR:
+        fprintf(f, "  NOTE         mqttbench itself was the bottleneck (busiest worker %.0f%% CPU%s): the broker\n"
+                   "               may do better than these numbers; add --threads, cores or load hosts\n",
+                100 * r->max_utilization, r->schedule_lagging ? ", schedule slipping" : "");
+        break;
+    case REPORT_BROKER:
+        fprintf(f, "  NOTE         publishers fell behind their schedule while mqttbench had CPU to spare:\n"
+                   "               the broker did not keep up with %.0f msgs/s (achieved %.0f msgs/s)\n",
+                c->rate, achieved_rate(r));
+        break;
+    case REPORT_JITTER:
+        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), yet the\n"
+                   "               rate held at %.0f msgs/s: jitter in mqttbench's scheduling or the OS,\n"
+                   "               not the broker; latency from the scheduled send time includes it\n",
+                100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
+                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
+        break;
+    case REPORT_SELF_STALL:
+    case REPORT_NONE:
+        break;
+    }
+    if (!r->generator_saturated && r->flow_on && r->flow_paced_by_window)
+        fprintf(f, "  NOTE         publishers waited on mqttbench's flow window (--backlog %llu) %.0f%% of the\n"
+                   "               time: the rate is what %llu messages in flight allow, which may be less than\n"
+                   "               the broker sustains; compare with a larger --backlog (0 = off)\n",
+                (unsigned long long)c->backlog, 100.0 * (double)t->flow_held_ns / 1e9 / r->pub_duration_s,
+                (unsigned long long)c->backlog);
 }
 
 /* One side's QoS as granted: "1", or "1 (2 requested)" after a downgrade. */
@@ -58,11 +143,14 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
     char a[32], b[32], q[96];
-    fprintf(f, "\nmqttbench %s: %s, %s, %llu-byte payloads, %d publisher%s, %d subscriber%s, %zu thread%s\n",
-            options_mode_name(c->mode), result_status_name(r->status), qos_text(r, q, sizeof(q)),
-            (unsigned long long)c->size,
-            c->publishers, c->publishers == 1 ? "" : "s", c->subscribers, c->subscribers == 1 ? "" : "s",
-            r->nworkers, r->nworkers == 1 ? "" : "s");
+    fprintf(f, "\nmqttbench %s: %s, %s", options_mode_name(c->mode), result_status_name(r->status),
+            qos_text(r, q, sizeof(q)));
+    /* Only the side this mode runs: a `sub` knows no payload size or publishers. */
+    if (c->mode != MB_MODE_SUB)
+        fprintf(f, ", %llu-byte payloads, %d publisher%s", (unsigned long long)c->size, c->publishers,
+                c->publishers == 1 ? "" : "s");
+    if (c->mode != MB_MODE_PUB) fprintf(f, ", %d subscriber%s", c->subscribers, c->subscribers == 1 ? "" : "s");
+    fprintf(f, ", %zu thread%s\n", r->nworkers, r->nworkers == 1 ? "" : "s");
     fprintf(f, "broker %s%s%s%s\n", r->env.broker_address, r->env.broker_spawned ? " (started by mqttbench)" : "",
             r->env.broker_version[0] ? ", " : "", r->env.broker_version);
     if (r->status != RESULT_OK) fprintf(f, "error: %s\n", r->error);
@@ -75,6 +163,9 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f   (completed: written%s)\n", "published",
                 (unsigned long long)t->pub_done, r->pub_duration_s, per_s(t->pub_done, r->pub_duration_s),
                 c->pub_qos == 0 ? " to the socket" : c->pub_qos == 1 ? " and PUBACKed" : " and PUBCOMPed");
+    if (c->mode != MB_MODE_SUB && t->pub_errors)
+        fprintf(f, "  %-12s %14llu calls of mosquitto_publish failed (the first: %s)\n", "errors",
+                (unsigned long long)t->pub_errors, t->pub_error[0] ? t->pub_error : "unknown error");
     if (c->mode != MB_MODE_SUB && c->rate > 0)
         fprintf(f, "  %-12s target %.0f msgs/s; %llu messages left a whole slot late, the latest by %s\n",
                 "schedule", c->rate, (unsigned long long)t->pub_missed_slots,
@@ -83,16 +174,21 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         fprintf(f, "  %-12s %14llu %12.3f %14.0f\n", "received", (unsigned long long)t->sub_unique,
                 r->sub_duration_s, per_s(t->sub_unique, r->sub_duration_s));
         fprintf(f, "\n  delivery     expected %s  lost %llu%s  duplicates %llu  out of order %llu  foreign %llu\n",
-                r->expected ? units_format_count(r->expected, a, sizeof(a)) : "unknown",
+                r->expected_known ? units_format_count(r->expected, a, sizeof(a)) : "unknown",
                 (unsigned long long)r->lost,
-                !r->expected_known ? (r->expected ? " (not exact: the run did not wait for the tail)"
-                                                  : " (gaps only: tail unknown)")
-                                   : r->forgotten ? " (approximate)" : "",
+                !r->expected_known ? " (gaps only: tail unknown)"
+                : r->in_flight     ? " (so far)"
+                : r->forgotten     ? " (approximate)" : "",
                 (unsigned long long)r->duplicates, (unsigned long long)r->out_of_order,
                 (unsigned long long)t->sub_foreign);
-        if (r->lost && r->expected)
-            fprintf(f, "  LOSS         %.3f%% of the expected messages never arrived\n",
-                    100.0 * (double)r->lost / (double)r->expected);
+        /* Loss is a percentage of what was expected only when nothing is left
+         * in flight: an interrupted or stalled run did not lose its tail. */
+        if (r->in_flight)
+            fprintf(f, "  in flight    %llu not accounted for: the run did not wait for the tail\n",
+                    (unsigned long long)r->in_flight);
+        else if (r->lost && r->expected_known && r->expected)
+            fprintf(f, "  LOSS         %.3f%% of the expected messages never arrived%s\n",
+                    100.0 * (double)r->lost / (double)r->expected, r->forgotten ? " (approximate)" : "");
         const struct hist *h = &t->lat;
         if (h->count) {
             bool intended = c->mode == MB_MODE_BOTH && c->rate > 0;
@@ -136,19 +232,7 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
                 units_format_duration(hist_percentile(&t->connect_connack, 50), ack, sizeof(ack)), r->tls_per_s,
                 ramp);
     }
-    if (r->generator_saturated)
-        fprintf(f, "  NOTE         mqttbench itself was the bottleneck (busiest worker %.0f%% CPU%s): the broker\n"
-                   "               may do better than these numbers; add --threads, cores or load hosts\n",
-                100 * r->max_utilization, r->schedule_lagging ? ", schedule slipping" : "");
-    else if (r->schedule_lagging)
-        fprintf(f, "  NOTE         publishers fell behind their schedule while mqttbench had CPU to spare:\n"
-                   "               the broker did not keep up with %.0f msgs/s\n", c->rate);
-    if (!r->generator_saturated && r->flow_on && r->flow_paced_by_window)
-        fprintf(f, "  NOTE         publishers waited on mqttbench's flow window (--backlog %llu) %.0f%% of the\n"
-                   "               time: the rate is what %llu messages in flight allow, which may be less than\n"
-                   "               the broker sustains; compare with a larger --backlog (0 = off)\n",
-                (unsigned long long)c->backlog, 100.0 * (double)t->flow_held_ns / 1e9 / r->pub_duration_s,
-                (unsigned long long)c->backlog);
+    print_notes(f, r);
     for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);
 }

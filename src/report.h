@@ -2,15 +2,51 @@
 #ifndef MB_REPORT_H
 #define MB_REPORT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "result.h"
 
-/* One progress line on f: elapsed, sent, received, msgs/s of the last interval,
- * p99 of the last interval (µs; <= 0 prints "-"). */
-void report_progress(FILE *f, double elapsed_s, uint64_t sent, uint64_t received,
+/* One progress line on f: elapsed, sent (not in `sub`), received and the p99
+ * of the last interval (µs; <= 0 prints "-"; not in `pub`), msgs/s of the
+ * last interval. */
+void report_progress(FILE *f, enum mb_mode mode, double elapsed_s, uint64_t sent, uint64_t received,
                      double msgs_per_s, double p99_us);
+
+/* What a run saw when it stalled (nothing completed or arrived for the
+ * drain timeout), so the error says no more about the broker than that. */
+struct report_stall {
+    double idle_s;              /* how long nothing completed or arrived */
+    bool has_subscribers;       /* subscribers ran in this process (`both`) */
+    uint64_t arrived;           /* messages of any kind the subscribers received
+                                   (valid, warm-up or foreign) */
+    uint64_t published;         /* publishes that completed */
+    uint64_t pub_errors;        /* mosquitto_publish calls that failed */
+    const char *pub_error;      /* the first one's reason ("" = none) */
+    bool flow_paused;           /* publishers were held by mqttbench's --backlog window */
+    uint64_t backlog;           /* that window, in messages */
+};
+
+/* The one-line error of a stalled run, into buf (len bytes): a failing
+ * mosquitto_publish, subscriptions that never received anything ("no
+ * subscriber received any message: ..."), publishers held by mqttbench's own
+ * window while subscribers got nothing, or the broker that stopped
+ * acknowledging or delivering. */
+void report_stall_error(const struct report_stall *s, char *buf, size_t len);
+
+/* Who set the pace of a run, on the evidence in r: the NOTE the summary
+ * prints. Only REPORT_BROKER blames the broker: a paced run fell short of its
+ * target rate while mqttbench had CPU to spare and was never stopped. */
+enum report_bottleneck {
+    REPORT_NONE,                /* nothing to say */
+    REPORT_SELF_STALL,          /* mqttbench itself was stopped or not scheduled */
+    REPORT_GENERATOR,           /* mqttbench's CPU */
+    REPORT_JITTER,              /* paced: slots missed, the rate held */
+    REPORT_BROKER,              /* paced: the rate fell short of the target */
+};
+enum report_bottleneck report_bottleneck(const struct run_result *r);
 
 /* The human-readable summary table of a finished run on f. json_path is where
  * the results were written (NULL if they were not). */

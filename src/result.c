@@ -401,6 +401,8 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddNumberToObject(p, "messages", (double)t->pub_done);
         cJSON_AddNumberToObject(p, "bytes", (double)t->pub_bytes);
         cJSON_AddNumberToObject(p, "errors", (double)t->pub_errors);
+        if (t->pub_error[0]) cJSON_AddStringToObject(p, "first_error", t->pub_error);
+        else cJSON_AddNullToObject(p, "first_error");
         cJSON_AddNumberToObject(p, "duration_s", r->pub_duration_s);
         cJSON_AddNumberToObject(p, "msgs_per_s", result_rate(t->pub_done, r->pub_duration_s));
         cJSON_AddNumberToObject(p, "publishers", r->publishers);
@@ -414,10 +416,11 @@ cJSON *result_to_json(const struct run_result *r)
     if (sub) {
         cJSON *s = cJSON_AddObjectToObject(root, "subscribe");
         cJSON_AddNumberToObject(s, "messages", (double)t->sub_unique);
-        if (r->expected || r->expected_known) cJSON_AddNumberToObject(s, "expected", (double)r->expected);
+        if (r->expected_known) cJSON_AddNumberToObject(s, "expected", (double)r->expected);
         else cJSON_AddNullToObject(s, "expected");
         cJSON_AddNumberToObject(s, "lost", (double)r->lost);
-        cJSON_AddBoolToObject(s, "lost_exact", r->expected_known && r->forgotten == 0);
+        cJSON_AddBoolToObject(s, "lost_exact", r->lost_exact);
+        cJSON_AddNumberToObject(s, "in_flight", (double)r->in_flight);
         cJSON_AddNumberToObject(s, "duplicates", (double)r->duplicates);
         cJSON_AddNumberToObject(s, "out_of_order", (double)r->out_of_order);
         cJSON_AddNumberToObject(s, "foreign", (double)t->sub_foreign);
@@ -478,6 +481,10 @@ cJSON *result_to_json(const struct run_result *r)
     }
     cJSON_AddBoolToObject(root, "generator_saturated", r->generator_saturated);
     cJSON_AddBoolToObject(root, "schedule_lagging", r->schedule_lagging);
+    cJSON *ss = cJSON_AddObjectToObject(root, "self_stall");
+    cJSON_AddNumberToObject(ss, "count", (double)r->self_stall.count);
+    cJSON_AddNumberToObject(ss, "total_s", r->self_stall.total_s);
+    cJSON_AddNumberToObject(ss, "max_s", r->self_stall.max_s);
 
     cJSON *res = cJSON_AddObjectToObject(root, "resources");
     cJSON_AddNumberToObject(res, "cpu_user_s", r->cpu_user_s);
@@ -842,6 +849,8 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
         t->pub_done = rd_count(d, "publish.messages");
         t->pub_bytes = rd_count(d, "publish.bytes");
         t->pub_errors = rd_count(d, "publish.errors");
+        if (reader_find(d->obj, "publish.first_error"))   /* newer key */
+            rd_str(d, "publish.first_error", t->pub_error, sizeof(t->pub_error), true);
         r->pub_duration_s = rd_real(d, "publish.duration_s", 0);
         r->publishers = rd_int(d, "publish.publishers", 0, INT_MAX);
         r->target_msgs_per_s = rd_real(d, "publish.target_msgs_per_s", 0);
@@ -855,13 +864,14 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
         bool known = !cJSON_IsNull(reader_find(d->obj, "subscribe.expected"));
         r->expected = known ? rd_count(d, "subscribe.expected") : 0;
         r->lost = rd_count(d, "subscribe.lost");
-        /* The writer: expected is a number when known or not 0; lost_exact
-         * is known with nothing forgotten. Take the plainest run that
-         * writes what the file holds. */
-        bool exact = rd_bool(d, "subscribe.lost_exact");
-        r->expected_known = exact || (known && r->expected == 0);
-        r->forgotten = r->expected_known && !exact;
-        if (exact && !known) rd_fail(d, "subscribe.lost_exact: true, but expected is null");
+        r->lost_exact = rd_bool(d, "subscribe.lost_exact");
+        r->expected_known = known;
+        if (reader_find(d->obj, "subscribe.in_flight"))   /* newer key */
+            r->in_flight = rd_count(d, "subscribe.in_flight");
+        /* Not exact with nothing in flight: gap tracking overflowed, or a
+         * publisher's count was missing; the summary says "approximate". */
+        r->forgotten = known && !r->lost_exact && !r->in_flight;
+        if (r->lost_exact && !known) rd_fail(d, "subscribe.lost_exact: true, but expected is null");
         r->duplicates = rd_count(d, "subscribe.duplicates");
         r->out_of_order = rd_count(d, "subscribe.out_of_order");
         t->sub_foreign = rd_count(d, "subscribe.foreign");
@@ -874,6 +884,11 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
     }
     r->generator_saturated = rd_bool(d, "generator_saturated");
     r->schedule_lagging = rd_bool(d, "schedule_lagging");
+    if (reader_find(d->obj, "self_stall")) {   /* newer key */
+        r->self_stall.count = rd_count(d, "self_stall.count");
+        r->self_stall.total_s = rd_real(d, "self_stall.total_s", 0);
+        r->self_stall.max_s = rd_real(d, "self_stall.max_s", 0);
+    }
     r->cpu_user_s = rd_real(d, "resources.cpu_user_s", 0);
     r->cpu_sys_s = rd_real(d, "resources.cpu_sys_s", 0);
     r->peak_rss_kb = (long)rd_count(d, "resources.peak_rss_kb");

@@ -111,9 +111,11 @@ struct run_result {
     struct stats total;
     double pub_duration_s;      /* start of publishing to the last completion */
     double sub_duration_s;      /* start (both) or first message (sub) to the last message */
-    uint64_t expected;          /* messages the subscribers should have received; 0 = unknown */
-    bool expected_known;
-    uint64_t lost;              /* exact when expected_known, else gaps only */
+    uint64_t expected;          /* messages the subscribers should have received */
+    bool expected_known;        /* expected is known (else lost counts gaps only) */
+    uint64_t lost;              /* expected messages known not to have arrived (accounting.h) */
+    uint64_t in_flight;         /* expected, neither received nor known lost: the run did not wait */
+    bool lost_exact;            /* lost is the whole truth (accounting.h) */
     uint64_t duplicates;
     uint64_t out_of_order;
     uint64_t forgotten;         /* > 0: gap tracking overflowed, loss is approximate */
@@ -135,6 +137,11 @@ struct run_result {
     struct result_clock clock;
     char warnings[RESULT_MAX_WARNINGS][256];   /* things the numbers depend on that went wrong */
     size_t nwarnings;
+    struct {
+        uint64_t count;         /* gaps in mqttbench's own polling: it was stopped (SIGSTOP,
+                                   a VM pause, suspend) or not scheduled */
+        double total_s, max_s;
+    } self_stall;
     bool generator_saturated;   /* mqttbench, not the broker, limited the run */
     bool schedule_lagging;      /* paced: over 1% of messages left a whole slot late */
     bool flow_on;               /* both: the flow window (--backlog) applied (flow_enabled) */

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "accounting.h"
 #include "clock.h"
+#include "metricsrv.h"
 #include "payload.h"
 #include "report.h"
 #include "sysinfo.h"
@@ -19,6 +21,7 @@
 #define RUN_POLL_NS 5000000ull       /* how often the controller looks at the workers */
 #define RUN_TICK_NS 1000000000ull    /* progress / timeseries period */
 #define RUN_SUB_MAX_PUBLISHERS (1u << 20) /* sub: publisher indexes tracked (64 B each) */
+#define RUN_SELF_STALL_NS 250000000ull /* a poll this much late: mqttbench itself was stopped */
 
 struct run {
     const struct mb_config *cfg;
@@ -30,8 +33,11 @@ struct run {
     struct topology topo;
     struct control ctl;
     bool has_ctl;
-    bool tail_waited;       /* sub: stopped on the count or the drain timeout, not cut short */
+    bool clients_made;      /* setup_workers made every client: there is something to account */
+    bool tail_waited;       /* stopped when everything was in, or after the drain timeout: not cut short */
     uint64_t ended_ns;      /* sub: when the last expected publishing process announced its end */
+    uint64_t resumed_ns;    /* when mqttbench last came back from its own stall (0 = never) */
+    uint64_t stall_idle_ns; /* stalled: how long nothing completed or arrived */
     double start_user_s, start_sys_s;   /* process CPU when this run began */
     uint64_t start_reads, start_writes;
     size_t nclients;
@@ -41,6 +47,7 @@ struct run {
     uint64_t next_tick_ns, last_tick_ns, last_tick_sent, last_tick_received;
     uint64_t next_report;
     struct hist tick_hist;
+    struct metricsrv *metrics;  /* published from this (the controller) thread only */
 };
 
 /* Live totals read from the workers' atomics. */
@@ -53,6 +60,25 @@ static void sleep_ns(uint64_t ns)
 {
     struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
     nanosleep(&ts, NULL);   /* EINTR is fine: the caller looks at the flags */
+}
+
+/* Sleep one poll period. A sleep that took far longer means mqttbench itself
+ * was stopped (SIGSTOP, a VM pause, suspend: CLOCK_BOOTTIME counts them all)
+ * or not scheduled: it is recorded, and the broker gets a fresh drain timeout
+ * from now. Returns the stall in ns, 0 for none. */
+static uint64_t poll_sleep(struct run *r)
+{
+    uint64_t before = clock_ns(CLOCK_BOOTTIME);
+    sleep_ns(RUN_POLL_NS);
+    uint64_t took = clock_ns(CLOCK_BOOTTIME) - before;
+    if (took < RUN_POLL_NS + RUN_SELF_STALL_NS) return 0;
+    uint64_t stall = took - RUN_POLL_NS;
+    double s = (double)stall / 1e9;
+    r->res->self_stall.count++;
+    r->res->self_stall.total_s += s;
+    if (s > r->res->self_stall.max_s) r->res->self_stall.max_s = s;
+    r->resumed_ns = clock_mono_ns();
+    return stall;
 }
 
 static void live_read(const struct run *r, struct run_live *l)
@@ -76,6 +102,7 @@ static void set_phase(struct run *r, int phase)
 {
     atomic_store_explicit(&r->phase, phase, memory_order_release);
     for (size_t i = 0; i < r->nworkers; i++) worker_wake(&r->workers[i]);
+    metricsrv_phase(r->metrics, phase);
 }
 
 static const char *first_error(const struct run *r)
@@ -208,10 +235,16 @@ static void tick(struct run *r, uint64_t now)
         .p99_us = (double)sum_hist_percentile_us(&r->tick_hist, 99) / 1e3,
     };
     result_add_point(r->res, &p);
+    if (r->metrics) {
+        struct run_live l;
+        live_read(r, &l);
+        metricsrv_tick(r->metrics, sent, received, &r->tick_hist, l.ready > l.failed ? l.ready - l.failed : 0, l.failed,
+                       cfg->mode == MB_MODE_BOTH, l.sent_weighted > l.received ? l.sent_weighted - l.received : 0);
+    }
     if (!cfg->quiet) {
         double dt = (double)(now - r->last_tick_ns) / 1e9;
         uint64_t delta = cfg->mode == MB_MODE_PUB ? sent - r->last_tick_sent : received - r->last_tick_received;
-        report_progress(stderr, p.t_s, sent, received, dt > 0 ? (double)delta / dt : 0, p.p99_us);
+        report_progress(stderr, cfg->mode, p.t_s, sent, received, dt > 0 ? (double)delta / dt : 0, p.p99_us);
     }
     r->last_tick_ns = now;
     r->last_tick_sent = sent;
@@ -235,9 +268,14 @@ static int connect_phase(struct run *r)
     const struct mb_config *cfg = r->cfg;
     uint64_t start = clock_mono_ns();
     struct run_live l;
+    int rc = 0;
     for (;;) {
         live_read(r, &l);
-        if (cut_short(r, &l, "while connecting")) return -1;
+        metricsrv_connecting(r->metrics, l.ready > l.failed ? l.ready - l.failed : 0, l.failed);
+        if (cut_short(r, &l, "while connecting")) {
+            rc = -1;
+            break;
+        }
         if (l.ready == r->nclients) break;
         uint64_t now = clock_mono_ns();
         if (now - start > cfg->connect_timeout_ns) {
@@ -245,12 +283,14 @@ static int connect_phase(struct run *r)
             snprintf(why, sizeof(why), "%u of %zu clients connected within the connect timeout",
                      l.ready, r->nclients);
             set_status(r, RESULT_FAILED, "could not connect to the broker: %s", why);
-            return -1;
+            rc = -1;
+            break;
         }
-        sleep_ns(RUN_POLL_NS);
+        start += poll_sleep(r);   /* our own stall is not the broker's slowness */
     }
+    /* Also when it failed or was interrupted: the time was spent. */
     r->res->connect_s = (double)(clock_mono_ns() - start) / 1e9;
-    return 0;
+    return rc;
 }
 
 /* Per-publisher completed counts, indexed by publisher index. */
@@ -354,7 +394,7 @@ static void measure_phase(struct run *r)
         uint64_t until = clock_mono_ns() + cfg->warmup_ns;
         struct run_live wl;
         while (clock_mono_ns() < until) {
-            sleep_ns(RUN_POLL_NS);
+            poll_sleep(r);
             live_read(r, &wl);
             if (cut_short(r, &wl, "during the warm-up")) return;
         }
@@ -369,9 +409,13 @@ static void measure_phase(struct run *r)
     uint64_t pub_end_ns = 0, stop_pub_ns = 0, last_sent = 0, last_progress_ns = r->t0_ns;
     struct run_live l;
     for (;;) {
-        sleep_ns(RUN_POLL_NS);
+        poll_sleep(r);
         live_read(r, &l);
         uint64_t now = clock_mono_ns();   /* after the counters: none is later than now */
+        /* Time mqttbench itself stood still is nobody's silence: the end rules
+         * and the stall check count from when it came back. */
+        if (l.last_rx_ns < r->resumed_ns) l.last_rx_ns = r->resumed_ns;
+        if (last_progress_ns < r->resumed_ns) last_progress_ns = r->resumed_ns;
         if (cut_short(r, &l, "by a signal")) break;
         report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
         if (now >= r->next_tick_ns) {
@@ -387,10 +431,9 @@ static void measure_phase(struct run *r)
         uint64_t active = l.last_rx_ns > last_progress_ns ? l.last_rx_ns : last_progress_ns;
         if (pub && phase == PHASE_MEASURE && now > active &&
             now - active > cfg->drain_timeout_ns + 2 * r->workers[0].env.slot_ns) {
-            char why[64];
-            snprintf(why, sizeof(why), "%.1f s", (double)(now - active) / 1e9);
-            set_status(r, RESULT_FAILED, "stalled: no message completed or arrived for %s "
-                       "(the broker stopped acknowledging or delivering)", why);
+            /* The error is written after the workers joined, on all the evidence. */
+            r->stall_idle_ns = now - active;
+            set_status(r, RESULT_FAILED, "stalled%s", "");
             break;
         }
         if (pub && !pub_end_ns) {
@@ -410,7 +453,10 @@ static void measure_phase(struct run *r)
         } else if (cfg->mode == MB_MODE_BOTH) {
             if (pub_end_ns) {
                 uint64_t since = l.last_rx_ns > pub_end_ns ? l.last_rx_ns : pub_end_ns;
-                if (l.received >= l.sent_weighted || now - since >= cfg->drain_timeout_ns) break;
+                if (l.received >= l.sent_weighted || now - since >= cfg->drain_timeout_ns) {
+                    r->tail_waited = true;
+                    break;
+                }
             }
         } else {
             size_t announced = 0, ended = 0;
@@ -461,81 +507,77 @@ static void measure_phase(struct run *r)
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
 }
 
-/* Subscriber clients by subscriber index. */
-static const struct client **subscriber_clients(const struct run *r)
+/* Messages that cannot come from this run's publishers through the broker:
+ * say where they likely came from (reliability #12). */
+static void warn_strangers(const struct run *r)
 {
-    const struct client **subs = calloc((size_t)r->cfg->subscribers + 1, sizeof(*subs));
+    const struct mb_config *cfg = r->cfg;
+    struct run_result *res = r->res;
+    const struct stats *t = &res->total;
+    /* QoS 0 is delivered at most once: a repeat is another message with the
+     * same run tag, publisher and sequence number. Overlapping announced
+     * ranges have their own warning. */
+    int qos = cfg->mode == MB_MODE_BOTH && cfg->pub_qos < cfg->sub_qos ? cfg->pub_qos : cfg->sub_qos;
+    bool overlap = r->has_ctl && r->ctl.overlap[0];
+    char w[256];
+    if (qos == 0 && res->duplicates && !overlap) {
+        snprintf(w, sizeof(w), "%llu duplicates at QoS 0, which the broker cannot cause: another run with the same "
+                 "run id or topic, or a resumed session (--no-clean)", (unsigned long long)res->duplicates);
+        result_add_warning(res, w);
+    }
+    if (t->sub_negative && (cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic)) {
+        snprintf(w, sizeof(w), "%llu negative latencies on one clock: messages from another run with the same "
+                 "run id or topic, or a resumed session (--no-clean)", (unsigned long long)t->sub_negative);
+        result_add_warning(res, w);
+    }
+    if (t->sub_foreign) {
+        snprintf(w, sizeof(w), "%llu foreign messages (not of this run): another run on the same topic, a "
+                 "retained message, or a resumed session (--no-clean)", (unsigned long long)t->sub_foreign);
+        result_add_warning(res, w);
+    }
+}
+
+/* Subscriber tracker sets by subscriber index. */
+static const struct tracker_set **subscriber_trackers(const struct run *r)
+{
+    const struct tracker_set **subs = calloc((size_t)r->cfg->subscribers + 1, sizeof(*subs));
     if (!subs) return NULL;
     for (size_t i = 0; i < r->nworkers; i++) {
         const struct worker *w = &r->workers[i];
         for (size_t k = 0; k < w->nclients; k++)
-            if (w->clients[k].role == CLIENT_SUB) subs[w->clients[k].index] = &w->clients[k];
+            if (w->clients[k].role == CLIENT_SUB) subs[w->clients[k].index] = &w->clients[k].tracks;
     }
     return subs;
 }
 
-/* Add one subscriber's duplicates, reordering and forgotten gaps to res;
- * its totals are left in *tt. */
-static void add_tracker_totals(struct run_result *res, const struct tracker_set *tracks, struct tracker_totals *tt)
+/* The accounting into the result; `messages` counts a message once per
+ * receiver, like expected and lost. */
+static void take_delivery(struct run_result *res, const struct delivery *d)
 {
-    tracker_set_totals(tracks, tt);
-    res->duplicates += tt->duplicates;
-    res->out_of_order += tt->out_of_order;
-    res->forgotten += tt->forgotten;
+    res->expected_known = d->expected_known;
+    res->expected = d->expected;
+    res->lost = d->lost;
+    res->in_flight = d->in_flight;
+    res->lost_exact = d->lost_exact;
+    res->duplicates = d->duplicates;
+    res->out_of_order = d->out_of_order;
+    res->forgotten = d->forgotten;
+    res->total.sub_unique -= d->shared_copies < res->total.sub_unique ? d->shared_copies : res->total.sub_unique;
 }
 
-/* `both`: every receiver (a subscriber, or a share group counted once) against
- * what each publisher it should hear really sent. */
+/* `both`: every receiver against what each publisher it should hear really sent. */
 static void account_both(struct run *r)
 {
-    const struct topology *tp = &r->topo;
-    struct run_result *res = r->res;
-    size_t P = tp->npubs;
     uint64_t *done = publisher_done_counts(r);
-    const struct client **subs = subscriber_clients(r);
-    const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
-    if (!done || !subs || !group) {
+    const struct tracker_set **subs = subscriber_trackers(r);
+    struct delivery d;
+    bool waited = r->tail_waited && r->res->status == RESULT_OK;
+    if (!done || !subs || accounting_both(&r->topo, subs, done, waited, &d) != 0)
         set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
-        goto out;
-    }
-    res->expected_known = true;
-    uint64_t shared_extra = 0;   /* copies a share group received more than once */
-    for (size_t j = 0; j < tp->nsubs; j++) {
-        struct tracker_totals tt;
-        add_tracker_totals(res, &subs[j]->tracks, &tt);
-    }
-    for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
-        const struct topology_match *m = &tp->matches[rcv];
-        size_t n = m->all ? P : m->n;
-        for (size_t k = 0; k < n; k++) {
-            uint32_t i = m->all ? (uint32_t)k : m->pubs[k];
-            res->expected += done[i];
-            size_t members = 0;
-            uint64_t member_received = 0;
-            for (size_t j = 0; j < tp->nsubs; j++) {
-                if (tp->sub_receiver[j] != rcv) continue;
-                const struct tracker *t = tracker_set_get(&subs[j]->tracks, i);
-                group[members++] = t;
-                if (t) member_received += tracker_received(t);
-            }
-            if (members == 1) {
-                res->lost += group[0] ? tracker_lost(group[0], done[i]) : done[i];
-                continue;
-            }
-            /* A share group: a message counts once however many members got it. */
-            int64_t u = tracker_union_received(group, members);
-            if (u < 0) u = (int64_t)member_received;
-            res->lost += done[i] > (uint64_t)u ? done[i] - (uint64_t)u : 0;
-            res->duplicates += member_received - (uint64_t)u;
-            shared_extra += member_received - (uint64_t)u;
-        }
-    }
-    /* messages counts each message once per receiver, like expected and lost */
-    res->total.sub_unique -= shared_extra < res->total.sub_unique ? shared_extra : res->total.sub_unique;
-out:
+    else
+        take_delivery(r->res, &d);
     free(done);
     free(subs);
-    free(group);
 }
 
 /* Clock section of the results. */
@@ -583,26 +625,19 @@ static void account_clock(struct run *r)
     if (!ck->npeers) snprintf(ck->method, sizeof(ck->method), "none: no publisher clock measured (CLOCK_REALTIME as is)");
 }
 
-/* `sub`: receiver by receiver (a subscriber, or a share group counted once),
- * against what the publishing processes announced they sent (exact, tail
- * included); else against --count; else the gaps seen. */
+/* `sub`: every receiver against what the publishing processes announced
+ * they sent (exact, tail included); else against --count; else the gaps seen. */
 static void account_sub(struct run *r)
 {
     const struct mb_config *cfg = r->cfg;
-    const struct topology *tp = &r->topo;
     struct run_result *res = r->res;
     size_t announced = 0, ended = 0;
     uint64_t sent_total = 0;
     if (r->has_ctl) control_progress(&r->ctl, &announced, &ended, &sent_total);
     if (r->has_ctl && r->ctl.overlap[0]) result_add_warning(res, r->ctl.overlap);
-    const struct client **subs = subscriber_clients(r);
-    const struct tracker **group = calloc(tp->nsubs + 1, sizeof(*group));
+    const struct tracker_set **subs = subscriber_trackers(r);
     uint64_t *expected = NULL;
-    size_t n = 0;   /* publisher indexes to look at: 0 .. n-1 */
-    for (size_t j = 0; subs && j < tp->nsubs; j++) {
-        size_t top = subs[j]->tracks.base + subs[j]->tracks.count;
-        if (top > n) n = top;
-    }
+    size_t n = 0;   /* publisher indexes announced: 0 .. n-1 */
     if (ended) {
         struct control_pub pubs[CONTROL_MAX_PEERS];
         size_t np = control_publishers(&r->ctl, pubs, CONTROL_MAX_PEERS);
@@ -611,50 +646,17 @@ static void account_sub(struct run *r)
         expected = calloc(n ? n : 1, sizeof(*expected));
         if (expected) control_expected(&r->ctl, expected, n);
     }
-    if (!subs || !group || (ended && !expected)) {
-        set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
-        goto out;
-    }
     size_t want = cfg->expect_publishers ? (size_t)cfg->expect_publishers : announced;
-    /* Exact only when the run waited for the tail of what it expected. */
-    res->expected_known = r->tail_waited && res->status == RESULT_OK && (expected ? ended >= want : cfg->count_given);
-    for (size_t j = 0; j < tp->nsubs; j++) {
-        struct tracker_totals tt;
-        add_tracker_totals(res, &subs[j]->tracks, &tt);
-        if (!expected && !cfg->count_given && tp->receiver_members[tp->sub_receiver[j]] == 1)
-            res->lost += tt.missing + tt.forgotten;   /* gaps only: the tail is unknown */
-    }
-    uint64_t shared_extra = 0;
-    for (size_t rcv = 0; rcv < tp->nreceivers; rcv++) {
-        uint64_t received = 0;
-        for (size_t p = 0; p < n; p++) {
-            size_t members = 0;
-            uint64_t member_received = 0;
-            for (size_t j = 0; j < tp->nsubs; j++) {
-                if (tp->sub_receiver[j] != rcv) continue;
-                const struct tracker *t = tracker_set_get(&subs[j]->tracks, (uint32_t)p);
-                group[members++] = t;
-                if (t) member_received += tracker_received(t);
-            }
-            int64_t u = members == 1 ? (int64_t)member_received : tracker_union_received(group, members);
-            if (u < 0) u = (int64_t)member_received;
-            res->duplicates += member_received - (uint64_t)u;
-            shared_extra += member_received - (uint64_t)u;
-            received += (uint64_t)u;
-            if (expected && expected[p] != UINT64_MAX) {
-                res->expected += expected[p];
-                res->lost += expected[p] > (uint64_t)u ? expected[p] - (uint64_t)u : 0;
-            }
-        }
-        if (!expected && cfg->count_given) {
-            res->expected += cfg->count;
-            res->lost += cfg->count > received ? cfg->count - received : 0;
-        }
-    }
-    res->total.sub_unique -= shared_extra < res->total.sub_unique ? shared_extra : res->total.sub_unique;
-out:
+    struct accounting_sub_basis basis = {
+        .sent = expected, .npubs = n, .complete = ended >= want, .count_given = cfg->count_given,
+        .count = cfg->count, .tail_waited = r->tail_waited && res->status == RESULT_OK,
+    };
+    struct delivery d;
+    if (!subs || (ended && !expected) || accounting_sub(&r->topo, subs, &basis, &d) != 0)
+        set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
+    else
+        take_delivery(res, &d);
     free(subs);
-    free(group);
     free(expected);
 }
 
@@ -710,9 +712,21 @@ static void collect(struct run *r, uint64_t end_ns)
     char qw[200];
     if (result_qos_warning(res, qw, sizeof(qw))) result_add_warning(res, qw);
 
-    /* Delivery accounting. */
-    if (cfg->mode == MB_MODE_BOTH) account_both(r);
-    else if (cfg->mode == MB_MODE_SUB) account_sub(r);
+    if (r->stall_idle_ns) {
+        struct report_stall s = {
+            .idle_s = (double)r->stall_idle_ns / 1e9, .has_subscribers = cfg->mode == MB_MODE_BOTH,
+            .arrived = t->sub_valid + t->sub_warmup + t->sub_foreign, .published = t->pub_done,
+            .pub_errors = t->pub_errors, .pub_error = t->pub_error,
+            /* the window held the publishers through the silence (worker.c counts it) */
+            .flow_paused = res->flow_on && t->flow_held_ns >= r->stall_idle_ns / 10 * 9,
+            .backlog = cfg->backlog,
+        };
+        report_stall_error(&s, res->error, sizeof(res->error));
+    }
+    /* Delivery accounting, when the clients it counts exist. */
+    if (r->clients_made && cfg->mode == MB_MODE_BOTH) account_both(r);
+    else if (r->clients_made && cfg->mode == MB_MODE_SUB) account_sub(r);
+    if (r->clients_made && cfg->mode != MB_MODE_PUB) warn_strangers(r);
     account_clock(r);
     /* This run's share of the process's CPU and syscalls (--repeat runs
      * several in one process); peak RSS is the process's. */
@@ -734,6 +748,8 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     r.cfg = cfg;
     r.res = res;
     r.interrupted = interrupted;
+    r.metrics = target->metrics;
+    metricsrv_begin(r.metrics, cfg);
     atomic_init(&r.phase, PHASE_CONNECT);
     hist_init(&r.tick_hist);
     res->cfg = cfg;
@@ -746,6 +762,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     r.has_ctl = cfg->mode != MB_MODE_BOTH && !cfg->no_control;
     if (r.has_ctl) control_init(&r.ctl, cfg, res->env.hostname);
     if (setup_workers(&r, target, err, sizeof(err)) == 0) {
+        r.clients_made = true;
         for (size_t i = 0; i < r.nworkers; i++) {
             if (worker_start(&r.workers[i], err, sizeof(err)) != 0) {
                 set_status(&r, RESULT_FAILED, "%s", err);
@@ -762,6 +779,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     set_phase(&r, PHASE_STOP);
     for (size_t i = 0; i < r.nworkers; i++) worker_join(&r.workers[i]);
     collect(&r, clock_mono_ns());
+    metricsrv_final(r.metrics, res);
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
     free(r.workers);
     flow_free(&r.flow);

@@ -9,11 +9,14 @@
 #include "options.h"
 #include "result.h"
 
-/* Where to connect. */
+struct metricsrv;
+
+/* Where to connect, and where live metrics go. */
 struct run_target {
     const char *ip;     /* numeric address */
     int port;
     const struct tls *tls;  /* TLS context for every client; NULL: plain TCP */
+    struct metricsrv *metrics;  /* --metrics-listen/--metrics-file (metricsrv.h); NULL = none */
 };
 
 /* Run the benchmark cfg describes against target. *interrupted becomes

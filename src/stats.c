@@ -27,6 +27,7 @@ void stats_merge(struct stats *dst, const struct stats *src)
     dst->pub_done += src->pub_done;
     dst->pub_bytes += src->pub_bytes;
     dst->pub_errors += src->pub_errors;
+    if (!dst->pub_error[0]) memcpy(dst->pub_error, src->pub_error, sizeof(dst->pub_error));
     dst->pub_missed_slots += src->pub_missed_slots;
     if (src->pub_max_lag_ns > dst->pub_max_lag_ns) dst->pub_max_lag_ns = src->pub_max_lag_ns;
     if (src->pub_last_done_ns > dst->pub_last_done_ns) dst->pub_last_done_ns = src->pub_last_done_ns;

@@ -13,6 +13,7 @@ struct stats {
     uint64_t pub_done;          /* completed publishes */
     uint64_t pub_bytes;         /* payload bytes of completed publishes */
     uint64_t pub_errors;        /* mosquitto_publish calls that failed */
+    char pub_error[64];         /* the first failure's reason; "" = none */
     uint64_t pub_last_done_ns;  /* monotonic time the last publisher finished */
     uint64_t pub_missed_slots;  /* paced: messages sent a whole slot or more after their time */
     uint64_t pub_max_lag_ns;    /* paced: the latest a message left after its scheduled time */

@@ -93,6 +93,10 @@ int topology_build(struct topology *t, const struct mb_config *cfg, const char *
     t->nsubs = S;
     char pub_pat[1100], sub_pat[1100], id[128];
     shape_patterns(cfg, pub_pat, sub_pat, sizeof(pub_pat));
+    if (mosquitto_validate_utf8(cfg->id_prefix, (int)strlen(cfg->id_prefix)) != MOSQ_ERR_SUCCESS) {
+        snprintf(err, errlen, "--id-prefix is not valid UTF-8 (MQTT client ids must be)");
+        return -1;
+    }
     t->pub_topics = calloc(P ? P : 1, sizeof(char *));
     t->sub_filters = calloc(S ? S : 1, sizeof(char *));
     t->sub_receiver = calloc(S ? S : 1, sizeof(uint32_t));
@@ -180,14 +184,17 @@ nomem:
 
 int topology_check(const struct mb_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->mode != MB_MODE_BOTH) return 0;
     char host[256];
     if (gethostname(host, sizeof(host)) != 0) snprintf(host, sizeof(host), "unknown");
     host[sizeof(host) - 1] = '\0';
     struct topology t;
-    if (topology_build(&t, cfg, host, payload_run_tag(cfg->run_id), err, errlen) != 0) return -1;
+    if (topology_build(&t, cfg, host, payload_run_tag(cfg->run_id), err, errlen) != 0) {
+        topology_free(&t);   /* what it built before it failed */
+        return -1;
+    }
     int rc = 0;
-    for (size_t r = 0, j = 0; r < t.nreceivers && rc == 0; r++) {
+    /* Every mode: ids, topics and filters are valid. `both`: each is heard. */
+    for (size_t r = 0, j = 0; cfg->mode == MB_MODE_BOTH && r < t.nreceivers && rc == 0; r++) {
         while (t.sub_receiver[j] != r) j++;   /* first member of r */
         if (t.matches[r].all || t.matches[r].n) continue;
         const char *topic = t.npubs ? t.pub_topics[0] : "";

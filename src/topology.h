@@ -43,10 +43,11 @@ void topology_client_id(const struct mb_config *cfg, uint16_t run_tag, char role
 int topology_build(struct topology *t, const struct mb_config *cfg, const char *hostname,
                    uint16_t run_tag, char *err, size_t errlen);
 
-/* `both`, before anything connects: every receiver must hear some publisher.
- * Builds cfg's topology (hostname from gethostname, for %h) and returns 0, or
- * -1 with one line in err: a topic or filter that is not valid, or "subscriber
- * N's filter 'F' matches no publisher topic (...)". Other modes: 0. */
+/* Before anything connects: builds cfg's topology (hostname from
+ * gethostname, for %h) and returns 0, or -1 with one line in err: an
+ * --id-prefix that is not UTF-8, a topic or filter that is not valid (every
+ * mode), or in `both` "subscriber N's filter 'F' matches no publisher topic
+ * (...)": every receiver must hear some publisher. */
 int topology_check(const struct mb_config *cfg, char *err, size_t errlen);
 
 /* True when a receiver with match m should hear publisher index pub (m->all:

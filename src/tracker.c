@@ -146,6 +146,8 @@ static int tracker_split(struct tracker *t, uint32_t i, uint32_t seq)
 enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq)
 {
     if ((uint64_t)seq > t->next) {
+        if (t->next == 0)
+            t->lowest = seq;        /* the first message, and not seq 0 */
         uint64_t size = (uint64_t)seq - t->next;
         if (tracker_make_room(t) == 0) {
             t->gaps[t->first + t->count] = (struct tracker_gap){ (uint32_t)t->next, seq - 1 };
@@ -177,6 +179,8 @@ enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq)
         t->duplicates++;            /* its range was just forgotten */
         return TRACKER_DUPLICATE;
     }
+    if (seq < t->lowest)
+        t->lowest = seq;
     t->missing--;
     t->out_of_order++;
     if (t->count > TRACKER_MAX_GAPS)
@@ -227,9 +231,14 @@ void tracker_set_free(struct tracker_set *set)
 {
     for (size_t i = 0; i < set->count; i++)
         tracker_free(&set->trackers[i]);
+    for (size_t i = 0; i < set->nfar; i++)
+        tracker_free(&set->far[i].t);
     free(set->trackers);
+    free(set->far);
     set->trackers = NULL;
     set->count = 0;
+    set->far = NULL;
+    set->nfar = set->far_cap = 0;
 }
 
 int tracker_set_range(struct tracker_set *set, uint32_t base, size_t capacity)
@@ -244,13 +253,80 @@ int tracker_set_range(struct tracker_set *set, uint32_t base, size_t capacity)
     return 0;
 }
 
+/* First far entry with index >= pub_index (binary search). */
+static size_t far_find(const struct tracker_set *set, uint32_t pub_index)
+{
+    size_t lo = 0, hi = set->nfar;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (set->far[mid].index < pub_index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The far tracker of pub_index, created when missing; NULL when the far
+ * array is full or cannot grow. */
+static struct tracker *far_tracker(struct tracker_set *set, uint32_t pub_index)
+{
+    size_t k = far_find(set, pub_index);
+    if (k < set->nfar && set->far[k].index == pub_index)
+        return &set->far[k].t;
+    if (set->nfar == TRACKER_SET_MAX_FAR)
+        return NULL;
+    if (set->nfar == set->far_cap) {
+        size_t ncap = set->far_cap ? set->far_cap * 2 : TRACKER_SET_INITIAL;
+        if (ncap > TRACKER_SET_MAX_FAR)
+            ncap = TRACKER_SET_MAX_FAR;
+        struct tracker_far *p = realloc(set->far, ncap * sizeof *p);
+        if (!p)
+            return NULL;
+        set->far = p;
+        set->far_cap = ncap;
+    }
+    memmove(&set->far[k + 1], &set->far[k], (set->nfar - k) * sizeof *set->far);
+    set->far[k].index = pub_index;
+    tracker_init(&set->far[k].t);
+    set->nfar++;
+    return &set->far[k].t;
+}
+
+/* Grow the dense array to n slots; far entries now inside it move in. */
+static int dense_grow(struct tracker_set *set, size_t n)
+{
+    if (n > SIZE_MAX / sizeof *set->trackers)
+        return -1;
+    struct tracker *p = realloc(set->trackers, n * sizeof *p);
+    if (!p)
+        return -1;
+    for (size_t i = set->count; i < n; i++)
+        tracker_init(&p[i]);
+    set->trackers = p;
+    set->count = n;
+    size_t moved = 0;
+    while (moved < set->nfar && set->far[moved].index - set->base < n) {
+        p[set->far[moved].index - set->base] = set->far[moved].t;
+        moved++;
+    }
+    if (moved) {
+        memmove(set->far, set->far + moved, (set->nfar - moved) * sizeof *set->far);
+        set->nfar -= moved;
+    }
+    return 0;
+}
+
 int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq)
 {
     if (pub_index >= set->max_publishers || pub_index < set->base)
         return -1;
     size_t idx = (size_t)(pub_index - set->base);
     size_t limit = set->max_publishers - set->base;
-    if (idx >= set->count) {
+    if (idx < set->count)
+        return (int)tracker_record(&set->trackers[idx], seq);
+    if (idx < 2 * set->count + TRACKER_SET_INITIAL) {
+        /* Near the end: publishers appearing one after another. */
         size_t n = set->count * 2;
         if (n < idx + 1)
             n = idx + 1;
@@ -258,30 +334,49 @@ int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_
             n = TRACKER_SET_INITIAL;
         if (n > limit)
             n = limit;
-        if (n > SIZE_MAX / sizeof *set->trackers)
+        if (dense_grow(set, n) != 0)
             return -1;
-        struct tracker *p = realloc(set->trackers, n * sizeof *p);
-        if (!p)
-            return -1;
-        for (size_t i = set->count; i < n; i++)
-            tracker_init(&p[i]);
-        set->trackers = p;
-        set->count = n;
+        return (int)tracker_record(&set->trackers[idx], seq);
     }
-    return (int)tracker_record(&set->trackers[idx], seq);
+    struct tracker *t = far_tracker(set, pub_index);
+    return t ? (int)tracker_record(t, seq) : -1;
 }
 
 const struct tracker *tracker_set_get(const struct tracker_set *set, uint32_t pub_index)
 {
     uint32_t i = pub_index - set->base;
-    return i < set->count ? &set->trackers[i] : NULL;
+    if (i < set->count)
+        return &set->trackers[i];
+    if (pub_index < set->base)
+        return NULL;
+    size_t k = far_find(set, pub_index);
+    return k < set->nfar && set->far[k].index == pub_index ? &set->far[k].t : NULL;
+}
+
+size_t tracker_set_size(const struct tracker_set *set)
+{
+    return set->count + set->nfar;
+}
+
+const struct tracker *tracker_set_at(const struct tracker_set *set, size_t i, uint32_t *pub_index)
+{
+    if (i < set->count) {
+        *pub_index = set->base + (uint32_t)i;
+        return &set->trackers[i];
+    }
+    i -= set->count;
+    if (i >= set->nfar)
+        return NULL;
+    *pub_index = set->far[i].index;
+    return &set->far[i].t;
 }
 
 void tracker_set_totals(const struct tracker_set *set, struct tracker_totals *out)
 {
     *out = (struct tracker_totals){ 0 };
-    for (size_t i = 0; i < set->count; i++) {
-        const struct tracker *t = &set->trackers[i];
+    uint32_t index;
+    for (size_t i = 0; i < tracker_set_size(set); i++) {
+        const struct tracker *t = tracker_set_at(set, i, &index);
         if (t->next == 0)
             continue;
         out->publishers_seen++;
@@ -293,56 +388,63 @@ void tracker_set_totals(const struct tracker_set *set, struct tracker_totals *ou
     }
 }
 
-uint64_t tracker_set_lost(const struct tracker_set *set, const uint64_t *expected_per_pub, size_t n)
-{
-    uint64_t lost = 0;
+/* A range of seqs seen, [lo, hi). */
+struct seen_range {
+    uint64_t lo, hi;
+};
 
-    for (size_t i = 0; i < n; i++) {
-        uint64_t expected = expected_per_pub[i];
-        const struct tracker *t = tracker_set_get(set, (uint32_t)i);
-        if (t)
-            lost += tracker_lost(t, expected);
-        else if (expected != UINT64_MAX)
-            lost += expected;   /* sent, never seen */
-    }
-    return lost;
+static int range_cmp(const void *a, const void *b)
+{
+    const struct seen_range *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-/* Mark seqs [lo, hi) in a bitmap. */
-static void bits_set(uint64_t *bits, uint64_t lo, uint64_t hi)
+int tracker_union(const struct tracker *const *ts, size_t n, uint64_t limit, uint64_t *below, uint64_t *all)
 {
-    for (uint64_t i = lo; i < hi;) {
-        if ((i & 63) == 0 && i + 64 <= hi) {
-            bits[i >> 6] = ~UINT64_C(0);
-            i += 64;
-        } else {
-            bits[i >> 6] |= UINT64_C(1) << (i & 63);
-            i++;
-        }
-    }
-}
-
-int64_t tracker_union_received(const struct tracker *const *ts, size_t n)
-{
-    uint64_t max = 0;
+    *below = *all = 0;
+    size_t total = 0;
     for (size_t k = 0; k < n; k++)
-        if (ts[k] && ts[k]->next > max) max = ts[k]->next;
-    if (!max) return 0;
-    uint64_t *bits = calloc((size_t)((max + 63) / 64), sizeof(*bits));
-    if (!bits) return -1;
+        if (ts[k] && ts[k]->next)
+            total += (size_t)ts[k]->count + 1;
+    if (!total)
+        return 0;
+    struct seen_range *r = malloc(total * sizeof *r);
+    if (!r)
+        return -1;
+    size_t m = 0;
     for (size_t k = 0; k < n; k++) {
         const struct tracker *t = ts[k];
-        if (!t) continue;
-        uint64_t from = 0;   /* seen: [0, next) less the live gaps */
+        if (!t || !t->next)
+            continue;
+        uint64_t from = t->lowest;   /* seen: [lowest, next) less the live gaps */
         for (uint32_t g = 0; g < t->count; g++) {
             const struct tracker_gap *gap = &t->gaps[t->first + g];
-            bits_set(bits, from, gap->lo);
-            from = (uint64_t)gap->hi + 1;
+            if (gap->lo > from)
+                r[m++] = (struct seen_range){ from, gap->lo };
+            if ((uint64_t)gap->hi + 1 > from)
+                from = (uint64_t)gap->hi + 1;
         }
-        bits_set(bits, from, t->next);
+        if (t->next > from)
+            r[m++] = (struct seen_range){ from, t->next };
     }
-    uint64_t total = 0;
-    for (uint64_t w = 0; w < (max + 63) / 64; w++) total += (uint64_t)__builtin_popcountll(bits[w]);
-    free(bits);
-    return (int64_t)total;
+    qsort(r, m, sizeof *r, range_cmp);
+    uint64_t lo = 0, hi = 0;   /* the merged range being built; empty when lo == hi */
+    for (size_t i = 0; i <= m; i++) {
+        if (i < m && r[i].lo <= hi && hi > lo) {
+            if (r[i].hi > hi)
+                hi = r[i].hi;
+            continue;
+        }
+        if (hi > lo) {
+            *all += hi - lo;
+            if (lo < limit)
+                *below += (hi < limit ? hi : limit) - lo;
+        }
+        if (i < m) {
+            lo = r[i].lo;
+            hi = r[i].hi;
+        }
+    }
+    free(r);
+    return 0;
 }

@@ -51,6 +51,7 @@ struct tracker {
     uint32_t first;             /* index of the oldest live range in gaps */
     uint32_t count;             /* number of live ranges, <= TRACKER_MAX_GAPS */
     uint32_t cap;               /* slots allocated in gaps */
+    uint32_t lowest;            /* lowest seq seen (0 until something was seen) */
 };
 
 /* What tracker_record made of one message. */
@@ -94,6 +95,14 @@ static inline uint64_t tracker_missing(const struct tracker *t)
     return t->missing;
 }
 
+/* Seqs that did not arrive between the lowest and the highest seq seen: the
+ * gaps, less the leading range [0, lowest) that a subscriber which started
+ * after the publisher never could have seen. 0 when nothing was seen. */
+static inline uint64_t tracker_skipped(const struct tracker *t)
+{
+    return t->next ? t->next - t->lowest - tracker_received(t) : 0;
+}
+
 /* Messages lost, given expected = the number of messages the publisher really
  * sent (seqs 0 .. expected-1): expected - received, which includes the tail
  * after the last seq seen. Exact when forgotten == 0. If seqs >= expected were
@@ -103,12 +112,25 @@ static inline uint64_t tracker_missing(const struct tracker *t)
  * forgotten; the tail cannot be known). */
 uint64_t tracker_lost(const struct tracker *t, uint64_t expected);
 
-/* A dense, growable array of trackers indexed by publisher index. */
+/* A publisher outside a set's dense range. */
+struct tracker_far {
+    uint32_t index;
+    struct tracker t;
+};
+
+#define TRACKER_SET_MAX_FAR 65536u   /* publishers a set tracks outside its dense range */
+
+/* Trackers by publisher index: a dense array for a range that grows as
+ * publishers appear one after another, and a sorted array for indexes far
+ * beyond it (a stray message with publisher index 0xFFFFF costs one entry,
+ * not a million). Memory is about 72 bytes per publisher seen. */
 struct tracker_set {
     struct tracker *trackers;   /* owned; trackers[0 .. count) are initialised */
     size_t count;               /* slots initialised (a slot with next == 0 was never seen) */
     size_t max_publishers;      /* indexes >= this are rejected */
     uint32_t base;              /* trackers[i] is publisher base + i; indexes below are rejected */
+    struct tracker_far *far;    /* owned; sorted by index, every index >= base + count */
+    size_t nfar, far_cap;       /* entries used / allocated */
 };
 
 /* Sums over all publishers of a set. */
@@ -135,10 +157,12 @@ int tracker_set_range(struct tracker_set *set, uint32_t base, size_t capacity);
 /* Release every tracker and the array; set becomes empty (init again to reuse). */
 void tracker_set_free(struct tracker_set *set);
 
-/* Out-of-line part of tracker_set_record for an index beyond the current array;
- * do not call directly. Grows the array (at least doubling, capped at
- * max_publishers). Returns the tracker_outcome (>= 0), or -1 on index >=
- * max_publishers or malloc failure. */
+/* Out-of-line part of tracker_set_record for an index beyond the dense
+ * array; do not call directly. An index near its end (within twice the
+ * array's size) grows the array (at least doubling, capped at
+ * max_publishers); one further away gets an entry in the far array (at most
+ * TRACKER_SET_MAX_FAR). Returns the tracker_outcome (>= 0), or -1 on an index
+ * >= max_publishers or below base, a full far array, or malloc failure. */
 int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq);
 
 /* Account for message seq of publisher pub_index. Returns the message's
@@ -160,18 +184,22 @@ static inline int tracker_set_record(struct tracker_set *set, uint32_t pub_index
  * valid until the set grows (the next tracker_set_record) or is freed. */
 const struct tracker *tracker_set_get(const struct tracker_set *set, uint32_t pub_index);
 
+/* Trackers in the set (seen or not): walk them with tracker_set_at. */
+size_t tracker_set_size(const struct tracker_set *set);
+
+/* The i-th tracker of the set in increasing publisher index (i <
+ * tracker_set_size), its index in *pub_index. Same lifetime as
+ * tracker_set_get. */
+const struct tracker *tracker_set_at(const struct tracker_set *set, size_t i, uint32_t *pub_index);
+
 /* Fill *out with the sums over every publisher in the set. */
 void tracker_set_totals(const struct tracker_set *set, struct tracker_totals *out);
 
-/* Exact loss over publishers 0 .. n-1 given expected_per_pub[i] = messages
- * publisher i really sent (UINT64_MAX = unknown, see tracker_lost). A publisher
- * that sent but was never seen counts fully as lost. Publishers with index >= n
- * are not counted. Exact when the totals' forgotten == 0. */
-uint64_t tracker_set_lost(const struct tracker_set *set, const uint64_t *expected_per_pub, size_t n);
-
 /* Distinct seqs seen by any of the n trackers (NULL entries allowed): what a
- * share group received together. Uses a temporary bitmap of the highest seq
- * (one bit each). Returns the count, or -1 when out of memory. */
-int64_t tracker_union_received(const struct tracker *const *ts, size_t n);
+ * share group received together. *all gets them all, *below those < limit
+ * (limit UINT64_MAX: all). Works on the ranges seen, not on a bitmap, so a
+ * stray seq 0xFFFFFFFF costs nothing. Approximate when a tracker forgot gaps.
+ * Returns 0, or -1 when out of memory. */
+int tracker_union(const struct tracker *const *ts, size_t n, uint64_t limit, uint64_t *below, uint64_t *all);
 
 #endif

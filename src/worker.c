@@ -82,7 +82,11 @@ int worker_add_client(struct worker *w, enum client_role role, uint32_t index, c
         return -1;
     }
     struct client *c = &w->clients[w->nclients];
-    if (client_init(c, &w->env, role, index, topic, quota, err, errlen) != 0) return -1;
+    if (client_init(c, &w->env, role, index, topic, quota, err, errlen) != 0) {
+        client_close(c);   /* what client_init made before it failed */
+        client_free(c);
+        return -1;
+    }
     if (role == CLIENT_PUB) {
         w->npubs++;
     }

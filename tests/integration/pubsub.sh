@@ -26,6 +26,13 @@ start_sub() {
     return 1
 }
 
+# json_has_warning FILE REGEX: one of FILE's warnings matches REGEX.
+json_has_warning() {
+    python3 -c '
+import json,re,sys; w=json.load(open(sys.argv[1])).get("warnings", [])
+sys.exit(0 if any(re.search(sys.argv[2], x) for x in w) else 1)' "$1" "$2"
+}
+
 # finish_sub NAME: wait (at most 40 s) for the background sub; sets SUB_RC.
 finish_sub() {
     wait_exit "$SUB_PID" 40000
@@ -62,6 +69,11 @@ if start_sub q0 --count $N --run-id $ID --json "$S"; then
     check_eq "qos 0: no negative latencies" 0 "${J[latency_us.negative]}"
     check_eq "qos 0: sub latency clock" CLOCK_REALTIME "${J[environment.latency_clock]}"
     check_eq "qos 0: sub run id" $ID "${J[config.run_id]}"
+    # A sub has no payload size, no publishers and sends nothing: its summary
+    # and progress lines say only what it knows (reliability #19).
+    check "qos 0: sub summary names no payload size or publishers ($(grep '^mqttbench sub' "$TEST_TMP/q0.sub.out"))" \
+        bash -c "grep -q '^mqttbench sub: ok, QoS 0, 1 subscriber, ' '$TEST_TMP/q0.sub.out'"
+    check "qos 0: sub progress lines have no 'sent'" bash -c "grep -q '^\[.*recv' '$TEST_TMP/q0.sub.err' && ! grep -q '^\[.*sent' '$TEST_TMP/q0.sub.err'"
     check "qos 0: latency plausible (0 < min <= p50 <= max < 10 s)" python3 -c '
 import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(0 if 0 < a <= b <= c < 10e6 else 1)' \
         "${J[latency_us.min]:-0}" "${J[latency_us.p50]:-0}" "${J[latency_us.max]:-0}"
@@ -125,4 +137,52 @@ if start_sub foreign --duration 2500ms --run-id aaaa --json "$S"; then
         "${J[subscribe.messages]} ${J[subscribe.lost]} ${J[subscribe.duplicates]}"
     check_eq "foreign: no latency samples" 0 "${J[latency_us.count]}"
 fi
+# --- stray messages cost a tracker each, not memory up to their index ----------
+# Two crafted 16-byte payloads (src/payload.h): publisher index 0xFFFFF, and
+# publisher 5 with sequence number 0xFFFFFFFF. 20 subscribers used to allocate
+# 64 MB each for the first and report "lost 4294967295" each for the second
+# (reliability #7).
+S=$TEST_TMP/stray.sub.json
+if start_sub stray --no-control --subscribers 20 --duration 2s --json "$S"; then
+    printf '\xb1\x00\x00\xff\xff\x0f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$TEST_TMP/stray1.bin"
+    printf '\xb1\x00\x00\x05\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00' > "$TEST_TMP/stray2.bin"
+    mosquitto_pub -p "$BROKER_PORT" -t mqttbench/test -f "$TEST_TMP/stray1.bin"
+    mosquitto_pub -p "$BROKER_PORT" -t mqttbench/test -f "$TEST_TMP/stray2.bin"
+    finish_sub stray
+    check_eq "stray: sub exits 0" 0 "$SUB_RC"
+    json_load "$S"
+    check_eq "stray: both strays received by 20 subscribers" "40 0" "${J[subscribe.messages]} ${J[subscribe.foreign]}"
+    check_eq "stray: nothing skipped, so nothing lost" 0 "${J[subscribe.lost]}"
+    check "stray: peak RSS stays small (${J[resources.peak_rss_kb]} KiB)" [ "${J[resources.peak_rss_kb]:-999999999}" -lt 300000 ]
+fi
+# --- stale or twin messages get a WARNING naming the likely cause ---------------
+# reliability #12: two runs with the same --run-id on one topic count each
+# other's messages as duplicates, which QoS 0 cannot produce.
+twin_pids=()
+for side in A B; do
+    timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --run-id 4242 --id-prefix "twin$side" --count 6000 --rate 3000 \
+        --quiet --json "$TEST_TMP/twin$side.json" > "$TEST_TMP/twin$side.out" 2>&1 &
+    twin_pids+=("$!")
+done
+for p in "${twin_pids[@]}"; do wait_exit "$p" 60000; done
+for side in A B; do
+    json_load "$TEST_TMP/twin$side.json"
+    check "twin run $side: duplicates counted (${J[subscribe.duplicates]})" [ "${J[subscribe.duplicates]:-0}" -gt 0 ]
+    check "twin run $side: a warning names another run with the same run id" \
+        json_has_warning "$TEST_TMP/twin$side.json" "duplicates at QoS 0.*another run with the same run id"
+    check "twin run $side: the summary shows it" grep -q "WARNING .*duplicates at QoS 0" "$TEST_TMP/twin$side.out"
+done
+
+# A resumed session (--no-clean) holding messages of an earlier run with the
+# same run id: they arrive first, stamped by another clock.
+timeout 60 "$MQTTBENCH" sub -p "$BROKER_PORT" --no-clean --run-id 77 -q 1 --no-control --duration 1s \
+    --quiet --json "$TEST_TMP/stale1.json" > /dev/null 2>&1
+timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --no-control --run-id 77 -q 1 -n 2000 \
+    --quiet --json "$TEST_TMP/stale2.json" > /dev/null 2>&1
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" --no-clean --run-id 77 -q 1 -n 5000 \
+    --quiet --json "$TEST_TMP/stale3.json" > "$TEST_TMP/stale3.out" 2>&1
+json_load "$TEST_TMP/stale3.json"
+check "resumed session: negative latencies seen (${J[latency_us.negative]})" [ "${J[latency_us.negative]:-0}" -gt 0 ]
+check "resumed session: a warning names a resumed session" \
+    json_has_warning "$TEST_TMP/stale3.json" "negative latencies.*resumed session"
 finish

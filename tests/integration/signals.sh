@@ -61,6 +61,20 @@ interrupt "busy INT" INT 700 both -p "$BROKER_PORT" --duration 60s --qos 1 --pub
     --subscribers 4 --quiet
 check "busy INT: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
 
+# Interrupted while the subscriber still drains a backlog (the broker keeps
+# every message: max_queued_messages 0): what had not arrived yet is in flight,
+# not lost, and the loss is not called exact (reliability #3).
+interrupt "drain INT" INT 600 both -p "$BROKER_PORT" --count 50000 --backlog 0 --sub-delay 50us --quiet
+dir="$TEST_TMP/drain INT"
+check "drain INT: messages still in flight (${J[subscribe.in_flight]})" [ "${J[subscribe.in_flight]:-0}" -gt 0 ]
+check_eq "drain INT: lost_exact false" false "${J[subscribe.lost_exact]}"
+check_eq "drain INT: nothing lost (the broker dropped nothing)" 0 "${J[subscribe.lost]}"
+check_eq "drain INT: received + lost + in flight = expected" "${J[subscribe.expected]}" \
+    "$(( ${J[subscribe.messages]:-0} + ${J[subscribe.lost]:-0} + ${J[subscribe.in_flight]:-0} ))"
+check "drain INT: no LOSS line" bash -c "! grep -q LOSS '$dir/out'"
+check "drain INT: summary says what was not accounted for" \
+    grep -q "${J[subscribe.in_flight]:-x} not accounted for: the run did not wait for the tail" "$dir/out"
+
 # A subscriber that is only waiting: nothing arrives, it must still stop.
 interrupt "idle sub INT" INT 700 sub -p "$BROKER_PORT" --duration 60s --quiet
 check_eq "idle sub INT: received nothing" 0 "${J[subscribe.messages]}"
@@ -68,6 +82,29 @@ check_eq "idle sub INT: received nothing" 0 "${J[subscribe.messages]}"
 # A publisher alone, rate-limited (sleeping between messages).
 interrupt "pub TERM" TERM 700 pub -p "$BROKER_PORT" --duration 60s --rate 100 --quiet
 check "pub TERM: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]
+
+# mqttbench itself stopped (SIGSTOP/SIGCONT, as in a VM pause): it notices the
+# gap in its own polling, says so, and blames neither the broker for the
+# schedule nor a stall for the silence (reliability #6). --drain-timeout 1s is
+# shorter than the 2 s pause: a stall verdict would be false.
+dir=$TEST_TMP/selfstop
+mkdir -p "$dir"
+"$MQTTBENCH" both -p "$BROKER_PORT" --duration 5s --rate 2000 --drain-timeout 1s --quiet \
+    --json "$dir/r.json" > "$dir/out" 2> "$dir/err" &
+pid=$!
+sleep 1.5
+kill -STOP "$pid"
+sleep 2
+kill -CONT "$pid"
+wait_exit "$pid" 30000
+check_eq "self stop: exit 0" 0 "$EXIT_RC"
+json_load "$dir/r.json"
+check_eq "self stop: status ok (not stalled)" ok "${J[status]}"
+check "self stop: self_stall counted (${J[self_stall.count]})" [ "${J[self_stall.count]:-0}" -ge 1 ]
+check "self stop: self_stall.total_s about 2 s (${J[self_stall.total_s]})" \
+    awk "BEGIN { exit !(${J[self_stall.total_s]:-0} >= 1.5 && ${J[self_stall.total_s]:-0} <= 4) }"
+check "self stop: the summary says mqttbench itself was stopped" grep -q "mqttbench itself was stopped" "$dir/out"
+check "self stop: no note blames the broker" bash -c "! grep -q 'the broker did not keep up' '$dir/out'"
 
 # Interrupted while connecting: a listener that accepts TCP but never answers
 # the MQTT CONNECT, so mqttbench stays in its connect phase.
@@ -80,6 +117,12 @@ BLACKHOLE_PID=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$BLACKHOLE_PORT") 2>/dev/null && break; sleep 0.02; done
 interrupt "connecting INT" INT 500 both -p "$BLACKHOLE_PORT" --count 100 --connect-timeout 30s --quiet
 check_eq "connecting INT: nothing published" 0 "${J[publish.messages]}"
+# The half second spent connecting is recorded, not 0.
+check "connecting INT: phases.connect_s counts the time spent (${J[phases.connect_s]})" \
+    awk "BEGIN { exit !(${J[phases.connect_s]:-0} >= 0.3) }"
+# Nothing was published: expected is 0 in the JSON and in the text alike.
+check_eq "connecting INT: expected 0, exact" "0 true" "${J[subscribe.expected]} ${J[subscribe.lost_exact]}"
+check "connecting INT: the summary says expected 0" grep -q "delivery     expected 0 " "$TEST_TMP/connecting INT/out"
 kill "$BLACKHOLE_PID" 2>/dev/null
 wait "$BLACKHOLE_PID" 2>/dev/null
 finish

@@ -100,6 +100,7 @@ static inline void sample_result(struct run_result *r, struct mb_config *c, enum
         r->expected = 60000;
         r->expected_known = true;
         r->lost = 10;
+        r->lost_exact = true;
         r->duplicates = 4;
         r->out_of_order = 7;
     }

@@ -87,6 +87,18 @@ static void test_same_scenario(void)
     CHECKF("two seconds apart: no warning", rc == 0 && out.nwarnings == 2, "%d %zu", rc, out.nwarnings);
     result_free(&out);
 
+    /* one input was cut short: in flight adds up, and the whole is not exact */
+    in[1].in_flight = 6;
+    in[1].lost_exact = false;
+    in[1].self_stall.count = 1;
+    in[1].self_stall.total_s = in[1].self_stall.max_s = 2.5;
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("in flight in one input: summed, not exact", rc == 0 && out.in_flight == 6 && !out.lost_exact &&
+           out.self_stall.count == 1 && out.self_stall.max_s == 2.5, "%d %s", rc, err);
+    result_free(&out);
+    in[1].in_flight = 0;
+    in[1].lost_exact = true;
+
     /* one input did not know what to expect: neither does the merge */
     in[1].expected = 0;
     in[1].expected_known = false;

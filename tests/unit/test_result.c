@@ -38,11 +38,15 @@ static void test_round_trip(void)
 
     sample_result(&r, &c, MB_MODE_PUB);
     round_trip("pub", &r);
+    r.total.pub_errors = 3;
+    snprintf(r.total.pub_error, sizeof(r.total.pub_error), "Out of memory.");
+    round_trip("pub, mosquitto_publish failed", &r);
     result_free(&r);
 
     sample_result(&r, &c, MB_MODE_SUB);
     r.expected = 0;
     r.expected_known = false;       /* `sub` without --count or announcements: expected null */
+    r.lost_exact = false;
     round_trip("sub, expected unknown", &r);
     r.expected = 5;
     r.forgotten = 3;                /* known, but gap tracking overflowed: not exact */
@@ -53,6 +57,10 @@ static void test_round_trip(void)
     r.status = RESULT_FAILED;
     snprintf(r.error, sizeof(r.error), "connection to the broker lost: \xe2\x80\x9c" "EOF\xe2\x80\x9d");
     round_trip("failed sub", &r);
+    r.in_flight = 7;                /* cut short: not accounted for */
+    r.self_stall.count = 1;
+    r.self_stall.total_s = r.self_stall.max_s = 2.000123;
+    round_trip("failed sub, messages in flight, mqttbench stopped", &r);
     result_free(&r);
 
     /* --repeat: the median run at the top, the summary, every run */

@@ -301,18 +301,20 @@ static void test_set(void)
     CHECK("tracker set init", tracker_set_init(&set, 2, 100) == 0 && set.count == 2);
     CHECK("tracker set record pub 0", tracker_set_record(&set, 0, 0) == 0);
     tracker_set_record(&set, 0, 5);  /* pub 0: gap [1,4] */
-    CHECK("tracker set grows for pub 50", tracker_set_record(&set, 50, 0) == 0 && set.count >= 51);
+    CHECK("tracker set: pub 50, far beyond 2 slots, goes to the far array",
+          tracker_set_record(&set, 50, 0) == 0 && set.count == 2 && set.nfar == 1);
     CHECK("tracker set keeps state across growth",
           tracker_set_get(&set, 0) && tracker_missing(tracker_set_get(&set, 0)) == 4 &&
           tracker_set_get(&set, 0)->next == 6);
     tracker_set_record(&set, 0, 3);  /* out of order */
     tracker_set_record(&set, 50, 0); /* duplicate */
     tracker_set_record(&set, 50, 1);
-    CHECK("tracker set max index ok", tracker_set_record(&set, 99, 0) == 0 && set.count == 100);
+    CHECK("tracker set max index ok", tracker_set_record(&set, 99, 0) == 0 && set.nfar == 2);
     CHECK("tracker set index == max rejected", tracker_set_record(&set, 100, 0) == -1);
     CHECK("tracker set index UINT32_MAX rejected", tracker_set_record(&set, UINT32_MAX, 0) == -1);
     CHECK("tracker set get out of range is NULL", tracker_set_get(&set, 100) == NULL);
-    CHECK("tracker set get unseen has next 0", tracker_set_get(&set, 7) && tracker_set_get(&set, 7)->next == 0);
+    CHECK("tracker set get unseen has next 0", tracker_set_get(&set, 1) && tracker_set_get(&set, 1)->next == 0);
+    CHECK("tracker set get never created is NULL", tracker_set_get(&set, 7) == NULL);
 
     tracker_set_totals(&set, &tot);
     CHECKF("tracker set totals",
@@ -321,21 +323,6 @@ static void test_set(void)
            "seen %" PRIu64 " recv %" PRIu64 " dup %" PRIu64 " ooo %" PRIu64 " missing %" PRIu64,
            tot.publishers_seen, tot.received, tot.duplicates, tot.out_of_order, tot.missing);
 
-    /* pub 0 sent 8 (got 0,3,5), pub 1 sent 10 never seen, pub 50 sent 2,
-     * pub 99 sent unknown, pub 150 (beyond the array) sent 4. */
-    uint64_t *expected = calloc(151, sizeof *expected);
-    if (expected) {
-        expected[0] = 8;
-        expected[1] = 10;
-        expected[50] = 2;
-        expected[99] = UINT64_MAX;
-        expected[150] = 4;
-        uint64_t lost = tracker_set_lost(&set, expected, 151);
-        CHECKF("tracker set lost: never-seen publishers count fully", lost == 5 + 10 + 0 + 0 + 4,
-               "lost %" PRIu64, lost);
-        CHECK("tracker set lost over a prefix", tracker_set_lost(&set, expected, 1) == 5);
-        free(expected);
-    }
     tracker_set_free(&set);
     CHECK("tracker set free empties", set.count == 0 && set.trackers == NULL);
 
@@ -349,12 +336,126 @@ static void test_set(void)
         if (tracker_set_record(&set, p, 1) != 0)
             grew_ok = 0;
     tracker_set_totals(&set, &tot);
-    CHECK("tracker set repeated growth", grew_ok && set.count >= 4995 && tot.publishers_seen == 716);
+    CHECK("tracker set repeated growth", grew_ok && set.count >= 4995 && set.nfar == 0 && tot.publishers_seen == 716);
     tracker_set_free(&set);
 
     CHECK("tracker set initial capacity clamped to max",
           tracker_set_init(&set, 1000, 10) == 0 && set.count == 10);
     tracker_set_free(&set);
+}
+
+/* Publisher indexes far apart cost an entry each, not a dense array up to the
+ * highest (reliability #7: one stray message with publisher index 0xFFFFF
+ * made every `sub` subscriber allocate 64 MB). */
+static void test_set_sparse(void)
+{
+    struct tracker_set set;
+    struct tracker_totals tot;
+
+    tracker_set_init(&set, 1, UINT32_C(1) << 20);
+    for (uint32_t p = 0; p < 4; p++)
+        tracker_set_record(&set, p, 0);
+    CHECK("tracker set sparse: stray index 0xFFFFF accepted", tracker_set_record(&set, 0xFFFFF, 7) == 0);
+    CHECKF("tracker set sparse: the dense array stays small", set.count <= 64 && set.nfar == 1,
+           "count %zu nfar %zu", set.count, set.nfar);
+    CHECK("tracker set sparse: the stray's tracker", tracker_set_get(&set, 0xFFFFF) &&
+          tracker_set_get(&set, 0xFFFFF)->next == 8 && tracker_set_get(&set, 0xFFFFE) == NULL);
+    tracker_set_totals(&set, &tot);
+    CHECK("tracker set sparse: totals include it", tot.publishers_seen == 5 && tot.received == 5);
+    uint32_t prev = 0, idx;
+    int sorted = 1;
+    size_t seen = 0;
+    for (size_t i = 0; i < tracker_set_size(&set); i++) {
+        const struct tracker *t = tracker_set_at(&set, i, &idx);
+        if (i && idx <= prev) sorted = 0;
+        prev = idx;
+        if (t->next) seen++;
+    }
+    CHECK("tracker set sparse: walked in index order", sorted && seen == 5 && prev == 0xFFFFF);
+    tracker_set_free(&set);
+    CHECK("tracker set sparse: free empties the far array", set.nfar == 0 && set.far == NULL);
+
+    /* A far entry moves into the dense array when it grows over it. */
+    tracker_set_init(&set, 1, 1000);
+    tracker_set_record(&set, 40, 0);
+    tracker_set_record(&set, 40, 2);   /* gap [1,1] */
+    CHECK("tracker set migrate: 40 starts far", set.nfar == 1);
+    for (uint32_t p = 0; p < 40; p++)
+        tracker_set_record(&set, p, 0);
+    CHECK("tracker set migrate: dense now covers 40", set.count > 40 && set.nfar == 0);
+    CHECK("tracker set migrate: state kept", tracker_set_get(&set, 40) && tracker_set_get(&set, 40)->next == 3 &&
+          tracker_missing(tracker_set_get(&set, 40)) == 1);
+    CHECK("tracker set migrate: record after the move", tracker_set_record(&set, 40, 1) == TRACKER_OUT_OF_ORDER);
+    tracker_set_free(&set);
+
+    /* The far array is bounded: a flood of distinct stray indexes ends as foreign. */
+    tracker_set_init(&set, 1, UINT32_C(1) << 24);
+    int all_ok = 1;
+    for (uint32_t k = 0; k < TRACKER_SET_MAX_FAR; k++)
+        if (tracker_set_record(&set, (UINT32_C(1) << 23) + 2 * k, 0) != 0) all_ok = 0;
+    CHECK("tracker set far cap: up to the cap accepted", all_ok && set.nfar == TRACKER_SET_MAX_FAR);
+    CHECK("tracker set far cap: one more rejected", tracker_set_record(&set, (UINT32_C(1) << 23) - 100, 0) == -1);
+    CHECK("tracker set far cap: known ones still recorded",
+          tracker_set_record(&set, UINT32_C(1) << 23, 1) == TRACKER_IN_ORDER);
+    tracker_set_free(&set);
+}
+
+/* lowest and skipped: what came before the first message seen is not counted
+ * as skipped (a subscriber may start after its publisher). */
+static void test_skipped(void)
+{
+    struct tracker t;
+
+    tracker_init(&t);
+    CHECK("tracker skipped: nothing seen", tracker_skipped(&t) == 0);
+    uint32_t s1[] = { 1000, 1001, 1003 };
+    feed(&t, s1, 3);
+    CHECK("tracker skipped: first seen 1000", t.lowest == 1000 && tracker_skipped(&t) == 1 &&
+          tracker_lost(&t, UINT64_MAX) == 1001);
+    tracker_record(&t, 500);
+    CHECK("tracker skipped: an earlier one lowers it", t.lowest == 500 && tracker_skipped(&t) == 500);
+    tracker_free(&t);
+
+    tracker_init(&t);
+    tracker_record(&t, 0);
+    tracker_record(&t, 3);
+    CHECK("tracker skipped: from seq 0", t.lowest == 0 && tracker_skipped(&t) == 2);
+    tracker_free(&t);
+
+    /* reliability #7: one message with seq 0xFFFFFFFF skipped nothing. */
+    tracker_init(&t);
+    tracker_record(&t, UINT32_MAX);
+    CHECKF("tracker skipped: a lone seq 0xFFFFFFFF skipped nothing", tracker_skipped(&t) == 0,
+           "%" PRIu64, tracker_skipped(&t));
+    tracker_free(&t);
+}
+
+/* tracker_union over ranges: a share group's distinct messages. */
+static void test_union(void)
+{
+    struct tracker a, b, c;
+    uint64_t below, all;
+
+    tracker_init(&a);
+    tracker_init(&b);
+    tracker_init(&c);
+    uint32_t sa[] = { 0, 1, 2, 5, 6, 7, 8, 9 };     /* gap [3,4] */
+    uint32_t sb[] = { 3, 4, 5, 10, 11, 12 };        /* lowest 3, gap [6,9] */
+    feed(&a, sa, 8);
+    feed(&b, sb, 6);
+    const struct tracker *two[] = { &a, NULL, &b };
+    CHECK("tracker union: all", tracker_union(two, 3, UINT64_MAX, &below, &all) == 0 && all == 13 && below == 13);
+    CHECK("tracker union: below 10", tracker_union(two, 3, 10, &below, &all) == 0 && all == 13 && below == 10);
+    CHECK("tracker union: below 4", tracker_union(two, 3, 4, &below, &all) == 0 && below == 4);
+    tracker_record(&c, UINT32_MAX);
+    const struct tracker *three[] = { &a, &b, &c };
+    CHECK("tracker union: a seq 0xFFFFFFFF is one message",
+          tracker_union(three, 3, UINT64_MAX, &below, &all) == 0 && all == 14);
+    const struct tracker *none[] = { NULL };
+    CHECK("tracker union: nothing", tracker_union(none, 1, 5, &below, &all) == 0 && all == 0 && below == 0);
+    tracker_free(&a);
+    tracker_free(&b);
+    tracker_free(&c);
 }
 
 int main(void)
@@ -366,5 +467,8 @@ int main(void)
     test_random();
     test_gap_cap();
     test_set();
+    test_set_sparse();
+    test_skipped();
+    test_union();
     return test_failures ? 1 : 0;
 }

@@ -1,0 +1,97 @@
+/* Unit tests for report.c's evidence rules: who set the pace of a run (the
+ * NOTE), and what a stalled run's error says. No broker. */
+#include "test.h"
+#include "report.h"
+
+#include <string.h>
+
+/* A paced `both` run of rate msgs/s that completed done messages in seconds,
+ * missed slots of them late. */
+static void paced(struct run_result *r, struct mb_config *c, double rate, uint64_t done, double seconds,
+                  uint64_t missed)
+{
+    memset(r, 0, sizeof(*r));
+    memset(c, 0, sizeof(*c));
+    c->mode = MB_MODE_BOTH;
+    c->rate = rate;
+    r->cfg = c;
+    r->total.pub_done = done;
+    r->pub_duration_s = seconds;
+    r->total.pub_missed_slots = missed;
+    r->schedule_lagging = missed * 100 > done;   /* as run.c sets it */
+    r->max_utilization = 0.2;
+}
+
+static void test_bottleneck(void)
+{
+    struct run_result r;
+    struct mb_config c;
+
+    paced(&r, &c, 2000, 20000, 10.0, 0);
+    CHECK("bottleneck: on schedule, nothing to say", report_bottleneck(&r) == REPORT_NONE);
+
+    /* brokers D9: RabbitMQ at 2000 msgs/s, 2.6% of the 0.5 ms slots missed,
+     * 2000 msgs/s achieved: no broker claim. */
+    paced(&r, &c, 2000, 20006, 10.003, 530);
+    CHECK("bottleneck: slots missed but the rate held is jitter, not the broker",
+          report_bottleneck(&r) == REPORT_JITTER);
+
+    paced(&r, &c, 10000, 50000, 10.0, 30000);
+    CHECK("bottleneck: short of the target with CPU to spare is the broker", report_bottleneck(&r) == REPORT_BROKER);
+
+    r.max_utilization = 0.95;
+    r.generator_saturated = true;
+    CHECK("bottleneck: a saturated worker is mqttbench", report_bottleneck(&r) == REPORT_GENERATOR);
+
+    /* reliability #6: SIGSTOP for 5 s in a paced run. */
+    paced(&r, &c, 10000, 50354, 10.0, 50354);
+    r.self_stall.count = 1;
+    r.self_stall.total_s = r.self_stall.max_s = 5.0;
+    CHECK("bottleneck: mqttbench stopped is never the broker", report_bottleneck(&r) == REPORT_SELF_STALL);
+
+    paced(&r, &c, 0, 100000, 1.0, 0);
+    CHECK("bottleneck: unpaced, nothing to say", report_bottleneck(&r) == REPORT_NONE);
+    r.generator_saturated = true;
+    CHECK("bottleneck: unpaced and saturated", report_bottleneck(&r) == REPORT_GENERATOR);
+}
+
+static void test_stall_error(void)
+{
+    char buf[512];
+    struct report_stall s = { .idle_s = 3.0, .has_subscribers = true, .arrived = 0, .published = 500,
+                              .flow_paused = true, .backlog = 500 };
+
+    /* brokers D7: aedes/RabbitMQ without $share. */
+    report_stall_error(&s, buf, sizeof(buf));
+    CHECKF("stall: nothing ever arrived", strstr(buf, "no subscriber received any message") &&
+           !strstr(buf, "stopped acknowledging"), "%s", buf);
+
+    s.arrived = 1000;
+    report_stall_error(&s, buf, sizeof(buf));
+    CHECKF("stall: held by our own window is not 'stopped acknowledging'",
+           strstr(buf, "--backlog 500") && !strstr(buf, "acknowledging"), "%s", buf);
+
+    s.flow_paused = false;
+    report_stall_error(&s, buf, sizeof(buf));
+    CHECKF("stall: otherwise the broker stopped acknowledging or delivering",
+           !strncmp(buf, "stalled: no message completed or arrived for 3.0 s", 50) &&
+           strstr(buf, "acknowledging or delivering"), "%s", buf);
+
+    /* reliability #13: mosquitto_publish out of memory. */
+    s.pub_errors = 27;
+    s.pub_error = "Out of memory.";
+    report_stall_error(&s, buf, sizeof(buf));
+    CHECKF("stall: a failing mosquitto_publish is named, the broker is not",
+           strstr(buf, "mosquitto_publish failed 27 times (Out of memory.)") && !strstr(buf, "broker"), "%s", buf);
+
+    struct report_stall pub = { .idle_s = 3.0, .published = 0 };
+    report_stall_error(&pub, buf, sizeof(buf));
+    CHECKF("stall: pub alone", strstr(buf, "acknowledging") && !strstr(buf, "subscriber"), "%s", buf);
+}
+
+int main(void)
+{
+    test_bottleneck();
+    test_stall_error();
+    return test_failures ? 1 : 0;
+}
