@@ -181,7 +181,8 @@ int client_sys_qos(const struct mb_config *cfg, bool control)
 static void fail_tls(struct client *c)
 {
     char reason[96], hint[160];
-    tls_failure(c->env->tls, c->seen.verify_error, c->env->tls_error, reason, sizeof(reason), hint, sizeof(hint));
+    const char *why = c->env->tls_error[0] ? c->env->tls_error : c->tls_ns ? TLS_CLOSED_AFTER_HANDSHAKE : NULL;
+    tls_failure(c->env->tls, c->seen.verify_error, why, reason, sizeof(reason), hint, sizeof(hint));
     c->env->tls_error[0] = '\0';
     fail_client(c, reason, hint[0] ? hint : NULL);
 }
@@ -344,8 +345,8 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
         if (c->state != CLIENT_FAILED) c->state = CLIENT_CLOSED;
         return;
     }
-    if (c->env->tls && !c->connacked && c->env->tls_error[0]) {
-        fail_tls(c);   /* an alert after our handshake: TLS 1.3 checks the client certificate then */
+    if (c->env->tls && !c->connacked && (c->env->tls_error[0] || c->tls_ns)) {
+        fail_tls(c);   /* TLS 1.3 checks the client certificate after our handshake */
         return;
     }
     const char *hint = NULL;
@@ -585,7 +586,10 @@ int client_connect(struct client *c, const char *bind_address)
     if (!c->env->st->connect_first_ns) c->env->st->connect_first_ns = c->connect_start_ns;
     const struct mb_config *cfg = c->env->cfg;
     int rc;
-    if (c->env->tls) tls_watch(&c->seen);
+    if (c->env->tls) {
+        tls_watch(&c->seen);
+        c->env->tls_error[0] = '\0';
+    }
     if (cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS) {
         /* libmosquitto has no asynchronous connect with properties: connect
          * (blocking TCP handshake), then make the socket non-blocking. */
@@ -604,7 +608,11 @@ int client_connect(struct client *c, const char *bind_address)
         note_handshake(c);   /* finished inside the call */
     else if (rc == MOSQ_ERR_SUCCESS && !c->env->tls && cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS)
         note_tcp(c, clock_mono_ns());   /* a blocking connect returns with TCP up */
-    if (rc == MOSQ_ERR_TLS && c->env->tls) {
+    /* EPROTO: an SSL_write or SSL_read failed, after a handshake that ended
+     * inside the call (a failed handshake is MOSQ_ERR_TLS) */
+    bool after_handshake = rc == MOSQ_ERR_ERRNO && errno == EPROTO;
+    if (c->env->tls && (rc == MOSQ_ERR_TLS || after_handshake)) {
+        if (after_handshake && !c->tls_ns) c->tls_ns = clock_mono_ns();
         fail_tls(c);
         return -1;
     }

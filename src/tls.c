@@ -437,7 +437,11 @@ void tls_reason(long verify_result, const char *ssl_error, enum tls_auth auth, c
     why = why && why[1] ? why + 1 : ssl_error && *ssl_error ? ssl_error : "handshake failed";
     errmsg_sanitize(why, 80, shown, sizeof(shown));
     snprintf(reason, rlen, "TLS: %s", shown);
-    if (auth == TLS_AUTH_PSK && (strstr(why, "handshake failure") || strstr(why, "unknown psk identity") ||
+    if (!strcmp(why, TLS_CLOSED_AFTER_HANDSHAKE) && auth == TLS_AUTH_NONE)
+        snprintf(hint, hlen, "(with TLS 1.3 a broker that wants a client certificate does this: give --cert and --key)");
+    else if (!strcmp(why, TLS_CLOSED_AFTER_HANDSHAKE) && auth == TLS_AUTH_CERT)
+        snprintf(hint, hlen, "(with TLS 1.3 a broker that refuses the client certificate in --cert does this)");
+    else if (auth == TLS_AUTH_PSK && (strstr(why, "handshake failure") || strstr(why, "unknown psk identity") ||
                                  strstr(why, "decrypt error") || strstr(why, "bad record mac")))
         snprintf(hint, hlen, "(does the broker know this --psk-identity, with this key?)");
     else if (strstr(why, "certificate required") || (strstr(why, "handshake failure") && auth == TLS_AUTH_NONE))

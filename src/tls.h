@@ -123,6 +123,13 @@ int tls_peek_closed(int fd);
 void tls_failure(const struct tls *t, long verify_error, const char *ssl_error, char *reason, size_t rlen,
                  char *hint, size_t hlen);
 
+/* For tls_failure's ssl_error when a connection whose handshake had
+ * finished was closed before its CONNACK and OpenSSL had nothing to say:
+ * with TLS 1.3 the broker checks the client's certificate after the
+ * client's handshake has ended, and its alert may be lost when our next
+ * write meets the closed connection (ECONNRESET). */
+#define TLS_CLOSED_AFTER_HANDSHAKE "the broker closed the connection after the handshake"
+
 /* How the client authenticates itself, for tls_reason's hints. */
 enum tls_auth { TLS_AUTH_NONE, TLS_AUTH_CERT, TLS_AUTH_PSK };
 

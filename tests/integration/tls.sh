@@ -161,11 +161,19 @@ connect_fails() {
     check_eq "$name: exits 1" 1 "$rc"
     check_eq "$name: failed result" failed "$(json "$f" 'd["status"]' 2>/dev/null)"
     check_eq "$name: one line on stderr" 1 "$(echo "$line" | wc -l)"
-    case $line in
-        *"$want"*) pass "$name: says '$want'" ;;
-        *) fail "$name: says '$want'" "stderr: $line" ;;
-    esac
+    # WANT may list texts that are each right, separated by ' || '
+    local ok=0 alt rest=$want
+    while [ -n "$rest" ]; do
+        alt=${rest%% || *}
+        [ "$alt" = "$rest" ] && rest= || rest=${rest#* || }
+        case $line in *"$alt"*) ok=1 ;; esac
+    done
+    if [ "$ok" = 1 ]; then pass "$name: says '$want'"; else fail "$name: says '$want'" "stderr: $line"; fi
 }
+# With TLS 1.3 the broker checks a client certificate after the client's
+# handshake; its alert may then be lost when the CONNECT meets the closed
+# connection, and mqttbench can only say that the broker closed it.
+AFTER="TLS: the broker closed the connection after the handshake"
 connect_fails "unknown CA" "TLS: the broker's certificate: self-signed certificate in certificate chain" \
     -p "$BROKER_PORT" --cafile "$C/rogue-ca.pem"
 connect_fails "host name mismatch" "IP address mismatch (it is not issued for 127.0.0.1" \
@@ -177,11 +185,13 @@ check_eq "--insecure: another host's certificate accepted" 0 "$?"
 connect_fails "expired certificate" "TLS: the broker's certificate: certificate has expired" \
     -p "$P_EXPIRED" "${CA[@]}"
 connect_fails "client certificate required (TLS 1.3)" \
-    "TLS: tlsv13 alert certificate required (the broker wants a client certificate" -p "$P_MTLS" "${CA[@]}"
+    "TLS: tlsv13 alert certificate required (the broker wants a client certificate: give --cert and --key) || $AFTER (with TLS 1.3 a broker that wants a client certificate does this: give --cert and --key)" \
+    -p "$P_MTLS" "${CA[@]}"
 connect_fails "client certificate required (TLS 1.2)" \
     "TLS: sslv3 alert handshake failure (the broker wants a client certificate" -p "$P_MTLS" "${CA[@]}" \
     --tls-version tlsv1.2
-connect_fails "client certificate of an unknown CA" "TLS: tlsv1 alert unknown ca (the broker refused the client" \
+connect_fails "client certificate of an unknown CA" \
+    "TLS: tlsv1 alert unknown ca (the broker refused the client certificate in --cert) || $AFTER (with TLS 1.3 a broker that refuses the client certificate in --cert does this)" \
     -p "$P_MTLS" "${CA[@]}" --cert "$C/rogue-client.pem" --key "$C/rogue-client.key"
 connect_fails "PSK of an unknown identity" "(does the broker know this --psk-identity, with this key?)" \
     -p "$P_PSK" --psk "$PSK" --psk-identity stranger

@@ -132,6 +132,12 @@ static void test_reasons(void)
     reason("not a TLS listener", X509_V_OK, "error:0A00010B:SSL routines::wrong version number", TLS_AUTH_NONE,
            "TLS: wrong version number", "TLS listener");
     reason("nothing logged", X509_V_OK, NULL, TLS_AUTH_NONE, "TLS: handshake failed", NULL);
+    reason("closed after the handshake, no certificate", X509_V_OK, TLS_CLOSED_AFTER_HANDSHAKE, TLS_AUTH_NONE,
+           "TLS: " TLS_CLOSED_AFTER_HANDSHAKE, "wants a client certificate does this: give --cert and --key");
+    reason("closed after the handshake, a certificate given", X509_V_OK, TLS_CLOSED_AFTER_HANDSHAKE, TLS_AUTH_CERT,
+           "TLS: " TLS_CLOSED_AFTER_HANDSHAKE, "refuses the client certificate in --cert");
+    reason("closed after the handshake, PSK", X509_V_OK, TLS_CLOSED_AFTER_HANDSHAKE, TLS_AUTH_PSK,
+           "TLS: " TLS_CLOSED_AFTER_HANDSHAKE, NULL);
     reason("control bytes in the error are not echoed", X509_V_OK, "error:1:x::bad\033[31m", TLS_AUTH_NONE,
            "TLS: bad?[31m", NULL);
 }
