@@ -94,7 +94,7 @@ static void mark_ready(struct client *c)
 static bool want_out(struct client *c)
 {
     if (c->state == CLIENT_CONNECTING && !c->tcp_ns) return true;
-    if (c->env->tls && tls_handshaking(c->m)) return tls_wants_write(c->m);
+    if (c->env->tls && !c->tls_ns && tls_handshaking(c->m)) return tls_wants_write(c->m);
     return mosquitto_want_write(c->m) || iobuf_out_pending(c->rbuf);
 }
 
@@ -630,7 +630,9 @@ bool client_handle(struct client *c, uint32_t events)
     if (c->state == CLIENT_CONNECTING && !c->tcp_ns && c->fd >= 0 && (events & EPOLLOUT) &&
         !(events & (EPOLLERR | EPOLLHUP)))
         note_tcp(c, clock_mono_ns());
-    if (c->env->tls && c->fd >= 0 && tls_handshaking(c->m)) {
+    /* Once: OpenSSL is "in init" again while it reads a TLS 1.3 session
+     * ticket, which SSL_read does on its own. */
+    if (c->env->tls && c->fd >= 0 && !c->tls_ns && tls_handshaking(c->m)) {
         handshake_step(c, events);
         update_interest(c);
         return c->fd >= 0 && (iobuf_pending(c->rbuf) || tls_pending(c->m));
