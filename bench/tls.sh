@@ -179,10 +179,13 @@ if [[ " $PHASES " == *" c "* ]]; then
         if [[ $kind == plain ]]; then args=(-p "$P_PLAIN"); else args=(-p "$P_EC" "${CA[@]}" --tls-version tlsv1.3); fi
         mb "c-$kind" both "${args[@]}" --shape pairs --publishers "$pairs" --subscribers "$pairs" --qos 1 \
             --rate "$pairs" --duration "${RSS_DURATION}s" --connect-rate "$RSS_RATE" --connect-timeout 120s
-        read -r conn rss < <(jf "$WORK/c-$kind.json" 'd["connect"]["connected"]' 'd["resources"]["peak_rss_kb"]' | paste -sd' ')
+        read -r conn rss st < <(jf "$WORK/c-$kind.json" 'd["connect"]["connected"]' 'd["resources"]["peak_rss_kb"]' \
+            'd["status"]' | paste -sd' ')
         per=$(awk -v r="$rss" -v c="$conn" 'BEGIN { printf "%.1f", c ? r / c : 0 }')
         eval "rss_$kind=$rss conn_$kind=$conn"
-        if [[ $kind == tls ]]; then
+        if [[ $st != ok ]]; then
+            printf '  %-8s %12s %14s %16s %10s %8s\n' "$kind" "$conn" "$rss" "$per" "" "$st"
+        elif [[ $kind == tls ]]; then
             ok=$(awk -v p="$per" -v t=$T_KIB_PER_CONN 'BEGIN { print p <= t ? "PASS" : "MISS" }')
             printf '  %-8s %12s %14s %16s %10s %8s\n' "$kind" "$conn" "$rss" "$per" "<= $T_KIB_PER_CONN" "$ok"
         else

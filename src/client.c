@@ -237,9 +237,13 @@ static void handshake_step(struct client *c, uint32_t events)
             /* libmosquitto's first handshake write took the error (tls.h) */
             mark_failed(c, strerror(ECONNREFUSED));
         } else if (closed && c->tcp_ns) {
+            /* a handshake of this worker succeeded: the port is a TLS listener */
+            bool listener_ok = env->tls_facts.protocol[0] != '\0';
             fail_client(c, closed == 1 ? "TLS: the broker closed the connection during the handshake"
                                        : "TLS: the broker reset the connection during the handshake",
-                        "(is the broker's port a TLS listener?)");
+                        listener_ok ? "(other handshakes on this port succeeded: an overloaded broker does this; "
+                                      "try a lower --connect-rate)"
+                                    : "(is the broker's port a TLS listener?)");
         } else if (closed) {
             mark_failed(c, strerror(closed));
         }
