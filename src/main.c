@@ -30,6 +30,7 @@
 #include "report.h"
 #include "result.h"
 #include "run.h"
+#include "sweep.h"
 #include "sysinfo.h"
 #include "tls.h"
 #include "topology.h"
@@ -238,6 +239,79 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
     return code;
 }
 
+/* One sweep step: a full run on fresh connections; mqttbench set the pace
+ * when report_bottleneck says so. */
+struct sweep_ctx {
+    const struct run_target *target;
+    struct result_env env;
+};
+
+static int sweep_step(void *ctx, const struct mb_config *cfg, struct run_result *r, bool *tool_limited)
+{
+    struct sweep_ctx *c = ctx;
+    r->env = c->env;
+    run_execute(cfg, c->target, r, &interrupted);
+    enum report_bottleneck b = report_bottleneck(r);
+    *tool_limited = b == REPORT_GENERATOR || b == REPORT_SELF_STALL;
+    return interrupted ? -1 : 0;
+}
+
+/* sweep: the steps (sweep.h); the file holds the knee step's result at the
+ * top level (the highest passing one, else the first), "sweep" and every
+ * step in "runs". Exit 0 when the search ran to its end (whatever the knee),
+ * 1 when the first step's run itself failed, 130 when interrupted. */
+static int sweep_runs(struct mb_config *cfg, const struct run_target *target, struct run_result *first,
+                      const char *json_path, FILE *out)
+{
+    char err[512];
+    struct sweep *s = calloc(1, sizeof(*s));
+    struct run_result *runs = calloc(SWEEP_MAX_STEPS, sizeof(*runs));
+    struct mb_config *cfgs = calloc(SWEEP_MAX_STEPS, sizeof(*cfgs));
+    struct sweep_step *steps = calloc(SWEEP_MAX_STEPS, sizeof(*steps));
+    if (!s || !runs || !cfgs || !steps) {
+        fprintf(stderr, "mqttbench: out of memory\n");
+        return EXIT_FAILED;
+    }
+    /* options_parse checked both: they parse */
+    sweep_parse_objective(cfg->slo, &s->obj, err, sizeof(err));
+    int n = cfg->rates ? sweep_parse_rates(cfg->rates, s->rates, SWEEP_MAX_RATES, err, sizeof(err))
+                       : sweep_geometric(cfg->sweep_from, cfg->sweep_to, cfg->sweep_steps, s->rates, SWEEP_MAX_RATES,
+                                         err, sizeof(err));
+    s->nrates = n > 0 ? (size_t)n : 0;
+    s->find_max = cfg->find_max;
+    s->resolution = cfg->resolution;
+    s->step_s = (double)cfg->step_duration_ns / 1e9;
+    s->warmup_s = (double)cfg->warmup_ns / 1e9;
+    struct sweep_ctx ctx = { target, first->env };
+    size_t done = sweep_execute(s, cfg, cfgs, runs, steps, sweep_step, &ctx, stderr);
+    struct sweep_knee k;
+    sweep_knee(steps, done, &k);
+    size_t top_i = k.pass >= 0 ? (size_t)k.pass : 0;
+    int code = interrupted ? EXIT_INTERRUPTED : done && runs[0].status == RESULT_FAILED ? EXIT_FAILED : EXIT_OK;
+    if (code == EXIT_FAILED) fprintf(stderr, "mqttbench: %s\n", runs[0].error);
+    struct run_result top = runs[top_i];
+    top.runs = runs;
+    top.nruns = done;
+    top.sweep = s;
+    if (interrupted) top.status = RESULT_ABORTED, snprintf(top.error, sizeof(top.error), "interrupted");
+    bool written = done && result_write(&top, json_path, err, sizeof(err)) == 0;
+    if (!written) {
+        fprintf(stderr, "mqttbench: %s\n", done ? err : "no step ran");
+        if (!code) code = EXIT_FAILED;
+    }
+    if (done) {
+        code = write_outputs(cfg, &top, json_path, code);
+        report_summary(out, &runs[top_i], result_place(cfg, json_path, written));
+        sweep_print(out, s, runs, done);
+    }
+    for (size_t i = 0; i < done; i++) result_free(&runs[i]);
+    free(runs);
+    free(cfgs);
+    free(steps);
+    free(s);
+    return code;
+}
+
 /* pub, sub and both. Returns the exit code. */
 static int bench_main(int argc, char **argv)
 {
@@ -326,6 +400,14 @@ static int bench_main(int argc, char **argv)
         mosquitto_lib_cleanup();
         tls_free(tls);
         return code;
+    } else if (cfg.sweep) {
+        cfg.port = port;
+        struct run_target target = { .ip = ip, .port = port, .tls = tls, .metrics = metrics };
+        int code = sweep_runs(&cfg, &target, &res, json_path, out);
+        broker_stop(&broker);
+        mosquitto_lib_cleanup();
+        tls_free(tls);
+        return stop_metrics(metrics, code);
     } else if (cfg.repeat > 1) {
         cfg.port = port;
         struct run_target target = { .ip = ip, .port = port, .tls = tls, .metrics = metrics };

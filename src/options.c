@@ -16,6 +16,7 @@
 #include "flow.h"
 #include "optspec.h"
 #include "payload.h"
+#include "sweep.h"
 #include "tls.h"
 #include "version.h"
 
@@ -80,6 +81,7 @@ static void print_top_help(FILE *f)
         "\n"
         "Commands:\n"
         "  both   run publishers and subscribers in this process (the usual benchmark)\n"
+        "  sweep  both at rising rates: the highest rate that meets an objective (--slo), and its curve\n"
         "  pub    run publishers only (pair with `mqttbench sub` elsewhere)\n"
         "  sub    run subscribers only\n"
         "  compare BASE.json NEW.json   compare two results; exit 1 on a regression\n"
@@ -115,13 +117,15 @@ static void print_wrapped(FILE *f, const char *text, int col)
     }
 }
 
-void options_print_help(FILE *f, enum mb_mode mode)
+/* The help of a command named name taking the rows of modes (mode for
+ * help_pub and help_sub). */
+static void print_help(FILE *f, const char *name, enum mb_mode mode, unsigned modes)
 {
-    fprintf(f, "Usage: mqttbench %s [options]\n", options_mode_name(mode));
+    fprintf(f, "Usage: mqttbench %s [options]\n", name);
     for (int sec = 0; sec < OPT_NSECTIONS; sec++) {
         bool first = true;
         OPT_FOR_EACH(s) {
-            if (s->section != (enum opt_section)sec || !(s->modes & (1u << mode)) || (s->flags & OPT_HIDDEN))
+            if (s->section != (enum opt_section)sec || !(s->modes & modes) || (s->flags & OPT_HIDDEN))
                 continue;
             if (first) fprintf(f, "\n%s:\n", opt_section_names[sec]);
             first = false;
@@ -137,6 +141,11 @@ void options_print_help(FILE *f, enum mb_mode mode)
             print_wrapped(f, text, col < HELP_COLUMN - 1 ? HELP_COLUMN : col + 2);
         }
     }
+}
+
+void options_print_help(FILE *f, enum mb_mode mode)
+{
+    print_help(f, options_mode_name(mode), mode, 1u << mode);
 }
 
 /* The name a message should use for getopt_long's return value opt: its
@@ -177,12 +186,33 @@ static void derive_defaults(struct mb_config *cfg)
         cfg->count = 1000000;
     if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);
     if (!cfg->run_id_given) cfg->run_id = random_run_id();
+    if (cfg->sweep && !cfg->warmup_given) cfg->warmup_ns = 1000000000ull;
     const char *psk_env = getenv("MQTTBENCH_PSK"), *password_env = getenv("MQTTBENCH_PASSWORD");
     if (!cfg->psk && psk_env && *psk_env) cfg->psk = psk_env;
     if (!cfg->password && cfg->username && password_env) cfg->password = password_env;
     cfg->tls = cfg->cafile || cfg->capath || cfg->tls_use_os_certs || cfg->cert || cfg->key ||
                cfg->key_password_env || cfg->insecure || cfg->tls_version || cfg->ciphers || cfg->tls13_ciphers ||
                cfg->tls_alpn || cfg->psk || cfg->psk_identity;
+}
+
+/* sweep: the steps set the rate, the length and the runs themselves. */
+static int validate_sweep(const struct mb_config *c, char *err, size_t errlen)
+{
+    const char *own = c->rate > 0 ? "--rate" : c->count_given ? "--count" : c->duration_ns ? "--duration"
+                    : c->repeat > 1 ? "--repeat" : c->processes ? "--processes" : NULL;
+    if (own)
+        return errmsg_set(err, errlen, "%s: not with sweep (each step's rate and length come from --rates or "
+                          "--from/--to and --step-duration)", own);
+    if (c->rates && (c->sweep_from > 0 || c->sweep_to > 0))
+        return errmsg_set(err, errlen, "--rates: not with --from/--to (give one or the other)");
+    if (!c->rates && !(c->sweep_from > 0 && c->sweep_to > 0))
+        return errmsg_set(err, errlen, "sweep: needs --rates R1,R2,... or --from R --to R");
+    if (!c->rates) {
+        double r[SWEEP_MAX_RATES];
+        if (sweep_geometric(c->sweep_from, c->sweep_to, c->sweep_steps, r, SWEEP_MAX_RATES, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Cross-option checks, after every option was read and the defaults derived. */
@@ -252,7 +282,7 @@ static int validate(const struct mb_config *cfg, char *err, size_t errlen)
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return errmsg_set(err, errlen, "--rate: too small");
     if (cfg->tls && tls_options_check(cfg, err, errlen) != 0) return -1;
-    return 0;
+    return cfg->sweep ? validate_sweep(cfg, err, errlen) : 0;
 }
 
 enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
@@ -274,16 +304,18 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         mode = MB_MODE_PUB;
     } else if (!strcmp(cmd, "sub")) {
         mode = MB_MODE_SUB;
-    } else if (!strcmp(cmd, "both")) {
+    } else if (!strcmp(cmd, "both") || !strcmp(cmd, "sweep")) {
         mode = MB_MODE_BOTH;
     } else {
         char shown[ERRMSG_SHOWN(64)];
         errmsg_sanitize(cmd, 64, shown, sizeof(shown));
-        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub or both (see mqttbench --help)", shown);
+        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub, both or sweep (see mqttbench --help)", shown);
         return OPTIONS_ERROR;
     }
     /* Not given: the row's default; -1 for what derive_defaults decides. */
     if (optspec_defaults(cfg, mode, err, errlen) != 0) return OPTIONS_ERROR;
+    cfg->sweep = !strcmp(cmd, "sweep");
+    unsigned takes = cfg->sweep ? OPT_BOTH | OPT_SWEEP : 1u << mode;
     cfg->pub_qos = cfg->sub_qos = -1;
     cfg->backlog = UINT64_MAX;
     struct getopt_tables t;
@@ -313,14 +345,14 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
             return OPTIONS_ERROR;
         }
         if (s->kind == OPT_HELP) {
-            options_print_help(stdout, mode);
+            print_help(stdout, cmd, mode, takes);
             return OPTIONS_EXIT_OK;
         }
         if (s->kind == OPT_VERSION) {
             printf("mqttbench %s (git %s), libmosquitto %s\n", MB_VERSION, MB_GIT_REV, version_libmosquitto());
             return OPTIONS_EXIT_OK;
         }
-        if (!(s->modes & (1u << mode))) {
+        if (!(s->modes & takes)) {
             if (child_mode) continue;   /* both --processes passes every option on */
             errmsg_set(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
             return OPTIONS_ERROR;
