@@ -651,7 +651,7 @@ bool client_handle(struct client *c, uint32_t events)
             if (mosquitto_socket(c->m) < 0) break;
             if (c->env->cfg->sub_delay_ns && stopping(c->env)) break;   /* the rest waits for nobody */
         }
-        if (c->env->tls) tls_release_buffers(c->m);   /* the read that found EAGAIN took one */
+        if (c->env->tls) tls_release_buffers(c->env->tls, c->m);   /* the read that found EAGAIN took one */
     }
     if ((c->role != CLIENT_PUB || c->env->cfg->pub_qos > 0) && c->fd >= 0) {
         /* ACK at once: a broker that leaves Nagle on (mosquitto's default)

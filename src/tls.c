@@ -32,6 +32,7 @@ struct tls {
     size_t psk_len;
     const char *passphrase;     /* while the key is read; NULL afterwards */
     bool passphrase_asked;      /* the key wanted one */
+    bool free_buffers_safe;     /* this OpenSSL's SSL_free_buffers may be used (tls_release_buffers) */
     struct tls_facts facts;
 };
 
@@ -272,6 +273,16 @@ static int set_protocol(struct tls *t, const struct mb_config *cfg, char *err, s
     return 0;
 }
 
+/* SSL_free_buffers is safe from OpenSSL 3.0.14, 3.1.6, 3.2.2 and 3.3.1 on. */
+static bool openssl_free_buffers_safe(void)
+{
+    unsigned long v = OpenSSL_version_num();   /* 0xMNN00PP0 */
+    unsigned long minor = (v >> 20) & 0xff, patch = (v >> 4) & 0xff;
+    if ((v >> 28) != 3) return (v >> 28) > 3;
+    static const unsigned long first_safe[] = { 14, 6, 2, 1 };   /* by minor version */
+    return minor >= 4 || patch >= first_safe[minor];
+}
+
 struct tls *tls_new(const struct mb_config *cfg, const char *host, char *err, size_t errlen)
 {
     struct tls *t = calloc(1, sizeof(*t));
@@ -318,6 +329,7 @@ struct tls *tls_new(const struct mb_config *cfg, const char *host, char *err, si
         }
     }
     snprintf(t->facts.library, sizeof(t->facts.library), "%s", OpenSSL_version(OPENSSL_VERSION));
+    t->free_buffers_safe = openssl_free_buffers_safe();
     snprintf(t->facts.verify, sizeof(t->facts.verify), "%s",
              cfg->psk ? "psk" : cfg->insecure ? "chain (--insecure: not the host name)" : "chain and host name");
     return t;
@@ -363,22 +375,10 @@ bool tls_pending(struct mosquitto *m)
     return s && SSL_has_pending(s);
 }
 
-/* SSL_free_buffers is safe from OpenSSL 3.0.14, 3.1.6, 3.2.2 and 3.3.1 on. */
-static bool free_buffers_safe(void)
+void tls_release_buffers(const struct tls *t, struct mosquitto *m)
 {
-    unsigned long v = OpenSSL_version_num();   /* 0xMNN00PP0 */
-    unsigned long minor = (v >> 20) & 0xff, patch = (v >> 4) & 0xff;
-    if ((v >> 28) != 3) return (v >> 28) > 3;
-    static const unsigned long first_safe[] = { 14, 6, 2, 1 };   /* by minor version */
-    return minor >= 4 || patch >= first_safe[minor];
-}
-
-void tls_release_buffers(struct mosquitto *m)
-{
-    static int safe = -1;   /* one answer for the process: a race only computes it twice */
-    if (safe < 0) safe = free_buffers_safe();
     SSL *s = mosquitto_ssl_get(m);
-    if (safe && s && SSL_is_init_finished(s) && !SSL_has_pending(s)) SSL_free_buffers(s);
+    if (t->free_buffers_safe && s && SSL_is_init_finished(s) && !SSL_has_pending(s)) SSL_free_buffers(s);
 }
 
 void tls_note_session(struct mosquitto *m, const struct tls *t, struct tls_facts *f)

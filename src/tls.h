@@ -106,7 +106,7 @@ bool tls_pending(struct mosquitto *m);
  * (EAGAIN, the end of every read burst) allocates it again. Call after a
  * burst of reads. No-op where SSL_free_buffers has a known use-after-free
  * (OpenSSL 3.0 before 3.0.14, CVE-2024-4741). */
-void tls_release_buffers(struct mosquitto *m);
+void tls_release_buffers(const struct tls *t, struct mosquitto *m);
 
 /* After m's handshake: t's facts with m's protocol, cipher and ALPN into f
  * (only when f's protocol is still empty: the first handshake stands). */
