@@ -17,16 +17,17 @@ SAN       ?= 0
 V         ?= 0
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := libmosquitto libcjson
+PKGS      := libmosquitto libcjson openssl
 
 # Debian packages: what `make run` and `make test` install when they are missing.
-DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
+DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev libssl-dev mosquitto
 # rabbitmq-server: tests/brokers/rabbitmq.sh runs a private node (tests/deps.sh
 # keeps the system service from starting, and prometheus's: only its promtool
 # is used, to check --metrics-listen's text). chromium: report.sh opens the
-# HTML report headless; curl scrapes the metrics.
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 clang libclang-rt-14-dev rabbitmq-server \
-             chromium curl prometheus
+# HTML report headless; curl scrapes the metrics. openssl: the TLS tests make
+# their certificates with it.
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients openssl iproute2 procps python3 clang libclang-rt-14-dev \
+             rabbitmq-server chromium curl prometheus
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
@@ -37,7 +38,7 @@ CC_IS_CLANG := $(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | grep -c __clang
 ifeq ($(CC_IS_CLANG),0)
 MB_CFLAGS += -Wno-format-truncation
 endif
-MB_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lmosquitto -lcjson) -pthread -lm
+MB_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lmosquitto -lcjson -lssl -lcrypto) -pthread -lm
 ifeq ($(WERROR),1)
 MB_CFLAGS += -Werror
 endif

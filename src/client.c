@@ -82,14 +82,27 @@ static void fail_answer(struct client *c, const char *reason, const char *error)
 static void mark_ready(struct client *c)
 {
     if (c->state != CLIENT_CONNECTING) return;
+    if (c->env->tls) mosquitto_log_callback_set(c->m, NULL);   /* it formats a line per packet */
     c->state = CLIENT_READY;
     atomic_fetch_add_explicit(&c->env->ready, 1, memory_order_relaxed);
+}
+
+/* Whether the client needs EPOLLOUT: until TCP is seen up (to time it),
+ * for a TLS handshake that wants to write, else when the library or the
+ * I/O layer holds output. libmosquitto's want_write is no guide during a
+ * handshake: it stays set after one write wanted the socket. */
+static bool want_out(struct client *c)
+{
+    if (c->state == CLIENT_CONNECTING && !c->tcp_ns) return true;
+    if (c->env->tls && !c->tls_ns && tls_handshaking(c->m)) return tls_wants_write(c->m);
+    return mosquitto_want_write(c->m) || iobuf_out_pending(c->rbuf);
 }
 
 /* Keep the epoll registration in step with the library: the socket may have
  * been closed (fd -1, already gone from epoll) or data may be queued. */
 static void update_interest(struct client *c)
 {
+    if (c->parked) return;
     int fd = mosquitto_socket(c->m);
     if (fd != c->fd) {
         /* A closed fd left the epoll set by itself; never DEL it, the number
@@ -97,9 +110,11 @@ static void update_interest(struct client *c)
         c->fd = fd;
         c->events = 0;
         if (fd < 0) return;
-        iobuf_attach(fd, c->rbuf, 0);
+        /* TLS: no write gathering, so libmosquitto's on_publish after
+         * SSL_write means the record is in the kernel (iobuf.h). */
+        iobuf_attach(fd, c->rbuf, c->env->tls ? IOBUF_NO_GATHER : 0);
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-        if (mosquitto_want_write(c->m) || iobuf_out_pending(c->rbuf)) ev.events |= EPOLLOUT;
+        if (want_out(c)) ev.events |= EPOLLOUT;
         if (epoll_ctl(c->env->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
             mark_failed(c, strerror(errno));
             return;
@@ -108,7 +123,7 @@ static void update_interest(struct client *c)
         return;
     }
     if (fd < 0) return;
-    uint32_t want = EPOLLIN | (mosquitto_want_write(c->m) || iobuf_out_pending(c->rbuf) ? EPOLLOUT : 0);
+    uint32_t want = EPOLLIN | (want_out(c) ? EPOLLOUT : 0);
     if (want != c->events) {
         struct epoll_event ev = { .events = want, .data.ptr = c };
         if (epoll_ctl(c->env->epfd, EPOLL_CTL_MOD, fd, &ev) == 0) c->events = want;
@@ -161,6 +176,94 @@ int client_sys_qos(const struct mb_config *cfg, bool control)
     return control && qos < 1 ? 1 : qos;
 }
 
+/* The client's TLS connection failed: the reason from its verification
+ * result or the OpenSSL error libmosquitto logged (env->tls_error). */
+static void fail_tls(struct client *c)
+{
+    char reason[96], hint[160];
+    const char *why = c->env->tls_error[0] ? c->env->tls_error : c->tls_ns ? TLS_CLOSED_AFTER_HANDSHAKE : NULL;
+    tls_failure(c->env->tls, c->seen.verify_error, why, reason, sizeof(reason), hint, sizeof(hint));
+    c->env->tls_error[0] = '\0';
+    fail_client(c, reason, hint[0] ? hint : NULL);
+}
+
+/* libmosquitto logs OpenSSL's error queue line by line, then clears it:
+ * keep the first line ("OpenSSL Error[0]: error:...:reason"). Set only on
+ * TLS clients until they are ready. */
+static void on_log(struct mosquitto *m, void *obj, int level, const char *line)
+{
+    (void)m;
+    struct client *c = obj;
+    static const char first[] = "OpenSSL Error[0]: ";
+    if (level == MOSQ_LOG_ERR && !strncmp(line, first, sizeof(first) - 1))
+        snprintf(c->env->tls_error, sizeof(c->env->tls_error), "%s", line + sizeof(first) - 1);
+}
+
+/* TCP is up: the socket was seen writable, or (TLS) the ClientHello
+ * reached the kernel, whichever came first. */
+static void note_tcp(struct client *c, uint64_t now)
+{
+    c->tcp_ns = c->seen.hello_ns && c->seen.hello_ns < now ? c->seen.hello_ns : now;
+    hist_record(&c->env->st->connect_tcp, c->tcp_ns - c->connect_start_ns);
+}
+
+/* The TLS handshake is done (in a step, or inside the connect call). */
+static void note_handshake(struct client *c)
+{
+    struct client_env *env = c->env;
+    uint64_t now = clock_mono_ns();
+    if (!c->tcp_ns) note_tcp(c, now);
+    c->tls_ns = now;
+    hist_record(&env->st->connect_tls, now - c->tcp_ns);
+    if (now > env->st->tls_last_ns) env->st->tls_last_ns = now;
+    tls_note_session(c->m, env->tls, &env->tls_facts);
+}
+
+/* A handshake that failed with its socket still open: out of the epoll set,
+ * which would otherwise report its hangup on every turn until the end. */
+static void park(struct client *c)
+{
+    if (c->fd >= 0) epoll_ctl(c->env->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    c->parked = true;
+}
+
+/* One step of the TLS handshake (libmosquitto runs it from loop_read). */
+static void handshake_step(struct client *c, uint32_t events)
+{
+    struct client_env *env = c->env;
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+        int closed = tls_peek_closed(c->fd);
+        if (closed == 1 && !c->tcp_ns) {
+            /* libmosquitto's first handshake write took the error (tls.h) */
+            mark_failed(c, strerror(ECONNREFUSED));
+        } else if (closed && c->tcp_ns) {
+            /* a handshake of this worker succeeded: the port is a TLS listener */
+            bool listener_ok = env->tls_facts.protocol[0] != '\0';
+            fail_client(c, closed == 1 ? "TLS: the broker closed the connection during the handshake"
+                                       : "TLS: the broker reset the connection during the handshake",
+                        listener_ok ? "(other handshakes on this port succeeded: an overloaded broker does this; "
+                                      "try a lower --connect-rate)"
+                                    : "(is the broker's port a TLS listener?)");
+        } else if (closed) {
+            mark_failed(c, strerror(closed));
+        }
+        if (closed) {
+            park(c);
+            return;
+        }
+    }
+    env->tls_error[0] = '\0';
+    tls_watch(&c->seen);
+    int rc = mosquitto_loop_read(c->m, 1);
+    tls_watch(NULL);
+    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c->m) < 0) {
+        fail_tls(c);
+        return;
+    }
+    if (!c->tcp_ns && c->seen.hello_ns) note_tcp(c, clock_mono_ns());
+    if (!tls_handshaking(c->m)) note_handshake(c);
+}
+
 static void on_connect(struct mosquitto *m, void *obj, int rc)
 {
     struct client *c = obj;
@@ -172,7 +275,10 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         return;
     }
     c->connacked = true;
-    hist_record(&c->env->st->connect_lat, clock_mono_ns() - c->connect_start_ns);
+    uint64_t now = clock_mono_ns();
+    hist_record(&c->env->st->connect_lat, now - c->connect_start_ns);
+    uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
+    hist_record(&c->env->st->connect_connack, now - from);
     if (c->role == CLIENT_PUB) {
         mark_ready(c);
     } else if (c->role == CLIENT_SUB) {
@@ -241,6 +347,10 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
     const struct mb_config *cfg = c->env->cfg;
     if (c->closing || rc == 0) {
         if (c->state != CLIENT_FAILED) c->state = CLIENT_CLOSED;
+        return;
+    }
+    if (c->env->tls && !c->connacked && (c->env->tls_error[0] || c->tls_ns)) {
+        fail_tls(c);   /* TLS 1.3 checks the client certificate after our handshake */
         return;
     }
     const char *hint = NULL;
@@ -442,6 +552,13 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
     mosquitto_int_option(c->m, MOSQ_OPT_PROTOCOL_VERSION,
                          cfg->protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
     mosquitto_int_option(c->m, MOSQ_OPT_TCP_NODELAY, 1);
+    if (env->tls) {
+        if (tls_attach(env->tls, c->m) != 0) {
+            snprintf(err, errlen, "cannot give the MQTT client its TLS context");
+            return -1;
+        }
+        mosquitto_log_callback_set(c->m, on_log);
+    }
     if (role == CLIENT_PUB) mosquitto_int_option(c->m, MOSQ_OPT_SEND_MAXIMUM, cfg->inflight);
     if (cfg->username && mosquitto_username_pw_set(c->m, cfg->username, cfg->password) != MOSQ_ERR_SUCCESS) {
         snprintf(err, errlen, "cannot set username");
@@ -470,8 +587,13 @@ int client_connect(struct client *c, const char *bind_address)
 {
     c->state = CLIENT_CONNECTING;
     c->connect_start_ns = clock_mono_ns();
+    if (!c->env->st->connect_first_ns) c->env->st->connect_first_ns = c->connect_start_ns;
     const struct mb_config *cfg = c->env->cfg;
     int rc;
+    if (c->env->tls) {
+        tls_watch(&c->seen);
+        c->env->tls_error[0] = '\0';
+    }
     if (cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS) {
         /* libmosquitto has no asynchronous connect with properties: connect
          * (blocking TCP handshake), then make the socket non-blocking. */
@@ -484,6 +606,20 @@ int client_connect(struct client *c, const char *bind_address)
     } else {
         rc = mosquitto_connect_bind_async(c->m, c->env->connect_ip, c->env->port, cfg->keepalive_s, bind_address);
     }
+    tls_watch(NULL);
+    if (rc == MOSQ_ERR_SUCCESS && c->seen.hello_ns) note_tcp(c, clock_mono_ns());   /* the ClientHello went out */
+    if (rc == MOSQ_ERR_SUCCESS && c->env->tls && mosquitto_socket(c->m) >= 0 && !tls_handshaking(c->m))
+        note_handshake(c);   /* finished inside the call */
+    else if (rc == MOSQ_ERR_SUCCESS && !c->env->tls && cfg->session_expiry_s >= 0 && c->role != CLIENT_SYS)
+        note_tcp(c, clock_mono_ns());   /* a blocking connect returns with TCP up */
+    /* EPROTO: an SSL_write or SSL_read failed, after a handshake that ended
+     * inside the call (a failed handshake is MOSQ_ERR_TLS) */
+    bool after_handshake = rc == MOSQ_ERR_ERRNO && errno == EPROTO;
+    if (c->env->tls && (rc == MOSQ_ERR_TLS || after_handshake)) {
+        if (after_handshake && !c->tls_ns) c->tls_ns = clock_mono_ns();
+        fail_tls(c);
+        return -1;
+    }
     if (rc != MOSQ_ERR_SUCCESS) {
         mark_failed(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
         return -1;
@@ -495,6 +631,16 @@ int client_connect(struct client *c, const char *bind_address)
 bool client_handle(struct client *c, uint32_t events)
 {
     if (!c->m) return false;
+    if (c->state == CLIENT_CONNECTING && !c->tcp_ns && c->fd >= 0 && (events & EPOLLOUT) &&
+        !(events & (EPOLLERR | EPOLLHUP)))
+        note_tcp(c, clock_mono_ns());
+    /* Once: OpenSSL is "in init" again while it reads a TLS 1.3 session
+     * ticket, which SSL_read does on its own. */
+    if (c->env->tls && c->fd >= 0 && !c->tls_ns && tls_handshaking(c->m)) {
+        handshake_step(c, events);
+        update_interest(c);
+        return c->fd >= 0 && (iobuf_pending(c->rbuf) || tls_pending(c->m));
+    }
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
         /* loop_read handles one packet per call for QoS 0; keep calling until
          * the socket says EAGAIN instead of paying an epoll_wait per message. */
@@ -505,6 +651,7 @@ bool client_handle(struct client *c, uint32_t events)
             if (mosquitto_socket(c->m) < 0) break;
             if (c->env->cfg->sub_delay_ns && stopping(c->env)) break;   /* the rest waits for nobody */
         }
+        if (c->env->tls) tls_release_buffers(c->env->tls, c->m);   /* the read that found EAGAIN took one */
     }
     if ((c->role != CLIENT_PUB || c->env->cfg->pub_qos > 0) && c->fd >= 0) {
         /* ACK at once: a broker that leaves Nagle on (mosquitto's default)
@@ -528,7 +675,7 @@ bool client_handle(struct client *c, uint32_t events)
         flush_output(c);   /* collects what the write shim flushed on the way */
     }
     update_interest(c);
-    return c->fd >= 0 && iobuf_pending(c->rbuf);
+    return c->fd >= 0 && (iobuf_pending(c->rbuf) || (c->env->tls && tls_pending(c->m)));
 }
 
 uint64_t client_due_ns(const struct client_env *env, uint32_t pub_index, uint32_t seq)
@@ -658,6 +805,10 @@ int client_forget_session(struct client *c, uint64_t deadline_ns)
     int answer = 0;
     struct mosquitto *m = mosquitto_new(id, true, &answer);
     if (!m) return -1;
+    if (env->tls && tls_attach(env->tls, m) != 0) {
+        mosquitto_destroy(m);
+        return -1;
+    }
     mosquitto_connect_callback_set(m, on_forget_connect);
     if (cfg->username) mosquitto_username_pw_set(m, cfg->username, cfg->password);
     if (mosquitto_connect_async(m, env->connect_ip, env->port, cfg->keepalive_s) == MOSQ_ERR_SUCCESS) {
@@ -665,8 +816,14 @@ int client_forget_session(struct client *c, uint64_t deadline_ns)
         while (!answer && clock_mono_ns() < deadline_ns) {
             int fd = mosquitto_socket(m);
             if (fd < 0) break;
-            struct pollfd p = { .fd = fd, .events = POLLIN | (mosquitto_want_write(m) ? POLLOUT : 0) };
+            bool hs = env->tls && tls_handshaking(m);
+            struct pollfd p = { .fd = fd, .events = POLLIN | ((hs ? tls_wants_write(m) : mosquitto_want_write(m))
+                                                              ? POLLOUT : 0) };
             if (poll(&p, 1, 10) < 0 && errno != EINTR) break;
+            if (hs) {   /* the handshake runs from loop_read (tls.h) */
+                if (p.revents && (tls_peek_closed(fd) || mosquitto_loop_read(m, 1) != MOSQ_ERR_SUCCESS)) break;
+                continue;
+            }
             if ((p.revents & POLLOUT) && mosquitto_loop_write(m, 1) != MOSQ_ERR_SUCCESS) break;
             if ((p.revents & (POLLIN | POLLERR | POLLHUP)) && mosquitto_loop_read(m, 1) != MOSQ_ERR_SUCCESS &&
                 errno != EAGAIN)

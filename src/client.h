@@ -15,6 +15,7 @@
 #include "iobuf.h"
 #include "options.h"
 #include "stats.h"
+#include "tls.h"
 #include "tracker.h"
 
 struct mosquitto;
@@ -78,6 +79,10 @@ struct client_env {
         uint32_t count;
     } failures[8];              /* connect/connection failures by reason; read after join */
     char broker_version[96];    /* from $SYS/broker/version, when the broker sends it */
+    const struct tls *tls;      /* the process's TLS context; NULL: plain TCP */
+    char tls_error[160];        /* the first OpenSSL error libmosquitto logged for a client
+                                   still connecting; consumed by its failure */
+    struct tls_facts tls_facts; /* negotiated by this worker's first handshake; read after join */
 };
 
 struct client {
@@ -95,6 +100,9 @@ struct client {
     struct iobuf *rbuf;         /* read buffer under libmosquitto (see iobuf.h) */
 
     uint64_t connect_start_ns;  /* monotonic time of the connect call */
+    uint64_t tcp_ns, tls_ns;    /* monotonic times TCP came up and the TLS handshake ended; 0 = not yet */
+    struct tls_seen seen;       /* TLS: what the handshake steps saw (tls_watch) */
+    bool parked;                /* failed with its socket open: out of epoll until closed */
 
     /* publisher */
     uint32_t warm_issued, warm_done; /* warm-up messages; completions come first, in order */
@@ -125,9 +133,10 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
 int client_connect(struct client *c, const char *bind_address);
 
 /* Service epoll events on the client's socket: read until EAGAIN (bounded),
- * write what is queued, then update the epoll registration. Returns true when
- * buffered input is left (epoll will not report it): call again soon with
- * EPOLLIN. */
+ * write what is queued, then update the epoll registration. While a TLS
+ * handshake is under way, drive it instead (tls.h). Returns true when
+ * buffered input is left, in the I/O layer or in OpenSSL (epoll will not
+ * report it): call again soon with EPOLLIN. */
 bool client_handle(struct client *c, uint32_t events);
 
 /* Publish while the inflight window, the quota and the schedule allow, at most

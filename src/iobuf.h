@@ -83,8 +83,11 @@
  * recvmsg/sendmsg only with kernel TLS and sendto with an address only for
  * TCP Fast Open, neither of which libmosquitto turns on.
  *
- * TLS (to whoever adds it). OpenSSL's socket BIO does its socket I/O on the
- * client's fd through the calls above, so the layer sees TLS records:
+ * TLS (done in client.c and tls.c: TLS clients attach with IOBUF_NO_GATHER,
+ * client_handle also reports OpenSSL's pending bytes, no kernel TLS; the
+ * QoS 0 argument is in docs/results.md). OpenSSL's socket BIO does its
+ * socket I/O on the client's fd through the calls above, so the layer sees
+ * TLS records:
  *   - Reads need no change: records are read through the buffer like MQTT
  *     packets. But OpenSSL holds decrypted bytes too (SSL_pending): a loop
  *     that stops before EAGAIN must check both it and iobuf_pending.

@@ -32,6 +32,7 @@
 #include "run.h"
 #include "sweep.h"
 #include "sysinfo.h"
+#include "tls.h"
 #include "topology.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
@@ -92,7 +93,7 @@ static int choose_target(const struct mb_config *cfg, struct broker *broker, cha
                          int *port, struct result_env *env, char *err, size_t errlen)
 {
     bool spawn = cfg->spawn_broker;
-    if (!spawn && cfg->mode == MB_MODE_BOTH && !cfg->host && !cfg->port &&
+    if (!spawn && cfg->mode == MB_MODE_BOTH && !cfg->host && !cfg->port && !cfg->tls &&
         !broker_accepts("127.0.0.1", 1883, 300))
         spawn = true;
     if (spawn) {
@@ -106,7 +107,7 @@ static int choose_target(const struct mb_config *cfg, struct broker *broker, cha
                 broker_local_version(), broker->port, broker->dir);
     } else {
         const char *host = cfg->host ? cfg->host : "127.0.0.1";
-        *port = cfg->port ? cfg->port : 1883;
+        *port = cfg->port ? cfg->port : cfg->tls ? TLS_DEFAULT_PORT : 1883;
         if (broker_resolve(host, ip, iplen, err, errlen) != 0) return -1;
     }
     snprintf(env->broker_address, sizeof(env->broker_address), "%s:%d",
@@ -325,6 +326,7 @@ static int bench_main(int argc, char **argv)
     case OPTIONS_RUN:
         break;
     }
+    options_hide_secrets(argc, argv, &cfg);
     if (topology_check(&cfg, err, sizeof(err)) != 0) {   /* a filter that hears no publisher */
         fprintf(stderr, "mqttbench: %s\n", err);
         return EXIT_USAGE;
@@ -343,6 +345,12 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         return EXIT_USAGE;
     }
+    /* TLS: every file read and checked now, before anything connects. */
+    struct tls *tls = NULL;
+    if (cfg.tls && !(tls = tls_new(&cfg, cfg.host ? cfg.host : "127.0.0.1", err, sizeof(err)))) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    }
     /* With the result on standard output, the summary goes to stderr. */
     FILE *out = strcmp(json_path, "-") ? stdout : stderr;
     /* Live metrics: the address is taken now, before anything connects. */
@@ -350,6 +358,7 @@ static int bench_main(int argc, char **argv)
     if ((cfg.metrics_listen || cfg.metrics_file) &&
         metricsrv_start(&metrics, cfg.metrics_listen, cfg.metrics_file, err, sizeof(err)) != 0) {
         fprintf(stderr, "mqttbench: %s\n", err);
+        tls_free(tls);
         return EXIT_USAGE;
     }
 
@@ -358,6 +367,7 @@ static int bench_main(int argc, char **argv)
     if (iobuf_init((size_t)(nofile > (1L << 22) ? (1L << 22) : nofile)) != 0) {
         fprintf(stderr, "mqttbench: out of memory\n");
         metricsrv_stop(metrics, err, sizeof(err));
+        tls_free(tls);
         return EXIT_FAILED;
     }
     mosquitto_lib_init();
@@ -367,6 +377,7 @@ static int bench_main(int argc, char **argv)
     memset(&res, 0, sizeof(res));
     result_init(&res, &cfg);
     sysinfo_fill(&res.env);
+    if (tls) tls_facts(tls, &res.env.tls);
 
     struct broker broker;
     memset(&broker, 0, sizeof(broker));
@@ -387,24 +398,27 @@ static int bench_main(int argc, char **argv)
             fprintf(out, "\ncombined result (publishers and subscribers as two processes): %s\n",
                     result_place(&cfg, json_path, true));
         mosquitto_lib_cleanup();
+        tls_free(tls);
         return code;
     } else if (cfg.sweep) {
         cfg.port = port;
-        struct run_target target = { .ip = ip, .port = port, .metrics = metrics };
+        struct run_target target = { .ip = ip, .port = port, .tls = tls, .metrics = metrics };
         int code = sweep_runs(&cfg, &target, &res, json_path, out);
         broker_stop(&broker);
         mosquitto_lib_cleanup();
+        tls_free(tls);
         return stop_metrics(metrics, code);
     } else if (cfg.repeat > 1) {
         cfg.port = port;
-        struct run_target target = { .ip = ip, .port = port, .metrics = metrics };
+        struct run_target target = { .ip = ip, .port = port, .tls = tls, .metrics = metrics };
         int code = repeat_runs(&cfg, &target, &res, json_path, out);
         broker_stop(&broker);
         mosquitto_lib_cleanup();
+        tls_free(tls);
         return stop_metrics(metrics, code);
     } else {
         cfg.port = port;   /* the results record the port in effect */
-        struct run_target target = { .ip = ip, .port = port, .metrics = metrics };
+        struct run_target target = { .ip = ip, .port = port, .tls = tls, .metrics = metrics };
         run_execute(&cfg, &target, &res, &interrupted);
     }
     broker_stop(&broker);
@@ -420,6 +434,7 @@ static int bench_main(int argc, char **argv)
     report_summary(out, &res, result_place(&cfg, json_path, written));
     result_free(&res);
     mosquitto_lib_cleanup();
+    tls_free(tls);
     return stop_metrics(metrics, code);
 }
 

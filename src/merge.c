@@ -180,6 +180,7 @@ static int merge_one(struct run_result *dst, const struct run_result *src, const
     dst->out_of_order += src->out_of_order;
     dst->forgotten += src->forgotten;
     dst->connect_failures += src->connect_failures;
+    dst->tls_per_s += src->tls_per_s;   /* the processes ramped at the same time */
     for (size_t k = 0; k < src->nfailures; k++)
         result_add_failure(dst, src->failures[k].reason, src->failures[k].count);
     dst->clients += src->clients;

@@ -17,6 +17,7 @@
 #include "optspec.h"
 #include "payload.h"
 #include "sweep.h"
+#include "tls.h"
 #include "version.h"
 
 /* getopt_long's tables, made from the rows: a row's val is OPT_VAL0 + its
@@ -186,6 +187,12 @@ static void derive_defaults(struct mb_config *cfg)
     if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);
     if (!cfg->run_id_given) cfg->run_id = random_run_id();
     if (cfg->sweep && !cfg->warmup_given) cfg->warmup_ns = 1000000000ull;
+    const char *psk_env = getenv("MQTTBENCH_PSK"), *password_env = getenv("MQTTBENCH_PASSWORD");
+    if (!cfg->psk && psk_env && *psk_env) cfg->psk = psk_env;
+    if (!cfg->password && cfg->username && password_env) cfg->password = password_env;
+    cfg->tls = cfg->cafile || cfg->capath || cfg->tls_use_os_certs || cfg->cert || cfg->key ||
+               cfg->key_password_env || cfg->insecure || cfg->tls_version || cfg->ciphers || cfg->tls13_ciphers ||
+               cfg->tls_alpn || cfg->psk || cfg->psk_identity;
 }
 
 /* sweep: the steps set the rate, the length and the runs themselves. */
@@ -274,6 +281,7 @@ static int validate(const struct mb_config *cfg, char *err, size_t errlen)
         return errmsg_set(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return errmsg_set(err, errlen, "--rate: too small");
+    if (cfg->tls && tls_options_check(cfg, err, errlen) != 0) return -1;
     return cfg->sweep ? validate_sweep(cfg, err, errlen) : 0;
 }
 
@@ -374,9 +382,33 @@ int options_child_args(int argc, char **argv, char **out)
     while ((opt = getopt_long(argc - 1, argv + 1, t.shorts, t.longs, &idx)) != -1) {
         const struct opt_spec *s = row_of(opt);
         /* every short option takes a value, so each option is whole arguments */
-        if (!s || !(s->flags & OPT_PARENT))
+        if (!s || !(s->flags & (OPT_PARENT | OPT_SECRET)))   /* secrets go by environment */
             for (int i = start; i < optind; i++) out[n++] = argv[1 + i];
         start = optind;
     }
     return n;
+}
+
+void options_hide_secrets(int argc, char **argv, struct mb_config *cfg)
+{
+    static char *copies[8];   /* reachable for the life of the process */
+    size_t ncopies = 0;
+    OPT_FOR_EACH(s) {
+        if (!(s->flags & OPT_SECRET)) continue;
+        const char **f = optspec_field(s, cfg);
+        for (int i = 1; *f && i < argc && ncopies < sizeof(copies) / sizeof(copies[0]); i++) {
+            size_t len = strlen(argv[i]);
+            if (*f < argv[i] || *f > argv[i] + len) continue;   /* not in this argument */
+            char *copy = strdup(*f);
+            if (!copy) return;
+            memset(argv[i] + (*f - argv[i]), 'x', strlen(*f));
+            *f = copies[ncopies++] = copy;
+        }
+    }
+}
+
+void options_secrets_to_env(const struct mb_config *cfg)
+{
+    if (cfg->password) setenv("MQTTBENCH_PASSWORD", cfg->password, 1);
+    if (cfg->psk) setenv("MQTTBENCH_PSK", cfg->psk, 1);
 }

@@ -36,6 +36,22 @@ struct mb_config {
     const char *username;
     const char *password;      /* never written to results */
 
+    /* TLS (tls.h): any of these options turns it on */
+    bool tls;                  /* a TLS option was given: connect with TLS (default port 8883) */
+    const char *cafile;        /* CA certificates (PEM file) */
+    const char *capath;        /* directory of hashed CA certificates */
+    bool tls_use_os_certs;     /* trust the system's CA store too */
+    const char *cert, *key;    /* client certificate chain and its private key (PEM) */
+    const char *key_password_env; /* environment variable with the key's passphrase;
+                                     NULL: MQTTBENCH_KEY_PASSWORD */
+    bool insecure;             /* do not check the broker's host name */
+    const char *tls_version;   /* "tlsv1.2" or "tlsv1.3": only that version; NULL: 1.2 or later */
+    const char *ciphers;       /* TLS 1.2 cipher list (OpenSSL syntax) */
+    const char *tls13_ciphers; /* TLS 1.3 cipher suites (OpenSSL syntax) */
+    const char *tls_alpn;      /* ALPN protocol to offer */
+    const char *psk;           /* pre-shared key in hex; never written anywhere */
+    const char *psk_identity;
+
     /* messages */
     int qos;
     uint64_t size;             /* payload bytes, >= PAYLOAD_HEADER_SIZE */
@@ -118,10 +134,23 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
  * section, except hidden ones. */
 void options_print_help(FILE *f, enum mb_mode mode);
 
+/* Copy the values of secret options given on the command line (OPT_SECRET
+ * rows: --password, --psk) out of argv, point cfg at the copies (kept for
+ * the life of the process) and overwrite their bytes in argv, so the
+ * process title (/proc/PID/cmdline, ps) no longer shows them. Call once,
+ * right after options_parse. */
+void options_hide_secrets(int argc, char **argv, struct mb_config *cfg);
+
+/* both --processes: the environment variables that carry cfg's secrets to a
+ * child instead of its command line: MQTTBENCH_PASSWORD, MQTTBENCH_PSK.
+ * Call in the child, before exec. */
+void options_secrets_to_env(const struct mb_config *cfg);
+
 /* both --processes: of argv as options_parse accepted it (argv[1] is the
  * command), the arguments after the command that its children get, in
  * order: every option except those the parent sets for them (OPT_PARENT
- * rows: host, port, run id, result file ...). Stores pointers into argv in
+ * rows: host, port, run id, result file ...) and the secrets (OPT_SECRET
+ * rows, passed by options_secrets_to_env). Stores pointers into argv in
  * out (room for argc entries); returns how many. */
 int options_child_args(int argc, char **argv, char **out);
 

@@ -16,6 +16,7 @@
 
 const char *const opt_section_names[OPT_NSECTIONS] = {
     [OPT_SEC_CONNECTION] = "Connection",
+    [OPT_SEC_TLS] = "TLS",
     [OPT_SEC_TOPICS] = "Topics and sessions",
     [OPT_SEC_MESSAGES] = "Messages",
     [OPT_SEC_CLIENTS] = "Clients and pacing",
@@ -128,6 +129,7 @@ static const struct opt_choice protocols[] = {
 static const struct opt_choice shapes[] = {
     { "all", 0 }, { "fan-in", 1 }, { "fan-out", 2 }, { "pairs", 3 }, { NULL, 0 },
 };
+static const struct opt_choice tls_versions[] = { { "tlsv1.2", 12 }, { "tlsv1.3", 13 }, { NULL, 0 } };
 static const struct opt_choice clocks[] = { { "realtime", 0 }, { "monotonic", 1 }, { NULL, 0 } };
 
 /* The order of the rows with a key is the order of `config` in the result:
@@ -139,7 +141,8 @@ const struct opt_spec opt_specs[] = {
       .help = "broker host (127.0.0.1 when not given; in both, a private mosquitto is started when nothing "
               "listens there)" },
     { "port", 'p', OPT_INT, OPT_FIELD(port), .min = 1, .max = 65535, .modes = OPT_ALL, .flags = OPT_PARENT,
-      .section = OPT_SEC_CONNECTION, .key = "port", .arg = "PORT", .help = "broker port (1883 when not given)" },
+      .section = OPT_SEC_CONNECTION, .key = "port", .arg = "PORT",
+      .help = "broker port (1883 when not given; 8883 with TLS)" },
     { "spawn-broker", 0, OPT_FLAG, OPT_FIELD(spawn_broker), .modes = OPT_ALL, .flags = OPT_PARENT,
       .section = OPT_SEC_CONNECTION, .key = "spawn_broker",
       .help = "start a private mosquitto on a free 127.0.0.1 port" },
@@ -276,6 +279,45 @@ const struct opt_spec opt_specs[] = {
               "median, min, max" },
     { "quiet", 0, OPT_FLAG, OPT_FIELD(quiet), .modes = OPT_ALL, .section = OPT_SEC_OUTPUT, .key = "quiet",
       .help = "no progress lines" },
+    /* TLS (tls.h): any of these turns it on, and the default port becomes 8883. */
+    { "cafile", 0, OPT_STRING, OPT_FIELD(cafile), .min = 1, .modes = OPT_ALL, .flags = OPT_NEWER,
+      .section = OPT_SEC_TLS, .key = "cafile", .arg = "FILE",
+      .help = "CA certificates (PEM) to verify the broker with" },
+    { "capath", 0, OPT_STRING, OPT_FIELD(capath), .min = 1, .modes = OPT_ALL, .flags = OPT_NEWER,
+      .section = OPT_SEC_TLS, .key = "capath", .arg = "DIR",
+      .help = "directory of CA certificates named by their hash (c_rehash)" },
+    { "tls-use-os-certs", 0, OPT_FLAG, OPT_FIELD(tls_use_os_certs), .modes = OPT_ALL, .flags = OPT_NEWER,
+      .section = OPT_SEC_TLS, .key = "tls_use_os_certs",
+      .help = "trust the system's CA store too (without --cafile, --capath or --psk it is the trust store)" },
+    { "cert", 0, OPT_STRING, OPT_FIELD(cert), .min = 1, .modes = OPT_ALL, .flags = OPT_NEWER, .section = OPT_SEC_TLS,
+      .key = "cert", .arg = "FILE",
+      .help = "client certificate (PEM, with its chain) for brokers that want one; needs --key" },
+    { "key", 0, OPT_STRING, OPT_FIELD(key), .min = 1, .modes = OPT_ALL, .flags = OPT_NEWER, .section = OPT_SEC_TLS,
+      .key = "key", .arg = "FILE", .help = "the client certificate's private key (PEM)" },
+    { "key-password-env", 0, OPT_STRING, OPT_FIELD(key_password_env), .min = 1, .modes = OPT_ALL,
+      .flags = OPT_NEWER, .section = OPT_SEC_TLS, .key = "key_password_env", .arg = "VAR",
+      .help = "the environment variable holding the key's passphrase (MQTTBENCH_KEY_PASSWORD when not given); "
+              "an encrypted key without one is refused, never prompted for" },
+    { "insecure", 0, OPT_FLAG, OPT_FIELD(insecure), .modes = OPT_ALL, .flags = OPT_NEWER, .section = OPT_SEC_TLS,
+      .key = "insecure",
+      .help = "do not check that the broker's certificate is for the host connected to (its chain still is)" },
+    { "tls-version", 0, OPT_CHOICE, OPT_FIELD(tls_version), .choices = tls_versions, .modes = OPT_ALL,
+      .flags = OPT_NEWER, .section = OPT_SEC_TLS, .key = "tls_version", .arg = "tlsv1.2|tlsv1.3",
+      .help = "only this TLS version (1.2 or later when not given)" },
+    { "ciphers", 0, OPT_STRING, OPT_FIELD(ciphers), .min = 1, .modes = OPT_ALL, .flags = OPT_NEWER,
+      .section = OPT_SEC_TLS, .key = "ciphers", .arg = "LIST", .help = "TLS 1.2 ciphers, in OpenSSL's syntax" },
+    { "tls13-ciphers", 0, OPT_STRING, OPT_FIELD(tls13_ciphers), .min = 1, .modes = OPT_ALL, .flags = OPT_NEWER,
+      .section = OPT_SEC_TLS, .key = "tls13_ciphers", .arg = "LIST",
+      .help = "TLS 1.3 cipher suites, in OpenSSL's syntax" },
+    { "tls-alpn", 0, OPT_STRING, OPT_FIELD(tls_alpn), .min = 1, .max = 255, .modes = OPT_ALL, .flags = OPT_NEWER,
+      .section = OPT_SEC_TLS, .key = "tls_alpn", .arg = "PROTOCOL", .help = "ALPN protocol to offer" },
+    { "psk", 0, OPT_STRING, OPT_FIELD(psk), .min = 1, .modes = OPT_ALL, .flags = OPT_SECRET | OPT_NEWER,
+      .section = OPT_SEC_TLS, .key = "psk_set", .arg = "HEX",
+      .help = "pre-shared key in hex, instead of certificates (or in MQTTBENCH_PSK; never recorded); needs "
+              "--psk-identity" },
+    { "psk-identity", 0, OPT_STRING, OPT_FIELD(psk_identity), .min = 1, .max = 128, .modes = OPT_ALL,
+      .flags = OPT_NEWER, .section = OPT_SEC_TLS, .key = "psk_identity", .arg = "ID",
+      .help = "the identity of the pre-shared key" },
     /* Not recorded. */
     { "json", 0, OPT_CUSTOM, OPT_FIELD(json_path), .parse = parse_json, .modes = OPT_ALL,
       .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "FILE",

@@ -79,11 +79,14 @@ enum {
     OPT_HIDDEN = 1u << 4,      /* internal: not listed by --help */
     OPT_RECORD_NOT = 1u << 5,  /* a flag recorded as its negation (--no-control as "control") */
     OPT_UNSET_NEG = 1u << 6,   /* an OPT_INT that is -1 until given, and recorded so */
+    OPT_NEWER = 1u << 7,       /* its key is newer than mqttbench.result.v1's first files: a result
+                                  without it reads as the flag not given */
 };
 
 /* The --help sections, named as the man page's subsections of OPTIONS. */
 enum opt_section {
-    OPT_SEC_CONNECTION, OPT_SEC_TOPICS, OPT_SEC_MESSAGES, OPT_SEC_CLIENTS, OPT_SEC_PROCESSES, OPT_SEC_OUTPUT, OPT_SEC_SWEEP,
+    OPT_SEC_CONNECTION, OPT_SEC_TLS, OPT_SEC_TOPICS, OPT_SEC_MESSAGES, OPT_SEC_CLIENTS, OPT_SEC_PROCESSES,
+    OPT_SEC_OUTPUT, OPT_SEC_SWEEP,
     OPT_NSECTIONS
 };
 extern const char *const opt_section_names[OPT_NSECTIONS];

@@ -71,7 +71,9 @@ static int spawn_child(struct child *c, const struct mb_config *cfg, int argc, c
     args[n++] = argv[0];
     args[n++] = (char *)c->role;
     n += options_child_args(argc, argv, args + n);
-    const char *fixed[] = { "--child", "--clock", "monotonic", "-h", ip, "-p", portbuf, "--run-id", runid,
+    /* TLS checks the broker's certificate against the name it was given */
+    const char *host = cfg->tls && cfg->host ? cfg->host : ip;
+    const char *fixed[] = { "--child", "--clock", "monotonic", "-h", host, "-p", portbuf, "--run-id", runid,
                             "--json", CHILD_RESULT_PATH };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) args[n++] = (char *)fixed[i];
     if (!strcmp(c->role, "pub")) {
@@ -87,7 +89,10 @@ static int spawn_child(struct child *c, const struct mb_config *cfg, int argc, c
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
-    if (pid == 0) child_exec(args, argv[0], p[1], parent, result_on_stdout);
+    if (pid == 0) {
+        options_secrets_to_env(cfg);   /* not on its command line (options_hide_secrets) */
+        child_exec(args, argv[0], p[1], parent, result_on_stdout);
+    }
     int saved = errno;
     free(args);
     close(p[1]);

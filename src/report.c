@@ -222,6 +222,17 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     }
     fprintf(f, "\n  mqttbench    cpu %.2fs user + %.2fs sys, peak RSS %ld KiB, connect %.3fs\n",
             r->cpu_user_s, r->cpu_sys_s, r->peak_rss_kb, r->connect_s);
+    if (r->env.tls.library[0] && t->connect_tls.count) {
+        char h50[32], h99[32], tcp[32], ack[32], ramp[64] = "";
+        if (c->connect_rate > 0) snprintf(ramp, sizeof(ramp), " (ramp: --connect-rate %.0f)", c->connect_rate);
+        fprintf(f, "  tls          %s %s: handshake p50 %s p99 %s (tcp p50 %s, CONNACK p50 %s), %.0f handshakes/s%s\n",
+                r->env.tls.protocol, r->env.tls.cipher,
+                units_format_duration(hist_percentile(&t->connect_tls, 50), h50, sizeof(h50)),
+                units_format_duration(hist_percentile(&t->connect_tls, 99), h99, sizeof(h99)),
+                units_format_duration(hist_percentile(&t->connect_tcp, 50), tcp, sizeof(tcp)),
+                units_format_duration(hist_percentile(&t->connect_connack, 50), ack, sizeof(ack)), r->tls_per_s,
+                ramp);
+    }
     print_notes(f, r);
     for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);

@@ -292,6 +292,16 @@ static cJSON *environment_json(const struct run_result *r)
     else cJSON_AddNullToObject(o, "broker_version");
     cJSON_AddStringToObject(o, "latency_clock", e->latency_monotonic ? "CLOCK_MONOTONIC" : "CLOCK_REALTIME");
     cJSON_AddStringToObject(o, "io_layer", e->io_layer_off ? "off" : "iobuf");
+    if (e->tls.library[0]) {
+        cJSON *t = cJSON_AddObjectToObject(o, "tls");
+        cJSON_AddStringToObject(t, "library", e->tls.library);
+        cJSON_AddStringToObject(t, "protocol", e->tls.protocol);
+        cJSON_AddStringToObject(t, "cipher", e->tls.cipher);
+        cJSON_AddStringToObject(t, "alpn", e->tls.alpn);
+        cJSON_AddStringToObject(t, "verify", e->tls.verify);
+    } else {
+        cJSON_AddNullToObject(o, "tls");
+    }
     return o;
 }
 
@@ -376,6 +386,15 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddNumberToObject(why, r->failures[i].reason, (double)r->failures[i].count);
     cJSON_AddNumberToObject(cn, "clients_per_s", r->connect_s > 0 ? (double)t->connect_lat.count / r->connect_s : 0);
     cJSON_AddItemToObject(cn, "time_us", latency_json(&t->connect_lat));
+    cJSON_AddItemToObject(cn, "tcp_us", latency_json(&t->connect_tcp));
+    if (r->env.tls.library[0]) {
+        cJSON_AddItemToObject(cn, "tls_us", latency_json(&t->connect_tls));
+        cJSON_AddNumberToObject(cn, "tls_handshakes_per_s", r->tls_per_s);
+    } else {
+        cJSON_AddNullToObject(cn, "tls_us");
+        cJSON_AddNullToObject(cn, "tls_handshakes_per_s");
+    }
+    cJSON_AddItemToObject(cn, "connack_us", latency_json(&t->connect_connack));
     cJSON_AddNumberToObject(cn, "disconnects", (double)t->disconnects);
 
     if (pub) {
@@ -707,10 +726,12 @@ static void read_config_key(struct rd *d, const struct opt_spec *s, struct mb_co
     char key[64];
     void *f = optspec_field(s, c);
     snprintf(key, sizeof(key), "config.%s", s->key);
+    if ((s->flags & OPT_NEWER) && !reader_find(d->obj, key)) return;
     if (s->flags & OPT_SECRET) {
         *(const char **)f = rd_bool(d, key) ? OPT_NOT_RECORDED : NULL;
         return;
     }
+    if (s->kind == OPT_CHOICE && !s->def && cJSON_IsNull(reader_find(d->obj, key))) return;   /* not given */
     if (s->kind == OPT_CHOICE) {
         const char *words[16];
         int n = (int)optspec_choice_words(s, words, 16);
@@ -782,6 +803,16 @@ static void read_env(struct rd *d, struct result_env *e)
     /* newer key: a result without it ran with the layer on */
     const char *const layers[] = { "iobuf", "off" };
     e->io_layer_off = reader_find(d->obj, "environment.io_layer") && rd_pick(d, "environment.io_layer", layers, 2);
+    /* newer key: a result without it ran without TLS */
+    const cJSON *tls = reader_find(d->obj, "environment.tls");
+    if (tls && !cJSON_IsNull(tls)) {
+        rd_str(d, "environment.tls.library", e->tls.library, sizeof(e->tls.library), false);
+        rd_str(d, "environment.tls.protocol", e->tls.protocol, sizeof(e->tls.protocol), false);
+        rd_str(d, "environment.tls.cipher", e->tls.cipher, sizeof(e->tls.cipher), false);
+        rd_str(d, "environment.tls.alpn", e->tls.alpn, sizeof(e->tls.alpn), false);
+        rd_str(d, "environment.tls.verify", e->tls.verify, sizeof(e->tls.verify), false);
+        if (!d->rc && !e->tls.library[0]) rd_fail(d, "environment.tls.library: must not be empty");
+    }
 }
 
 static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
@@ -808,6 +839,13 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
         d->rc = e.rc;
     }
     rd_hist(d, "connect.time_us", &t->connect_lat);
+    /* newer keys: the connect phase split (older files have none) */
+    if (reader_find(d->obj, "connect.tcp_us")) rd_hist(d, "connect.tcp_us", &t->connect_tcp);
+    if (reader_find(d->obj, "connect.connack_us")) rd_hist(d, "connect.connack_us", &t->connect_connack);
+    if (r->env.tls.library[0]) {
+        rd_hist(d, "connect.tls_us", &t->connect_tls);
+        r->tls_per_s = rd_real(d, "connect.tls_handshakes_per_s", 0);
+    }
     t->disconnects = rd_count(d, "connect.disconnects");
     if (pub) {
         t->pub_done = rd_count(d, "publish.messages");

@@ -18,6 +18,7 @@
 #include "hist.h"
 #include "options.h"
 #include "stats.h"
+#include "tls.h"
 
 #define RESULT_SCHEMA "mqttbench.result.v1"
 #define RESULT_MAX_FAILURES 8   /* failure reasons kept; later ones count in the last */
@@ -56,6 +57,8 @@ struct result_env {
     char broker_version[96];    /* $SYS/broker/version; "" when not published */
     bool latency_monotonic;     /* latencies on CLOCK_MONOTONIC (result_init; else CLOCK_REALTIME) */
     bool io_layer_off;          /* MQTTBENCH_NO_IOBUF turned the I/O layer off */
+    struct tls_facts tls;       /* TLS in use when tls.library is not ""; negotiated fields
+                                   from the first handshake */
 };
 
 /* How latencies were made comparable across clocks. */
@@ -118,6 +121,7 @@ struct run_result {
     uint64_t out_of_order;
     uint64_t forgotten;         /* > 0: gap tracking overflowed, loss is approximate */
     uint64_t connect_failures;
+    double tls_per_s;           /* TLS handshakes completed per second of the connect ramp */
     struct {
         char reason[96];
         uint64_t count;

@@ -147,6 +147,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     tmpl.cfg = cfg;
     tmpl.connect_ip = target->ip;
     tmpl.port = target->port;
+    tmpl.tls = target->tls;
     tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME;
     if (r->has_ctl) {
         tmpl.control = &r->ctl;
@@ -678,6 +679,7 @@ static void collect(struct run *r, uint64_t end_ns)
         res->publishers_done += atomic_load(&w->env.finished);
         if (!res->env.broker_version[0] && w->env.broker_version[0])
             snprintf(res->env.broker_version, sizeof(res->env.broker_version), "%s", w->env.broker_version);
+        if (!res->env.tls.protocol[0] && w->env.tls_facts.protocol[0]) res->env.tls = w->env.tls_facts;
         if (res->workers && r->t0_ns && w->cpu_measure_ns) {
             double cpu = (double)(w->cpu_end_ns - w->cpu_measure_ns) / 1e9;
             double wall = (double)(end_ns - r->t0_ns) / 1e9;
@@ -687,6 +689,8 @@ static void collect(struct run *r, uint64_t end_ns)
         }
     }
     const struct stats *t = &res->total;
+    if (t->tls_last_ns > t->connect_first_ns)   /* handshakes per second over the ramp */
+        res->tls_per_s = (double)t->connect_tls.count * 1e9 / (double)(t->tls_last_ns - t->connect_first_ns);
     /* Self-check: a worker near 100% CPU, or a schedule slipping while the
      * workers were busy, means the generator set the pace, not the broker. */
     res->schedule_lagging = cfg->rate > 0 && t->pub_done && t->pub_missed_slots * 100 > t->pub_done;

@@ -15,6 +15,7 @@ struct metricsrv;
 struct run_target {
     const char *ip;     /* numeric address */
     int port;
+    const struct tls *tls;  /* TLS context for every client; NULL: plain TCP */
     struct metricsrv *metrics;  /* --metrics-listen/--metrics-file (metricsrv.h); NULL = none */
 };
 

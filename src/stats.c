@@ -10,6 +10,9 @@ void stats_init(struct stats *s)
     hist_init(&s->lat_tick);
     hist_init(&s->service_lat);
     hist_init(&s->connect_lat);
+    hist_init(&s->connect_tcp);
+    hist_init(&s->connect_tls);
+    hist_init(&s->connect_connack);
 }
 
 static uint64_t min_nonzero(uint64_t a, uint64_t b)
@@ -40,6 +43,11 @@ void stats_merge(struct stats *dst, const struct stats *src)
     dst->disconnects += src->disconnects;
     dst->sub_warmup += src->sub_warmup;
     hist_merge(&dst->connect_lat, &src->connect_lat);
+    hist_merge(&dst->connect_tcp, &src->connect_tcp);
+    hist_merge(&dst->connect_tls, &src->connect_tls);
+    hist_merge(&dst->connect_connack, &src->connect_connack);
+    dst->connect_first_ns = min_nonzero(dst->connect_first_ns, src->connect_first_ns);
+    if (src->tls_last_ns > dst->tls_last_ns) dst->tls_last_ns = src->tls_last_ns;
     dst->sub_qos_granted |= src->sub_qos_granted;
     dst->pub_qos_granted |= src->pub_qos_granted;
     if (src->flow_held_ns > dst->flow_held_ns) dst->flow_held_ns = src->flow_held_ns;

@@ -36,6 +36,11 @@ struct stats {
 
     /* connections */
     struct hist connect_lat;    /* connect call to CONNACK */
+    struct hist connect_tcp;    /* connect call to the socket first seen writable (TCP up) */
+    struct hist connect_tls;    /* TCP up to the TLS handshake done (TLS only) */
+    struct hist connect_connack; /* TLS handshake done (TCP up without TLS) to CONNACK */
+    uint64_t connect_first_ns;  /* monotonic time of the first connect call, 0 = none */
+    uint64_t tls_last_ns;       /* monotonic time the last TLS handshake completed, 0 = none */
     uint64_t disconnects;       /* connections lost during the run */
     uint8_t sub_qos_granted;    /* bit q set: a subscriber's SUBACK granted QoS q */
     uint8_t pub_qos_granted;    /* bit q set: the broker supports publishing at QoS q (the
