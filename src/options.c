@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "errmsg.h"
 #include "flow.h"
 #include "optspec.h"
 #include "payload.h"
+#include "shard.h"
 #include "version.h"
 
 /* getopt_long's tables, made from the rows: a row's val is OPT_VAL0 + its
@@ -163,7 +165,7 @@ static uint64_t random_run_id(void)
 }
 
 /* Defaults that follow from other options, once every option was read. */
-static void derive_defaults(struct mb_config *cfg)
+static int derive_defaults(struct mb_config *cfg, char *err, size_t errlen)
 {
     bool pub = cfg->mode != MB_MODE_SUB;
     if (cfg->mode == MB_MODE_SUB) cfg->publishers = 0;
@@ -175,6 +177,7 @@ static void derive_defaults(struct mb_config *cfg)
         cfg->count = 1000000;
     if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);
     if (!cfg->run_id_given) cfg->run_id = random_run_id();
+    return shard_configure(cfg, getenv, CONTROL_MAX_PEERS, err, errlen);
 }
 
 /* Cross-option checks, after every option was read and the defaults derived. */
@@ -313,7 +316,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         errmsg_set(err, errlen, "unexpected argument '%s' (see mqttbench %s --help)", shown, cmd);
         return OPTIONS_ERROR;
     }
-    derive_defaults(cfg);
+    if (derive_defaults(cfg, err, errlen) != 0) return OPTIONS_ERROR;
     return validate(cfg, err, errlen) != 0 ? OPTIONS_ERROR : OPTIONS_RUN;
 }
 

@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "optspec.h"
 #include "reader.h"
+#include "shard.h"
 
 /* Memory a result owns besides its arrays: its config and strings (read or
  * merged results), repeat and sources. One node per allocation. */
@@ -264,6 +265,7 @@ cJSON *result_config_json(const struct run_result *r)
      * the monotonic one), so the reader checks the two agree. */
     struct mb_config c = *r->cfg;
     c.clock_monotonic = r->env.latency_monotonic;
+    shard_whole_config(&c);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "mode", result_mode_name(c.mode));
     OPT_FOR_EACH(s)
