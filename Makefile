@@ -71,7 +71,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.c src/series.c src/stats.c \
                 src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/shard.c
 
-.PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline
+.PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline image
 all: mqttbench
 
 mqttbench: $(BUILD)/mqttbench
@@ -143,6 +143,13 @@ install: mqttbench
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 mqttbench $(DESTDIR)$(PREFIX)/bin/mqttbench
 	install -m 0644 docs/mqttbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/mqttbench.1
+
+# The container image (Dockerfile): needs docker or podman and a registry to
+# pull debian:12-slim from; not built by the tests.
+CONTAINER ?= docker
+IMAGE     ?= mqttbench:$(VERSION)
+image:
+	$(CONTAINER) build --build-arg GIT_REV=$(GIT_REV) -t $(IMAGE) .
 
 clean:
 	rm -rf build build-san build-tsan build-clang mqttbench bench/probe
