@@ -23,7 +23,7 @@ PKGS      := libmosquitto libcjson
 DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
 # rabbitmq-server: tests/brokers/rabbitmq.sh runs a private node (tests/deps.sh
 # keeps the system service from starting).
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 clang libclang-rt-14-dev rabbitmq-server
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 python3-yaml clang libclang-rt-14-dev rabbitmq-server
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
