@@ -22,8 +22,9 @@ PKGS      := libmosquitto libcjson
 # Debian packages: what `make run` and `make test` install when they are missing.
 DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
 # rabbitmq-server: tests/brokers/rabbitmq.sh runs a private node (tests/deps.sh
-# keeps the system service from starting).
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 python3-yaml clang libclang-rt-14-dev rabbitmq-server
+# keeps the system service from starting). slurmctld, slurmd, slurm-client,
+# munge: tests/integration/slurm.sh runs a private one-node Slurm.
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 python3-yaml slurmctld slurmd slurm-client munge clang libclang-rt-14-dev rabbitmq-server
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
