@@ -126,8 +126,12 @@ int shard_configure(struct mb_config *cfg, shard_getenv_fn get, long max_peers, 
     if (n > max_peers && !cfg->no_control)
         return errmsg_set(err, errlen, "--shard: %ld shards, but a process of the control plane follows at most %ld "
                           "of the other side; use at most %ld shards, or --no-control", n, max_peers, max_peers);
+    if (cfg->mode == MB_MODE_BOTH && (!cfg->host || !cfg->run_id_given))
+        return errmsg_set(err, errlen, "--shard: both needs --host and --run-id (every shard's broker and run)");
     cfg->shard_index = i;
     cfg->shard_count = n;
+    /* both: a pub and a sub process, coordinated with the other shards'. */
+    if (cfg->mode == MB_MODE_BOTH) cfg->processes = true;
     cfg->shard_whole.set = true;
     cfg->shard_whole.publishers = cfg->publishers;
     cfg->shard_whole.subscribers = cfg->subscribers;

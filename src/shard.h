@@ -10,6 +10,9 @@
  *                rate/P;
  *   subscribers  S/N, the first S%N shards one more, numbered on (for %i);
  *   id prefix    "<--id-prefix>-<I>", so no two shards share a client id.
+ * In `both`, shard I runs as `both --processes` does, a `pub` and a `sub`
+ * process, but with the wall clock and the other shards' processes: its pub
+ * waits for N subs, its sub for N pubs (needs --host and --run-id).
  * Shares of the shards differ by at most one publisher and one subscriber,
  * and the sums over all shards are the totals exactly. The result's `config`
  * records the whole run as given, with `shard` and `shards`: every shard
@@ -57,7 +60,8 @@ uint64_t shard_share(uint64_t total, long index, long count, uint64_t *first);
  * (explicit or from the environment via get), check that the run can be
  * split (at least one publisher and subscriber per shard, at most
  * max_peers shards while the control plane is on, since each process
- * follows at most that many of the other side), keep the whole run's values
+ * follows at most that many of the other side; both: --host and --run-id
+ * given, and --processes set), keep the whole run's values
  * in cfg->shard_whole and put this shard's share into cfg. Without --shard,
  * cfg is left as it is (shard 0 of 1). 0, or -1 with one line in err. */
 int shard_configure(struct mb_config *cfg, shard_getenv_fn get, long max_peers, char *err, size_t errlen);

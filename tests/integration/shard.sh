@@ -133,5 +133,34 @@ usage "--shard auto: --shards disagrees with SLURM_NTASKS" "--shards 2, but SLUR
 usage "--shard 3/3" "shard 3 of 3 does not exist" -- pub --shard 3/3
 usage "--shard 1/3 with 2 publishers" "3 shards need at least 3 publishers" -- pub --shard 1/3 --publishers 2
 usage "--shard 0/65 with the control plane" "follows at most 64" -- pub --shard 0/65 --publishers 100
-usage "--shard on both" "not an option of 'both'" -- both --shard 0/2
+usage "both --shard without --host" "both needs --host and --run-id" -- both --shard 0/2 --publishers 2 --subscribers 2
+usage "both --shard with --repeat" "--repeat: not with --processes" -- both --shard 0/2 --publishers 2 --subscribers 2 \
+    --run-id 1 --repeat 2
+
+# both --shard: each shard a pub and a sub process, waiting for the others'.
+R=$(printf '8%07x' $(($$ & 0xfffffff)))
+pids=()
+for i in 0 1; do
+    timeout 60 "$MQTTBENCH" both "${B[@]}" --run-id "$R" -q 1 --publishers 3 --subscribers 2 --count 2001 \
+        --shard "$i/2" --quiet --json "$TEST_TMP/both$i.json" > "$TEST_TMP/both$i.out" 2>&1 &
+    pids+=($!)
+done
+rcs=""
+for p in "${pids[@]}"; do wait "$p"; rcs="$rcs $?"; done
+check_eq "both --shard i/2: both shards exit 0" " 0 0" "$rcs"
+[ "$rcs" = " 0 0" ] || tail -n 5 "$TEST_TMP"/both*.out
+shares=""
+for i in 0 1; do
+    json_load "$TEST_TMP/both$i.json"
+    shares="$shares ${J[mode]}:${J[config.shard]}/${J[config.shards]}:${J[publish.messages]}:${J[subscribe.messages]}:${J[subscribe.lost]}"
+done
+# shard 0: publishers 0-1 (2 x 667 messages) and 1 subscriber; shard 1:
+# publisher 2 (667) and 1 subscriber; each subscriber receives all 2001.
+check_eq "both --shard: each shard's pub share, its subscriber hears every shard" \
+    " both:0/2:1334:2001:0 both:1/2:667:2001:0" "$shares"
+check "both --shard: latencies on the wall clock, offsets measured to both pubs" \
+    [ "$(json "$TEST_TMP/both0.json" 'str(d["clock"]["method"].startswith("NTP")) + str(len(d["clock"]["publishers"]))')" = True2 ]
+"$MQTTBENCH" merge "$TEST_TMP/both0.json" "$TEST_TMP/both1.json" -o "$TEST_TMP/both.json" > /dev/null 2>&1
+check_eq "both --shard: merge of the 2 shards: published, received (2 x 2001), lost, shard 0 of 1" \
+    "0 2001 4002 0 0/1" "$? $(json "$TEST_TMP/both.json" '"%d %d %d %d/%d" % (d["publish"]["messages"], d["subscribe"]["messages"], d["subscribe"]["lost"], d["config"]["shard"], d["config"]["shards"])')"
 finish

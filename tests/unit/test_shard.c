@@ -249,6 +249,15 @@ static void test_configure(void)
     CHECKF("configure: --shards disagreeing with --shard I/N is refused",
            shard_configure(&c, fake_getenv, 64, err, sizeof(err)) == -1 && strstr(err, "--shards 3, but --shard says 2"),
            "%s", err);
+    c = base(MB_MODE_BOTH, 4, 4, 100, 0, "1/2");
+    CHECKF("configure: both without --host and --run-id is refused",
+           shard_configure(&c, fake_getenv, 64, err, sizeof(err)) == -1 && strstr(err, "needs --host and --run-id"),
+           "%s", err);
+    c.host = "broker";
+    c.run_id_given = true;
+    CHECK("configure: both runs as a pub and a sub process, with its share of both sides",
+          shard_configure(&c, fake_getenv, 64, err, sizeof(err)) == 0 && c.processes && c.publishers == 2 &&
+          c.first_publisher == 2 && c.subscribers == 2 && c.first_subscriber == 2 && c.count == 50);
     const char *slurm[] = { "SLURM_PROCID=2", "SLURM_NTASKS=3", NULL };
     env_now = slurm;
     c = base(MB_MODE_PUB, 7, 0, 70, 0, "auto");
