@@ -32,8 +32,8 @@ int shard_parse(const char *arg, long *index, long *count, char *err, size_t err
     errmsg_sanitize(arg, 32, shown, sizeof(shown));
     if (!slash || read_number(arg, (size_t)(slash - arg), &i) != 0 || read_number(slash + 1, strlen(slash + 1), &n) != 0)
         return errmsg_set(err, errlen, "--shard: expected I/N (shard I of N, from 0) or auto, got '%s'", shown);
-    if (n < 1 || i >= n)
-        return errmsg_set(err, errlen, "--shard: shard %ld of %ld does not exist (0 to %ld)", i, n, n - 1);
+    if (n < 1) return errmsg_set(err, errlen, "--shard: at least 1 shard, got '%s'", shown);
+    if (i >= n) return errmsg_set(err, errlen, "--shard: shard %ld of %ld does not exist (0 to %ld)", i, n, n - 1);
     *index = i;
     *count = n;
     return 0;

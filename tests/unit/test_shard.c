@@ -30,7 +30,8 @@ static void test_parse(void)
     CHECK("parse: auto", shard_parse("auto", &i, &n, err, sizeof(err)) == 0 && i == -1 && n == -1);
     CHECKF("parse: 3/3 is refused, naming the range",
            shard_parse("3/3", &i, &n, err, sizeof(err)) == -1 && strstr(err, "0 to 2"), "%s", err);
-    CHECK("parse: 0/0 is refused", shard_parse("0/0", &i, &n, err, sizeof(err)) == -1);
+    CHECKF("parse: 0/0 is refused", shard_parse("0/0", &i, &n, err, sizeof(err)) == -1 &&
+           !strcmp(err, "--shard: at least 1 shard, got '0/0'"), "%s", err);
     const char *bad[] = { "", "1", "1/", "/3", "-1/3", "1/-3", "+1/3", " 1/3", "1/3 ", "a/3", "1/3/4", "1.0/3",
                           "99999999/100000000", "Auto" };
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
