@@ -22,9 +22,12 @@ PKGS      := libmosquitto libcjson
 # Debian packages: what `make run` and `make test` install when they are missing.
 DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev mosquitto
 # rabbitmq-server: tests/brokers/rabbitmq.sh runs a private node (tests/deps.sh
-# keeps the system service from starting). slurmctld, slurmd, slurm-client,
-# munge: tests/integration/slurm.sh runs a private one-node Slurm.
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 python3-yaml slurmctld slurmd slurm-client munge clang libclang-rt-14-dev rabbitmq-server
+# keeps the system service from starting, and prometheus's: only its promtool
+# is used, to check --metrics-listen's text). chromium: report.sh opens the
+# HTML report headless; curl scrapes the metrics. slurmctld, slurmd,
+# slurm-client, munge: tests/integration/slurm.sh runs a private one-node Slurm.
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients iproute2 procps python3 python3-yaml clang libclang-rt-14-dev \
+             rabbitmq-server chromium curl prometheus slurmctld slurmd slurm-client munge
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
@@ -70,7 +73,7 @@ UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # The results half (read, write, compare, merge): builds without libmosquitto.
 RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.c src/series.c src/stats.c \
-                src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/shard.c
+                src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c src/shard.c
 
 .PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline image
 all: mqttbench
@@ -92,6 +95,18 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/version.o: MB_CFLAGS += -DMB_VERSION='"$(VERSION)"' -DMB_GIT_REV='"$(GIT_REV)"'
+
+# The HTML report's script and style sheet, as C strings html.c includes
+# (backslashes, quotes and '?' escaped: no escape sequence or trigraph).
+$(BUILD)/html_assets.h: src/html.js src/html.css | $(BUILD)
+	@[ "$(V)" = 1 ] || echo "  GEN   $@"
+	$(Q)for f in src/html.js src/html.css; do \
+	    echo "static const char $$(basename $$f | tr . _)[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/    "/' -e 's/$$/\\n"/' $$f; \
+	    echo "    ;"; \
+	done > $@.tmp && mv -f $@.tmp $@
+$(BUILD)/html.o: $(BUILD)/html_assets.h
+$(BUILD)/html.o: MB_CFLAGS += -I$(BUILD)
 $(BUILD)/version.o: .FORCE
 .FORCE:
 

@@ -1,5 +1,6 @@
 /* compare: BASE vs NEW result, a side-by-side table and a CI verdict. */
 #include "compare.h"
+#include "sweep.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -220,8 +221,7 @@ static void fmt_pct(char *buf, size_t len, const struct compare_row *r)
     else snprintf(buf, len, "-");
 }
 
-/* One line of the scenario: mode, QoS, size, count or duration, clients. */
-static void scenario_line(const struct run_result *res, char *buf, size_t len)
+void compare_scenario_line(const struct run_result *res, char *buf, size_t len)
 {
     const struct mb_config *c = res->cfg;
     size_t used;
@@ -428,7 +428,15 @@ int compare_main(int argc, char **argv)
         code = finish(&c, NULL, NULL, NULL, NULL, NULL, err, COMPARE_EXIT_UNUSABLE);
         goto out;
     }
+    struct mb_config same_rate;   /* two sweeps: their knee steps differ in rate by design */
+    const struct mb_config *new_cfg = nres->cfg;
+    if (bres->sweep && nres->sweep) {
+        same_rate = *nres->cfg;
+        same_rate.rate = bres->cfg->rate;
+        nres->cfg = &same_rate;
+    }
     int ndiff = metrics_scenario_diff(bres, nres, differences, sizeof(differences));
+    nres->cfg = new_cfg;
     if (ndiff < 0) {
         fprintf(stderr, "mqttbench compare: out of memory\n");
         code = finish(&c, NULL, NULL, NULL, NULL, NULL, "out of memory", COMPARE_EXIT_UNUSABLE);
@@ -445,6 +453,18 @@ int compare_main(int argc, char **argv)
         fprintf(stderr, "mqttbench compare: warning: different scenarios, compared because of --force: %s\n",
                 differences);
 
+    if (bres->sweep || nres->sweep) {   /* two sweeps: the knee is what is compared (sweep.h) */
+        if (!bres->sweep || !nres->sweep) {
+            snprintf(err, sizeof(err), "%s is a sweep and %s is not", bres->sweep ? c.base_path : c.new_path,
+                     bres->sweep ? c.new_path : c.base_path);
+            code = COMPARE_EXIT_UNUSABLE;
+        } else {
+            code = sweep_compare(bres, nres, c.opts.max_throughput_drop_pct, stdout, err, sizeof(err));
+        }
+        if (code) fprintf(stderr, "%s%s\n", code == 1 ? "regression: " : "mqttbench compare: ", err);
+        goto out;
+    }
+
     struct compare_report rep;
     compare_evaluate(&base, &nw, &c.opts, &rep);
     if (nres->status != RESULT_OK) {
@@ -454,7 +474,7 @@ int compare_main(int argc, char **argv)
                  result_status_name(nres->status), why[0] ? ": " : "", why);
     }
     char scenario[400];
-    scenario_line(bres, scenario, sizeof(scenario));
+    compare_scenario_line(bres, scenario, sizeof(scenario));
     if (c.markdown) print_markdown(stdout, &c, &rep, &base, &nw, scenario);
     else print_text(stdout, &c, &rep, &base, &nw, scenario);
     fflush(stdout);

@@ -50,6 +50,12 @@ struct compare_report {
 void compare_evaluate(const struct metrics_spread *base, const struct metrics_spread *nw,
                       const struct compare_opts *o, struct compare_report *rep);
 
+struct run_result;
+
+/* One line of res's scenario, as compare prints it: mode, QoS, size, count
+ * or duration, clients ("both, QoS 1, 64-byte payloads, 1000 messages, ..."). */
+void compare_scenario_line(const struct run_result *res, char *buf, size_t len);
+
 /* "better", "worse", "within noise", "allowed" or "-". */
 const char *compare_verdict_name(enum compare_verdict v);
 

@@ -108,18 +108,22 @@ uint64_t hist_percentile(const struct hist *h, double pct)
     uint64_t seen = 0;
     for (size_t i = 0; i < HIST_BUCKETS; i++) {
         seen += h->counts[i];
-        if (seen >= rank) {
-            uint64_t mid = hist_bucket_low(i) + hist_bucket_width(i) / 2;
-            if (h->min_ns <= h->max_ns) {
-                if (mid < h->min_ns)
-                    mid = h->min_ns;
-                if (mid > h->max_ns)
-                    mid = h->max_ns;
-            }
-            return mid;
-        }
+        if (seen >= rank)
+            return hist_bucket_value(h, i);
     }
     return h->max_ns;               /* counts[] sum below count: inconsistent input */
+}
+
+uint64_t hist_bucket_value(const struct hist *h, size_t idx)
+{
+    uint64_t mid = hist_bucket_low(idx) + hist_bucket_width(idx) / 2;
+    if (h->min_ns <= h->max_ns) {
+        if (mid < h->min_ns)
+            mid = h->min_ns;
+        if (mid > h->max_ns)
+            mid = h->max_ns;
+    }
+    return mid;
 }
 
 double hist_mean_ns(const struct hist *h)

@@ -51,6 +51,10 @@ void hist_merge(struct hist *dst, const struct hist *src);
  * pct 100 returns max_ns exactly, and an empty histogram returns 0. */
 uint64_t hist_percentile(const struct hist *h, double pct);
 
+/* The value in ns that stands for bucket idx (idx < HIST_BUCKETS) of h in
+ * every percentile: the bucket's midpoint, clamped to [min_ns, max_ns]. */
+uint64_t hist_bucket_value(const struct hist *h, size_t idx);
+
 /* Mean in ns; 0 when empty. */
 double hist_mean_ns(const struct hist *h);
 

@@ -328,14 +328,24 @@ int jsonfile_check(const char *path, char *err, size_t errlen)
 
 int jsonfile_write(const cJSON *root, const char *path, char *err, size_t errlen)
 {
+    char *text = jsonfile_print(root);
+    if (!text) {
+        char shown[ERRMSG_SHOWN(200)];
+        errmsg_sanitize(path, 200, shown, sizeof(shown));
+        return errmsg_set(err, errlen, "%s: out of memory formatting JSON", shown);
+    }
+    size_t len = strlen(text);
+    text[len++] = '\n';     /* over the NUL: the buffer is written by length */
+    int rc = jsonfile_write_text(path, text, len, err, errlen);
+    free(text);
+    return rc;
+}
+
+int jsonfile_write_text(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
     struct jsonfile_target t;
     if (resolve(path, &t, err, errlen) != 0)
         return -1;
-    char *text = jsonfile_print(root);
-    if (!text)
-        return errmsg_set(err, errlen, "%s: out of memory formatting JSON", t.shown);
-    size_t len = strlen(text);
-    text[len++] = '\n';     /* over the NUL: the buffer is written by length */
     int rc = -1;
     if (t.kind == JSONFILE_STDOUT) {
         fflush(stdout);     /* whatever stdio holds goes first */
@@ -360,6 +370,5 @@ int jsonfile_write(const cJSON *root, const char *path, char *err, size_t errlen
     } else {
         rc = replace_file(&t, text, len, err, errlen);
     }
-    free(text);
     return rc;
 }

@@ -47,4 +47,8 @@ int jsonfile_check(const char *path, char *err, size_t errlen);
  * file at path is untouched. */
 int jsonfile_write(const struct cJSON *root, const char *path, char *err, size_t errlen);
 
+/* Write len bytes of text to path the same way (any text: a report, CSV,
+ * metrics). Returns as jsonfile_write. */
+int jsonfile_write_text(const char *path, const char *text, size_t len, char *err, size_t errlen);
+
 #endif

@@ -18,7 +18,9 @@
 
 #include "broker.h"
 #include "compare.h"
+#include "html.h"
 #include "merge.h"
+#include "metricsrv.h"
 #include "iobuf.h"
 #include "jsonfile.h"
 #include "metrics.h"
@@ -28,6 +30,7 @@
 #include "report.h"
 #include "result.h"
 #include "run.h"
+#include "sweep.h"
 #include "sysinfo.h"
 #include "topology.h"
 
@@ -134,6 +137,28 @@ static const char *result_place(const struct mb_config *cfg, const char *json_pa
     return strcmp(json_path, "-") ? json_path : "standard output";
 }
 
+/* --report, --csv and --hgrm of r, named after its result file. Returns
+ * code, or EXIT_FAILED when one could not be written and code was EXIT_OK. */
+static int write_outputs(const struct mb_config *cfg, const struct run_result *r, const char *json_path, int code)
+{
+    if (!cfg->report_path && !cfg->csv_path && !cfg->hgrm_path) return code;
+    const char *slash = strrchr(json_path, '/');
+    struct html_run run = { !strcmp(json_path, "-") ? "this run" : slash ? slash + 1 : json_path, r };
+    if (html_write_outputs(&run, 1, cfg->report_path, cfg->csv_path, cfg->hgrm_path, "mqttbench: ") && code == EXIT_OK)
+        return EXIT_FAILED;
+    return code;
+}
+
+/* Stop serving metrics after their last write; code, or EXIT_FAILED when the
+ * --metrics-file could not be written and code was EXIT_OK. */
+static int stop_metrics(struct metricsrv *m, int code)
+{
+    char err[512];
+    if (metricsrv_stop(m, err, sizeof(err)) == 0) return code;
+    fprintf(stderr, "mqttbench: %s\n", err);
+    return code == EXIT_OK ? EXIT_FAILED : code;
+}
+
 /* --repeat N: N runs with fresh connections (run ids id..id+N-1) against one
  * broker; the file holds the median run's result at the top level, "repeat"
  * (median, min, max of each metric) and "runs" (every run). The summary goes
@@ -196,6 +221,7 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
         fprintf(stderr, "mqttbench: %s\n", err);
         if (!code) code = EXIT_FAILED;
     }
+    code = write_outputs(cfg, &top, json_path, code);
     report_summary(out, &runs[med], result_place(cfg, json_path, written));
     if (done > 1 && top.repeat) {
         fprintf(out, "\n  repeat       %ld runs; the summary above is the median run (by rate)\n", done);
@@ -209,6 +235,79 @@ static int repeat_runs(struct mb_config *cfg, const struct run_target *target, s
     free(runs);
     free(cfgs);
     free(m);
+    return code;
+}
+
+/* One sweep step: a full run on fresh connections; mqttbench set the pace
+ * when report_bottleneck says so. */
+struct sweep_ctx {
+    const struct run_target *target;
+    struct result_env env;
+};
+
+static int sweep_step(void *ctx, const struct mb_config *cfg, struct run_result *r, bool *tool_limited)
+{
+    struct sweep_ctx *c = ctx;
+    r->env = c->env;
+    run_execute(cfg, c->target, r, &interrupted);
+    enum report_bottleneck b = report_bottleneck(r);
+    *tool_limited = b == REPORT_GENERATOR || b == REPORT_SELF_STALL;
+    return interrupted ? -1 : 0;
+}
+
+/* sweep: the steps (sweep.h); the file holds the knee step's result at the
+ * top level (the highest passing one, else the first), "sweep" and every
+ * step in "runs". Exit 0 when the search ran to its end (whatever the knee),
+ * 1 when the first step's run itself failed, 130 when interrupted. */
+static int sweep_runs(struct mb_config *cfg, const struct run_target *target, struct run_result *first,
+                      const char *json_path, FILE *out)
+{
+    char err[512];
+    struct sweep *s = calloc(1, sizeof(*s));
+    struct run_result *runs = calloc(SWEEP_MAX_STEPS, sizeof(*runs));
+    struct mb_config *cfgs = calloc(SWEEP_MAX_STEPS, sizeof(*cfgs));
+    struct sweep_step *steps = calloc(SWEEP_MAX_STEPS, sizeof(*steps));
+    if (!s || !runs || !cfgs || !steps) {
+        fprintf(stderr, "mqttbench: out of memory\n");
+        return EXIT_FAILED;
+    }
+    /* options_parse checked both: they parse */
+    sweep_parse_objective(cfg->slo, &s->obj, err, sizeof(err));
+    int n = cfg->rates ? sweep_parse_rates(cfg->rates, s->rates, SWEEP_MAX_RATES, err, sizeof(err))
+                       : sweep_geometric(cfg->sweep_from, cfg->sweep_to, cfg->sweep_steps, s->rates, SWEEP_MAX_RATES,
+                                         err, sizeof(err));
+    s->nrates = n > 0 ? (size_t)n : 0;
+    s->find_max = cfg->find_max;
+    s->resolution = cfg->resolution;
+    s->step_s = (double)cfg->step_duration_ns / 1e9;
+    s->warmup_s = (double)cfg->warmup_ns / 1e9;
+    struct sweep_ctx ctx = { target, first->env };
+    size_t done = sweep_execute(s, cfg, cfgs, runs, steps, sweep_step, &ctx, stderr);
+    struct sweep_knee k;
+    sweep_knee(steps, done, &k);
+    size_t top_i = k.pass >= 0 ? (size_t)k.pass : 0;
+    int code = interrupted ? EXIT_INTERRUPTED : done && runs[0].status == RESULT_FAILED ? EXIT_FAILED : EXIT_OK;
+    if (code == EXIT_FAILED) fprintf(stderr, "mqttbench: %s\n", runs[0].error);
+    struct run_result top = runs[top_i];
+    top.runs = runs;
+    top.nruns = done;
+    top.sweep = s;
+    if (interrupted) top.status = RESULT_ABORTED, snprintf(top.error, sizeof(top.error), "interrupted");
+    bool written = done && result_write(&top, json_path, err, sizeof(err)) == 0;
+    if (!written) {
+        fprintf(stderr, "mqttbench: %s\n", done ? err : "no step ran");
+        if (!code) code = EXIT_FAILED;
+    }
+    if (done) {
+        code = write_outputs(cfg, &top, json_path, code);
+        report_summary(out, &runs[top_i], result_place(cfg, json_path, written));
+        sweep_print(out, s, runs, done);
+    }
+    for (size_t i = 0; i < done; i++) result_free(&runs[i]);
+    free(runs);
+    free(cfgs);
+    free(steps);
+    free(s);
     return code;
 }
 
@@ -239,13 +338,26 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         return EXIT_USAGE;
     }
+    if (html_check_outputs(cfg.report_path, cfg.csv_path, cfg.hgrm_path, err, sizeof(err)) != 0 ||
+        (cfg.metrics_file && jsonfile_check(cfg.metrics_file, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    }
     /* With the result on standard output, the summary goes to stderr. */
     FILE *out = strcmp(json_path, "-") ? stdout : stderr;
+    /* Live metrics: the address is taken now, before anything connects. */
+    struct metricsrv *metrics = NULL;
+    if ((cfg.metrics_listen || cfg.metrics_file) &&
+        metricsrv_start(&metrics, cfg.metrics_listen, cfg.metrics_file, err, sizeof(err)) != 0) {
+        fprintf(stderr, "mqttbench: %s\n", err);
+        return EXIT_USAGE;
+    }
 
     /* Preflight: every fd the hard limit allows; iobuf tracks fds below it. */
     long nofile = preflight_raise_nofile();
     if (iobuf_init((size_t)(nofile > (1L << 22) ? (1L << 22) : nofile)) != 0) {
         fprintf(stderr, "mqttbench: out of memory\n");
+        metricsrv_stop(metrics, err, sizeof(err));
         return EXIT_FAILED;
     }
     mosquitto_lib_init();
@@ -276,16 +388,23 @@ static int bench_main(int argc, char **argv)
                     result_place(&cfg, json_path, true));
         mosquitto_lib_cleanup();
         return code;
+    } else if (cfg.sweep) {
+        cfg.port = port;
+        struct run_target target = { .ip = ip, .port = port, .metrics = metrics };
+        int code = sweep_runs(&cfg, &target, &res, json_path, out);
+        broker_stop(&broker);
+        mosquitto_lib_cleanup();
+        return stop_metrics(metrics, code);
     } else if (cfg.repeat > 1) {
         cfg.port = port;
-        struct run_target target = { .ip = ip, .port = port };
+        struct run_target target = { .ip = ip, .port = port, .metrics = metrics };
         int code = repeat_runs(&cfg, &target, &res, json_path, out);
         broker_stop(&broker);
         mosquitto_lib_cleanup();
-        return code;
+        return stop_metrics(metrics, code);
     } else {
         cfg.port = port;   /* the results record the port in effect */
-        struct run_target target = { .ip = ip, .port = port };
+        struct run_target target = { .ip = ip, .port = port, .metrics = metrics };
         run_execute(&cfg, &target, &res, &interrupted);
     }
     broker_stop(&broker);
@@ -297,10 +416,11 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         if (code == EXIT_OK) code = EXIT_FAILED;
     }
+    code = write_outputs(&cfg, &res, json_path, code);
     report_summary(out, &res, result_place(&cfg, json_path, written));
     result_free(&res);
     mosquitto_lib_cleanup();
-    return code;
+    return stop_metrics(metrics, code);
 }
 
 int main(int argc, char **argv)
@@ -309,5 +429,6 @@ int main(int argc, char **argv)
      * says 2 for an output it could not write, merge 1. */
     if (argc >= 2 && !strcmp(argv[1], "compare")) return finish_stdout(compare_main(argc - 1, argv + 1), EXIT_USAGE);
     if (argc >= 2 && !strcmp(argv[1], "merge")) return finish_stdout(merge_main(argc - 1, argv + 1), EXIT_FAILED);
+    if (argc >= 2 && !strcmp(argv[1], "report")) return finish_stdout(html_report_main(argc - 1, argv + 1), EXIT_FAILED);
     return finish_stdout(bench_main(argc, argv), EXIT_FAILED);
 }

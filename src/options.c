@@ -18,6 +18,7 @@
 #include "optspec.h"
 #include "payload.h"
 #include "shard.h"
+#include "sweep.h"
 #include "version.h"
 
 /* getopt_long's tables, made from the rows: a row's val is OPT_VAL0 + its
@@ -81,10 +82,12 @@ static void print_top_help(FILE *f)
         "\n"
         "Commands:\n"
         "  both   run publishers and subscribers in this process (the usual benchmark)\n"
+        "  sweep  both at rising rates: the highest rate that meets an objective (--slo), and its curve\n"
         "  pub    run publishers only (pair with `mqttbench sub` elsewhere)\n"
         "  sub    run subscribers only\n"
         "  compare BASE.json NEW.json   compare two results; exit 1 on a regression\n"
         "  merge A.json B.json ... -o OUT.json   combine results of one run (hosts, processes)\n"
+        "  report A.json [B.json ...] -o OUT.html   HTML report with charts; --csv, --hgrm exports\n"
         "\n"
         "  mqttbench <command> --help   options of one command\n"
         "  mqttbench --version          version and git revision\n"
@@ -115,13 +118,15 @@ static void print_wrapped(FILE *f, const char *text, int col)
     }
 }
 
-void options_print_help(FILE *f, enum mb_mode mode)
+/* The help of a command named name taking the rows of modes (mode for
+ * help_pub and help_sub). */
+static void print_help(FILE *f, const char *name, enum mb_mode mode, unsigned modes)
 {
-    fprintf(f, "Usage: mqttbench %s [options]\n", options_mode_name(mode));
+    fprintf(f, "Usage: mqttbench %s [options]\n", name);
     for (int sec = 0; sec < OPT_NSECTIONS; sec++) {
         bool first = true;
         OPT_FOR_EACH(s) {
-            if (s->section != (enum opt_section)sec || !(s->modes & (1u << mode)) || (s->flags & OPT_HIDDEN))
+            if (s->section != (enum opt_section)sec || !(s->modes & modes) || (s->flags & OPT_HIDDEN))
                 continue;
             if (first) fprintf(f, "\n%s:\n", opt_section_names[sec]);
             first = false;
@@ -137,6 +142,11 @@ void options_print_help(FILE *f, enum mb_mode mode)
             print_wrapped(f, text, col < HELP_COLUMN - 1 ? HELP_COLUMN : col + 2);
         }
     }
+}
+
+void options_print_help(FILE *f, enum mb_mode mode)
+{
+    print_help(f, options_mode_name(mode), mode, 1u << mode);
 }
 
 /* The name a message should use for getopt_long's return value opt: its
@@ -177,7 +187,28 @@ static int derive_defaults(struct mb_config *cfg, char *err, size_t errlen)
         cfg->count = 1000000;
     if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);
     if (!cfg->run_id_given) cfg->run_id = random_run_id();
+    if (cfg->sweep && !cfg->warmup_given) cfg->warmup_ns = 1000000000ull;
     return shard_configure(cfg, getenv, CONTROL_MAX_PEERS, err, errlen);
+}
+
+/* sweep: the steps set the rate, the length and the runs themselves. */
+static int validate_sweep(const struct mb_config *c, char *err, size_t errlen)
+{
+    const char *own = c->rate > 0 ? "--rate" : c->count_given ? "--count" : c->duration_ns ? "--duration"
+                    : c->repeat > 1 ? "--repeat" : c->processes ? "--processes" : NULL;
+    if (own)
+        return errmsg_set(err, errlen, "%s: not with sweep (each step's rate and length come from --rates or "
+                          "--from/--to and --step-duration)", own);
+    if (c->rates && (c->sweep_from > 0 || c->sweep_to > 0))
+        return errmsg_set(err, errlen, "--rates: not with --from/--to (give one or the other)");
+    if (!c->rates && !(c->sweep_from > 0 && c->sweep_to > 0))
+        return errmsg_set(err, errlen, "sweep: needs --rates R1,R2,... or --from R --to R");
+    if (!c->rates) {
+        double r[SWEEP_MAX_RATES];
+        if (sweep_geometric(c->sweep_from, c->sweep_to, c->sweep_steps, r, SWEEP_MAX_RATES, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Cross-option checks, after every option was read and the defaults derived. */
@@ -211,6 +242,18 @@ static int validate(const struct mb_config *cfg, char *err, size_t errlen)
                     cfg->expect_publishers ? "--expect-publishers" : "--wait-subscribers");
     if (cfg->mode == MB_MODE_PUB && cfg->wait_subscribers && !cfg->run_id_given && !cfg->child)
         return errmsg_set(err, errlen, "--wait-subscribers: needs --run-id (the subscribers' run id)");
+    const char *const side[] = { cfg->report_path, cfg->csv_path, cfg->hgrm_path, cfg->metrics_file };
+    static const char *const side_flag[] = { "--report", "--csv", "--hgrm", "--metrics-file" };
+    for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++)
+        if (side[i] && !strcmp(side[i], "-"))
+            return errmsg_set(err, errlen, "%s: standard output (-) holds the summary or the result; give a file",
+                              side_flag[i]);
+    if (cfg->processes && (cfg->report_path || cfg->csv_path || cfg->hgrm_path))
+        return errmsg_set(err, errlen, "%s: not with --processes (run mqttbench report on the merged result)",
+                          cfg->report_path ? "--report" : cfg->csv_path ? "--csv" : "--hgrm");
+    if (cfg->processes && (cfg->metrics_listen || cfg->metrics_file))
+        return errmsg_set(err, errlen, "%s: not with --processes (run the pub and sub commands, each with its own)",
+                          cfg->metrics_listen ? "--metrics-listen" : "--metrics-file");
     if (cfg->repeat > 1 && cfg->processes)
         return errmsg_set(err, errlen, "--repeat: not with --processes (repeat the pub and sub commands instead)");
     if (cfg->session_expiry_s >= 0 && cfg->protocol != 5)
@@ -234,7 +277,7 @@ static int validate(const struct mb_config *cfg, char *err, size_t errlen)
         return errmsg_set(err, errlen, "--publishers: at most %u", (unsigned)PAYLOAD_MAX_PUBLISHERS);
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return errmsg_set(err, errlen, "--rate: too small");
-    return 0;
+    return cfg->sweep ? validate_sweep(cfg, err, errlen) : 0;
 }
 
 enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
@@ -256,16 +299,18 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         mode = MB_MODE_PUB;
     } else if (!strcmp(cmd, "sub")) {
         mode = MB_MODE_SUB;
-    } else if (!strcmp(cmd, "both")) {
+    } else if (!strcmp(cmd, "both") || !strcmp(cmd, "sweep")) {
         mode = MB_MODE_BOTH;
     } else {
         char shown[ERRMSG_SHOWN(64)];
         errmsg_sanitize(cmd, 64, shown, sizeof(shown));
-        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub or both (see mqttbench --help)", shown);
+        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub, both or sweep (see mqttbench --help)", shown);
         return OPTIONS_ERROR;
     }
     /* Not given: the row's default; -1 for what derive_defaults decides. */
     if (optspec_defaults(cfg, mode, err, errlen) != 0) return OPTIONS_ERROR;
+    cfg->sweep = !strcmp(cmd, "sweep");
+    unsigned takes = cfg->sweep ? OPT_BOTH | OPT_SWEEP : 1u << mode;
     cfg->pub_qos = cfg->sub_qos = -1;
     cfg->backlog = UINT64_MAX;
     struct getopt_tables t;
@@ -295,14 +340,14 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
             return OPTIONS_ERROR;
         }
         if (s->kind == OPT_HELP) {
-            options_print_help(stdout, mode);
+            print_help(stdout, cmd, mode, takes);
             return OPTIONS_EXIT_OK;
         }
         if (s->kind == OPT_VERSION) {
             printf("mqttbench %s (git %s), libmosquitto %s\n", MB_VERSION, MB_GIT_REV, version_libmosquitto());
             return OPTIONS_EXIT_OK;
         }
-        if (!(s->modes & (1u << mode))) {
+        if (!(s->modes & takes)) {
             if (child_mode) continue;   /* both --processes passes every option on */
             errmsg_set(err, errlen, "%s: not an option of '%s' (see mqttbench %s --help)", flag, cmd, cmd);
             return OPTIONS_ERROR;

@@ -97,8 +97,24 @@ struct mb_config {
 
     /* output */
     const char *json_path;     /* NULL: results/mqttbench-<mode>-<UTC>.json */
+    const char *report_path;   /* --report: the run's HTML report; NULL = none (html.h) */
+    const char *csv_path;      /* --csv: the per-second series (export.h); NULL = none */
+    const char *hgrm_path;     /* --hgrm: the latency distribution as HdrHistogram text; NULL = none */
+    const char *metrics_listen;  /* --metrics-listen ADDR:PORT (metricsrv.h); NULL = none */
+    const char *metrics_file;    /* --metrics-file: the same text, rewritten every second; NULL = none */
     bool quiet;
     uint64_t report_every;     /* 0 = off */
+    bool warmup_given;
+
+    /* sweep (sweep.h): `both` at rising rates, judged against an objective */
+    bool sweep;                /* the sweep command (mode is MB_MODE_BOTH) */
+    const char *slo;           /* --slo, checked by sweep_parse_objective */
+    const char *rates;         /* --rates, checked by sweep_parse_rates; NULL = --from/--to */
+    double sweep_from, sweep_to;
+    long sweep_steps;
+    bool find_max;
+    double resolution;         /* a fraction: 0.05 for "5%" */
+    uint64_t step_duration_ns;
 };
 
 /* What options_parse asks main to do. */

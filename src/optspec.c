@@ -9,6 +9,7 @@
 #include "errmsg.h"
 #include "payload.h"
 #include "shard.h"
+#include "sweep.h"
 #include "units.h"
 
 #define MB_MAX_CLIENTS 1000000LL
@@ -21,6 +22,7 @@ const char *const opt_section_names[OPT_NSECTIONS] = {
     [OPT_SEC_CLIENTS] = "Clients and pacing",
     [OPT_SEC_PROCESSES] = "Separate processes and hosts",
     [OPT_SEC_OUTPUT] = "Output",
+    [OPT_SEC_SWEEP] = "Sweep",
 };
 
 static int parse_size(const struct opt_spec *s, struct mb_config *cfg, const char *arg, const char *shown,
@@ -96,6 +98,39 @@ static int parse_shard(const struct opt_spec *s, struct mb_config *cfg, const ch
     (void)shown;
     if (shard_parse(arg, &i, &n, err, errlen) != 0) return -1;
     cfg->shard_arg = arg;
+    return 0;
+}
+
+static int parse_slo(const struct opt_spec *s, struct mb_config *cfg, const char *arg, const char *shown,
+                     char *err, size_t errlen)
+{
+    (void)s, (void)shown;
+    struct sweep_objective o;
+    if (sweep_parse_objective(arg, &o, err, errlen) != 0) return -1;
+    cfg->slo = arg;
+    return 0;
+}
+
+static int parse_rates(const struct opt_spec *s, struct mb_config *cfg, const char *arg, const char *shown,
+                       char *err, size_t errlen)
+{
+    (void)s, (void)shown;
+    double r[SWEEP_MAX_RATES];
+    if (sweep_parse_rates(arg, r, SWEEP_MAX_RATES, err, errlen) < 0) return -1;
+    cfg->rates = arg;
+    return 0;
+}
+
+/* A percentage above 0 and below 100 ("5%", "2.5%") as a fraction. */
+static int parse_resolution(const struct opt_spec *s, struct mb_config *cfg, const char *arg, const char *shown,
+                            char *err, size_t errlen)
+{
+    size_t n = strlen(arg);
+    char *end = NULL;
+    double v = n > 1 && arg[n - 1] == '%' && arg[0] >= '0' && arg[0] <= '9' ? strtod(arg, &end) : -1;
+    if (!end || end != arg + n - 1 || !(v > 0) || v >= 100)
+        return errmsg_set(err, errlen, "--%s: expected a percentage such as 5%%, got '%s'", s->name, shown);
+    cfg->resolution = v / 100;
     return 0;
 }
 
@@ -215,9 +250,9 @@ const struct opt_spec opt_specs[] = {
     { "bind-address", 0, OPT_CUSTOM, OPT_FIELD(bind_addresses), .parse = parse_bind, .modes = OPT_ALL,
       .section = OPT_SEC_CONNECTION, .key = "bind_addresses", .arg = "A[,B...]",
       .help = "source addresses for the connections, round robin (each address gives another local port range)" },
-    { "warmup", 0, OPT_DURATION, OPT_FIELD(warmup_ns), .min = 0, .max = OPT_MAX_DURATION_NS, .modes = OPT_BOTH,
-      .section = OPT_SEC_MESSAGES, .key = "warmup_s", .arg = "T",
-      .help = "publish for T before measuring; not in the results" },
+    { "warmup", 0, OPT_DURATION, OPT_FIELD(warmup_ns), OPT_GIVEN(warmup_given), .min = 0,
+      .max = OPT_MAX_DURATION_NS, .modes = OPT_BOTH, .section = OPT_SEC_MESSAGES, .key = "warmup_s", .arg = "T",
+      .help = "publish for T before measuring; not in the results (sweep: before each step, 1s when not given)" },
     { "control-prefix", 0, OPT_CUSTOM, OPT_FIELD(control_prefix), .parse = parse_control_prefix,
       .def = "mqttbench/ctl", .modes = OPT_ALL, .section = OPT_SEC_PROCESSES, .key = "control_prefix",
       .arg = "P", .help = "control topics: P/<run id>/..." },
@@ -268,6 +303,44 @@ const struct opt_spec opt_specs[] = {
       .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "FILE",
       .help = "result file (results/mqttbench-<command>-<UTC time>.json when not given; - for stdout, the "
               "summary then on stderr)" },
+    { "report", 0, OPT_STRING, OPT_FIELD(report_path), .min = 1, .modes = OPT_ALL,
+      .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "FILE",
+      .help = "also write the run's HTML report to FILE when it ends (as mqttbench report does)" },
+    { "csv", 0, OPT_STRING, OPT_FIELD(csv_path), .min = 1, .modes = OPT_ALL,
+      .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "FILE",
+      .help = "also write the per-second series as CSV to FILE when the run ends" },
+    { "hgrm", 0, OPT_STRING, OPT_FIELD(hgrm_path), .min = 1, .modes = OPT_ALL,
+      .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "FILE",
+      .help = "also write the latency distribution as HdrHistogram percentile text (ms) to FILE" },
+    { "metrics-listen", 0, OPT_STRING, OPT_FIELD(metrics_listen), .min = 1, .modes = OPT_ALL,
+      .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "ADDR:PORT",
+      .help = "serve live OpenMetrics/Prometheus text on http://ADDR:PORT/metrics during the run" },
+    { "metrics-file", 0, OPT_STRING, OPT_FIELD(metrics_file), .min = 1, .modes = OPT_ALL,
+      .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "FILE",
+      .help = "rewrite FILE with the same metrics every second, atomically (node_exporter's textfile collector)" },
+    /* sweep: recorded in the result's "sweep" section, not in config. */
+    { "slo", 0, OPT_CUSTOM, OPT_FIELD(slo), .parse = parse_slo, .def = SWEEP_DEFAULT_SLO, .modes = OPT_SWEEP,
+      .flags = OPT_UNRECORDED, .section = OPT_SEC_SWEEP, .arg = "OBJECTIVE",
+      .help = "what a step must meet, e.g. 'p99<10ms,loss=0,dup=0,rate>=95%': pN or max of the corrected latency, "
+              "loss and dup as a count or a percentage, rate as the share of the target published" },
+    { "rates", 0, OPT_CUSTOM, OPT_FIELD(rates), .parse = parse_rates, .modes = OPT_SWEEP, .flags = OPT_UNRECORDED,
+      .section = OPT_SEC_SWEEP, .arg = "R1,R2,...", .help = "the steps' target rates (msgs/s, rising)" },
+    { "from", 0, OPT_RATE, OPT_FIELD(sweep_from), .max = OPT_MAX_RATE, .unit = "msgs/s", .modes = OPT_SWEEP,
+      .flags = OPT_UNRECORDED, .section = OPT_SEC_SWEEP, .arg = "R", .help = "the first step's rate (with --to)" },
+    { "to", 0, OPT_RATE, OPT_FIELD(sweep_to), .max = OPT_MAX_RATE, .unit = "msgs/s", .modes = OPT_SWEEP,
+      .flags = OPT_UNRECORDED, .section = OPT_SEC_SWEEP, .arg = "R", .help = "the last planned step's rate" },
+    { "steps", 0, OPT_INT, OPT_FIELD(sweep_steps), .min = 2, .max = SWEEP_MAX_RATES, .def = "6", .modes = OPT_SWEEP,
+      .flags = OPT_UNRECORDED, .section = OPT_SEC_SWEEP, .arg = "N",
+      .help = "rates from --from to --to, geometric" },
+    { "find-max", 0, OPT_FLAG, OPT_FIELD(find_max), .modes = OPT_SWEEP, .flags = OPT_UNRECORDED,
+      .section = OPT_SEC_SWEEP,
+      .help = "after the first failing step, bisect between it and the highest passing one to --resolution" },
+    { "resolution", 0, OPT_CUSTOM, OPT_FIELD(resolution), .parse = parse_resolution, .def = "5%",
+      .modes = OPT_SWEEP, .flags = OPT_UNRECORDED, .section = OPT_SEC_SWEEP, .arg = "P%",
+      .help = "--find-max stops when the first failing rate is within P% above the highest passing one" },
+    { "step-duration", 0, OPT_DURATION, OPT_FIELD(step_duration_ns), .min = 100000000, .max = OPT_MAX_DURATION_NS,
+      .def = "5s", .modes = OPT_SWEEP, .flags = OPT_UNRECORDED, .section = OPT_SEC_SWEEP, .arg = "T",
+      .help = "how long each step publishes, after its warm-up" },
     { "child", 0, OPT_FLAG, OPT_FIELD(child), .modes = OPT_ALL, .flags = OPT_UNRECORDED | OPT_HIDDEN,
       .section = OPT_SEC_PROCESSES, .help = "started by both --processes: options of the other side are ignored" },
     { "help", 0, OPT_HELP, .modes = OPT_ALL, .flags = OPT_UNRECORDED, .section = OPT_SEC_OUTPUT,

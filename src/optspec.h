@@ -65,6 +65,7 @@ enum {
     OPT_SUB = 1u << MB_MODE_SUB,
     OPT_BOTH = 1u << MB_MODE_BOTH,
     OPT_ALL = OPT_PUB | OPT_SUB | OPT_BOTH,
+    OPT_SWEEP = 1u << 3,   /* sweep only; sweep also takes every OPT_BOTH row */
 };
 
 /* Row flags. */
@@ -82,7 +83,7 @@ enum {
 
 /* The --help sections, named as the man page's subsections of OPTIONS. */
 enum opt_section {
-    OPT_SEC_CONNECTION, OPT_SEC_TOPICS, OPT_SEC_MESSAGES, OPT_SEC_CLIENTS, OPT_SEC_PROCESSES, OPT_SEC_OUTPUT,
+    OPT_SEC_CONNECTION, OPT_SEC_TOPICS, OPT_SEC_MESSAGES, OPT_SEC_CLIENTS, OPT_SEC_PROCESSES, OPT_SEC_OUTPUT, OPT_SEC_SWEEP,
     OPT_NSECTIONS
 };
 extern const char *const opt_section_names[OPT_NSECTIONS];

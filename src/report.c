@@ -97,8 +97,9 @@ static void print_notes(FILE *f, const struct run_result *r)
         break;
     case REPORT_JITTER:
         fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), yet the\n"
-                   "               rate held at %.0f msgs/s: jitter in mqttbench's scheduling or the OS,\n"
-                   "               not the broker; latency from the scheduled send time includes it\n",
+                   "               rate held at %.0f msgs/s: the broker kept up on average; the late slots\n"
+                   "               are jitter (mqttbench's scheduling, the OS or brief waits on the\n"
+                   "               broker), which latency from the scheduled send time includes\n",
                 100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
                 units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
         break;

@@ -19,6 +19,7 @@
 #include "optspec.h"
 #include "reader.h"
 #include "shard.h"
+#include "sweep.h"
 
 /* Memory a result owns besides its arrays: its config and strings (read or
  * merged results), repeat and sources. One node per allocation. */
@@ -481,6 +482,7 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON *runs = cJSON_AddArrayToObject(root, "runs");
         for (size_t i = 0; i < r->nruns; i++) cJSON_AddItemToArray(runs, result_to_json(&r->runs[i]));
     }
+    if (r->sweep) cJSON_AddItemToObject(root, "sweep", sweep_to_json(r));
     if (r->sources) {
         cJSON *mg = cJSON_AddObjectToObject(root, "merged");
         cJSON_AddNumberToObject(mg, "inputs", (double)r->nsources);
@@ -1062,11 +1064,19 @@ int result_from_json(const cJSON *doc, struct run_result *r, char *err, size_t e
         struct run_result *one = &r->runs[r->nruns++];
         int rc = cJSON_IsObject(x) ? result_from_json(x, one, why, sizeof(why)) : -1;
         if (!cJSON_IsObject(x)) snprintf(why, sizeof(why), "expected an object");
-        else if (rc == 0 && (one->repeat || one->runs || one->sources))
-            rc = -1, snprintf(why, sizeof(why), "a run of a --repeat result has no repeat, runs or sources");
+        else if (rc == 0 && (one->repeat || one->runs || one->sources || one->sweep))
+            rc = -1, snprintf(why, sizeof(why), "a run of a --repeat result or a sweep has no repeat, runs, "
+                              "sources or sweep");
         if (rc != 0) rd_fail(&d, "runs[%zu]: %s", r->nruns - 1, rc == -2 ? "out of memory" : why);
     }
     if (!d.rc && (reader_find(doc, "merged") || reader_find(doc, "sources"))) read_sources(&d, r);
+    const cJSON *sw = reader_find(doc, "sweep");
+    if (!d.rc && sw && !cJSON_IsNull(sw)) {
+        char why[400];
+        if (!(r->sweep = result_alloc(r, sizeof(*r->sweep)))) rd_fail(&d, "out of memory");
+        else if (!runs || rep) rd_fail(&d, "sweep: needs runs (its steps) and no repeat");
+        else if (sweep_from_json(sw, r->nruns, r->sweep, why, sizeof(why)) != 0) rd_fail(&d, "%s", why);
+    }
     if (d.rc)
         return d.rc;
 

@@ -86,6 +86,7 @@ struct result_source {
 
 struct metrics_spread;
 struct result_store;
+struct sweep;
 
 struct run_result {
     enum result_status status;
@@ -148,13 +149,14 @@ struct run_result {
     long peak_rss_kb;
     uint64_t read_syscalls, write_syscalls;   /* on client sockets, this run (iobuf.h) */
 
-    /* Only in files: a --repeat result (repeat, runs) or a merged one (sources). */
+    /* Only in files: a --repeat result (repeat, runs), a sweep (sweep, runs) or a merged one (sources). */
     struct metrics_spread *repeat;  /* the "repeat" summary; NULL when absent */
     struct run_result *runs;        /* every run of a --repeat, nruns of them */
     size_t nruns;
     struct result_source *sources;  /* the processes a merged result combines */
     size_t nsources;
     bool merged_split;              /* merged from pub and sub results ("pub+sub") */
+    struct sweep *sweep;            /* a sweep (sweep.h): runs are its steps; NULL when none */
     struct result_store *store;     /* memory of the above, of cfg and its strings */
 };
 

@@ -11,6 +11,7 @@
 
 #include "accounting.h"
 #include "clock.h"
+#include "metricsrv.h"
 #include "payload.h"
 #include "report.h"
 #include "sysinfo.h"
@@ -46,6 +47,7 @@ struct run {
     uint64_t next_tick_ns, last_tick_ns, last_tick_sent, last_tick_received;
     uint64_t next_report;
     struct hist tick_hist;
+    struct metricsrv *metrics;  /* published from this (the controller) thread only */
 };
 
 /* Live totals read from the workers' atomics. */
@@ -100,6 +102,7 @@ static void set_phase(struct run *r, int phase)
 {
     atomic_store_explicit(&r->phase, phase, memory_order_release);
     for (size_t i = 0; i < r->nworkers; i++) worker_wake(&r->workers[i]);
+    metricsrv_phase(r->metrics, phase);
 }
 
 static const char *first_error(const struct run *r)
@@ -231,6 +234,12 @@ static void tick(struct run *r, uint64_t now)
         .p99_us = (double)sum_hist_percentile_us(&r->tick_hist, 99) / 1e3,
     };
     result_add_point(r->res, &p);
+    if (r->metrics) {
+        struct run_live l;
+        live_read(r, &l);
+        metricsrv_tick(r->metrics, sent, received, &r->tick_hist, l.ready > l.failed ? l.ready - l.failed : 0, l.failed,
+                       cfg->mode == MB_MODE_BOTH, l.sent_weighted > l.received ? l.sent_weighted - l.received : 0);
+    }
     if (!cfg->quiet) {
         double dt = (double)(now - r->last_tick_ns) / 1e9;
         uint64_t delta = cfg->mode == MB_MODE_PUB ? sent - r->last_tick_sent : received - r->last_tick_received;
@@ -261,6 +270,7 @@ static int connect_phase(struct run *r)
     int rc = 0;
     for (;;) {
         live_read(r, &l);
+        metricsrv_connecting(r->metrics, l.ready > l.failed ? l.ready - l.failed : 0, l.failed);
         if (cut_short(r, &l, "while connecting")) {
             rc = -1;
             break;
@@ -734,6 +744,8 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     r.cfg = cfg;
     r.res = res;
     r.interrupted = interrupted;
+    r.metrics = target->metrics;
+    metricsrv_begin(r.metrics, cfg);
     atomic_init(&r.phase, PHASE_CONNECT);
     hist_init(&r.tick_hist);
     res->cfg = cfg;
@@ -763,6 +775,7 @@ void run_execute(const struct mb_config *cfg, const struct run_target *target,
     set_phase(&r, PHASE_STOP);
     for (size_t i = 0; i < r.nworkers; i++) worker_join(&r.workers[i]);
     collect(&r, clock_mono_ns());
+    metricsrv_final(r.metrics, res);
     for (size_t i = 0; i < r.nworkers; i++) worker_destroy(&r.workers[i]);
     free(r.workers);
     flow_free(&r.flow);

@@ -9,10 +9,13 @@
 #include "options.h"
 #include "result.h"
 
-/* Where to connect. */
+struct metricsrv;
+
+/* Where to connect, and where live metrics go. */
 struct run_target {
     const char *ip;     /* numeric address */
     int port;
+    struct metricsrv *metrics;  /* --metrics-listen/--metrics-file (metricsrv.h); NULL = none */
 };
 
 /* Run the benchmark cfg describes against target. *interrupted becomes

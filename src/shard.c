@@ -111,6 +111,7 @@ int shard_configure(struct mb_config *cfg, shard_getenv_fn get, long max_peers, 
         cfg->shard_count = 1;
         return 0;
     }
+    if (cfg->sweep) return errmsg_set(err, errlen, "--shard: not with sweep (each step is a run of its own)");
     if (shard_parse(cfg->shard_arg, &i, &n, err, errlen) != 0) return -1;
     if (n < 0 && shard_from_env(get, cfg->shards_given ? cfg->shard_count : 0, &i, &n, &source, err, errlen) != 0)
         return -1;

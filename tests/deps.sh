@@ -3,7 +3,8 @@
 # As root: apt-get installs them. Otherwise: print the exact command and fail.
 # A newly installed rabbitmq-server is not started as a system service: the
 # tests run private nodes (tests/brokers/rabbitmq.sh), and a system node would
-# only take CPU and memory from the benchmarks.
+# only take CPU and memory from the benchmarks. Nor is prometheus: the tests
+# need only its promtool.
 # Without dpkg (not Debian), say so and leave the packages to the user.
 set -euo pipefail
 if ! command -v dpkg-query > /dev/null 2>&1; then
@@ -25,9 +26,9 @@ fi
 echo "mqttbench: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 policy=/usr/sbin/policy-rc.d
-if [[ " ${missing[*]} " == *" rabbitmq-server "* ]] && [ ! -e "$policy" ]; then
+if [[ " ${missing[*]} " == *" rabbitmq-server "* || " ${missing[*]} " == *" prometheus "* ]] && [ ! -e "$policy" ]; then
     # invoke-rc.d asks this script before starting a service; 101: not allowed.
-    printf '#!/bin/sh\n[ "$1" = rabbitmq-server ] && exit 101\nexit 0\n' > "$policy"
+    printf '#!/bin/sh\ncase "$1" in rabbitmq-server|prometheus) exit 101;; esac\nexit 0\n' > "$policy"
     chmod 755 "$policy"
     trap 'rm -f "$policy"' EXIT
 fi

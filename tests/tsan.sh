@@ -49,4 +49,19 @@ no_report "control plane: pub" "$?" 0 "$P.err"
 wait_exit "$sub" 60000
 no_report "control plane: sub" "$EXIT_RC" 0 "$S.err"
 check_eq "control plane: sub received" 10000 "$(json "$S.json" 'd["subscribe"]["messages"]' 2> /dev/null)"
+
+# Live metrics: the controller publishes, the server thread answers scrapes
+# and writes the file (metricsrv.h); scraped all through a 3 s run.
+M=$TEST_TMP/metrics MP=$(free_port)
+timeout 120 "$MQTTBENCH" both -p "$BROKER_PORT" --duration 3 --rate 2000 --metrics-listen "127.0.0.1:$MP" \
+    --metrics-file "$M.prom" --quiet --json "$M.json" > /dev/null 2> "$M.err" &
+run=$!
+scrapes=0
+while kill -0 "$run" 2> /dev/null; do
+    curl -s -o /dev/null "http://127.0.0.1:$MP/metrics" && scrapes=$((scrapes + 1))
+    sleep 0.05
+done
+wait_exit "$run" 60000
+no_report "metrics scraped during a run" "$EXIT_RC" 0 "$M.err"
+check "metrics scraped during a run: scraped ($scrapes times)" test "$scrapes" -gt 10
 finish

@@ -134,6 +134,7 @@ usage "--shard 3/3" "shard 3 of 3 does not exist" -- pub --shard 3/3
 usage "--shard 1/3 with 2 publishers" "3 shards need at least 3 publishers" -- pub --shard 1/3 --publishers 2
 usage "--shard 0/65 with the control plane" "follows at most 64" -- pub --shard 0/65 --publishers 100
 usage "both --shard without --host" "both needs --host and --run-id" -- both --shard 0/2 --publishers 2 --subscribers 2
+usage "sweep --shard" "--shard: not with sweep" -- sweep --shard 0/2 --rates 1k,2k
 usage "both --shard with --repeat" "--repeat: not with --processes" -- both --shard 0/2 --publishers 2 --subscribers 2 \
     --run-id 1 --repeat 2
 

@@ -244,7 +244,7 @@ static void test_table(void)
         snprintf(label, sizeof(label), "table: --%s has a letter only if it takes a value", s->name);
         CHECK(label, !s->short_name || optspec_takes_value(s));
         snprintf(label, sizeof(label), "table: --%s has commands, a section, and what its kind needs", s->name);
-        CHECK(label, s->modes && !(s->modes & ~(unsigned)OPT_ALL) && s->section < OPT_NSECTIONS &&
+        CHECK(label, s->modes && !(s->modes & ~(unsigned)(OPT_ALL | OPT_SWEEP)) && s->section < OPT_NSECTIONS &&
                          (s->kind != OPT_CHOICE || s->choices) && (s->kind != OPT_CUSTOM || s->parse) &&
                          (s->kind != OPT_RATE || s->unit) && s->min <= (s->max ? s->max : s->min) &&
                          (!(s->flags & OPT_RECORD_NOT) || s->kind == OPT_FLAG) &&
@@ -340,6 +340,20 @@ static void test_help(void)
     /* A command refuses what its help leaves out (the first row of another side). */
     ACCEPTED("modes: both takes --warmup", cfg.warmup_ns == 1000000000ull, "both", "--warmup", "1s");
     REFUSED("modes: pub refuses --warmup", "--warmup: not an option of 'pub'", "pub", "--warmup", "1s");
+    ACCEPTED("sweep: takes both's options and its own, warm-up 1s per step by default",
+             cfg.sweep && cfg.mode == MB_MODE_BOTH && cfg.qos == 1 && cfg.warmup_ns == 1000000000ull &&
+                 cfg.find_max && cfg.resolution == 0.02 && !strcmp(cfg.rates, "1k,2k"),
+             "sweep", "--qos", "1", "--rates", "1k,2k", "--find-max", "--resolution", "2%");
+    REFUSED("sweep: both refuses --slo", "--slo: not an option of 'both'", "both", "--slo", "p99<1ms");
+    REFUSED("sweep: refuses --rate", "--rate: not with sweep", "sweep", "--rates", "1k", "--rate", "5k");
+    REFUSED("sweep: refuses --count", "--count: not with sweep", "sweep", "--rates", "1k", "--count", "5k");
+    REFUSED("sweep: needs rates", "needs --rates", "sweep");
+    REFUSED("sweep: --rates or --from", "--rates: not with --from", "sweep", "--rates", "1k", "--from", "1k", "--to", "2k");
+    REFUSED("sweep: a bad objective", "--slo: unknown term 'lat<5ms'", "sweep", "--rates", "1k", "--slo", "lat<5ms");
+    REFUSED("sweep: falling rates", "--rates: must rise", "sweep", "--rates", "2k,1k");
+    REFUSED("sweep: --to below --from", "--to: must be above --from", "sweep", "--from", "2k", "--to", "1k");
+    REFUSED("sweep: a bad resolution", "--resolution: expected a percentage", "sweep", "--rates", "1k",
+            "--resolution", "5");
     ACCEPTED("modes: a child ignores the other side's options", cfg.subscribers == 0, "pub", "--child", "--subscribers",
              "5", "--sub-delay", "1s");
 }
@@ -505,6 +519,7 @@ static const char *mode_mark(unsigned modes)
     case OPT_PUB | OPT_BOTH: return "(pub, both)";
     case OPT_SUB | OPT_BOTH: return "(sub, both)";
     case OPT_PUB | OPT_SUB: return "(pub, sub)";
+    case OPT_SWEEP: return "(sweep only)";
     default: return NULL;
     }
 }
@@ -546,7 +561,7 @@ static void test_man_page(void)
         const char *mark = mode_mark(s->modes);
         snprintf(label, sizeof(label), "man: --%s entry starts with %s", s->name, mark ? mark : "no command mark");
         bool marked = false;
-        for (unsigned k = 1; k < OPT_ALL; k++)
+        for (unsigned k = 1; k <= OPT_SWEEP; k++)
             if (mode_mark(k) && !strncmp(m->body, mode_mark(k), strlen(mode_mark(k)))) marked = true;
         CHECKF(label, mark ? !strncmp(m->body, mark, strlen(mark)) : !marked, "'%.80s'", m->body);
     }

@@ -33,7 +33,7 @@ static void test_bottleneck(void)
     /* brokers D9: RabbitMQ at 2000 msgs/s, 2.6% of the 0.5 ms slots missed,
      * 2000 msgs/s achieved: no broker claim. */
     paced(&r, &c, 2000, 20006, 10.003, 530);
-    CHECK("bottleneck: slots missed but the rate held is jitter, not the broker",
+    CHECK("bottleneck: slots missed but the rate held is jitter, no broker verdict",
           report_bottleneck(&r) == REPORT_JITTER);
 
     paced(&r, &c, 10000, 50000, 10.0, 30000);
