@@ -290,12 +290,12 @@ const struct opt_spec opt_specs[] = {
     { "quiet", 0, OPT_FLAG, OPT_FIELD(quiet), .modes = OPT_ALL, .section = OPT_SEC_OUTPUT, .key = "quiet",
       .help = "no progress lines" },
     /* Recorded as resolved: `config` holds the whole run's values (shard.h). */
-    { "shard", 0, OPT_CUSTOM, OPT_FIELD(shard_index), .parse = parse_shard, .modes = OPT_ALL,
+    { "shard", 0, OPT_CUSTOM, OPT_FIELD(shard_index), .parse = parse_shard, .modes = OPT_ALL, .flags = OPT_NEWER,
       .section = OPT_SEC_PROCESSES, .key = "shard", .arg = "I/N|auto",
       .help = "run shard I of N of the run the other options describe (its share of publishers, subscribers, "
               "count and rate); auto: from JOB_COMPLETION_INDEX, OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID" },
     { "shards", 0, OPT_INT, OPT_FIELD(shard_count), OPT_GIVEN(shards_given), .min = 1, .max = SHARD_MAX, .def = "1",
-      .modes = OPT_ALL, .section = OPT_SEC_PROCESSES, .key = "shards", .arg = "N",
+      .modes = OPT_ALL, .flags = OPT_NEWER, .section = OPT_SEC_PROCESSES, .key = "shards", .arg = "N",
       .help = "the number of shards, for --shard auto with JOB_COMPLETION_INDEX (else MQTTBENCH_SHARDS); must "
               "agree with the launcher's" },
     /* Not recorded. */

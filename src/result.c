@@ -709,6 +709,10 @@ static void read_config_key(struct rd *d, const struct opt_spec *s, struct mb_co
     char key[64];
     void *f = optspec_field(s, c);
     snprintf(key, sizeof(key), "config.%s", s->key);
+    if ((s->flags & OPT_NEWER) && !reader_find(d->obj, key)) {   /* an older file */
+        if (s->def) optspec_apply(s, c, s->def, NULL, 0);
+        return;
+    }
     if (s->flags & OPT_SECRET) {
         *(const char **)f = rd_bool(d, key) ? OPT_NOT_RECORDED : NULL;
         return;

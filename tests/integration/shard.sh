@@ -107,6 +107,10 @@ rc=$?
 check_eq "a stream whose last result is cut off: exit 2" 2 "$rc"
 check "a cut-off result: named by its line, truncated" grep -q "cut2.log:[0-9]*: invalid JSON: unexpected end" "$TEST_TMP/m6.err"
 
+# A result written before --shard existed (the stored baseline) still reads.
+"$MQTTBENCH" compare results/baseline/standard-2core.json results/baseline/standard-2core.json > /dev/null 2> "$TEST_TMP/old.err"
+check_eq "a result without config.shard (results/baseline) still reads: $(head -c 120 "$TEST_TMP/old.err")" 0 "$?"
+
 # Usage errors: exit 2, one line, before connecting.
 usage() {   # NAME WANT ENV... -- COMMAND ARGS...
     local name=$1 want=$2; shift 2
