@@ -25,9 +25,10 @@ DEB_BUILD := build-essential pkg-config libmosquitto-dev libcjson-dev libssl-dev
 # keeps the system service from starting, and prometheus's: only its promtool
 # is used, to check --metrics-listen's text). chromium: report.sh opens the
 # HTML report headless; curl scrapes the metrics. openssl: the TLS tests make
-# their certificates with it.
-DEB_TEST  := $(DEB_BUILD) mosquitto-clients openssl iproute2 procps python3 clang libclang-rt-14-dev \
-             rabbitmq-server chromium curl prometheus
+# their certificates with it. slurmctld, slurmd, slurm-client, munge:
+# tests/integration/slurm.sh runs a private one-node Slurm.
+DEB_TEST  := $(DEB_BUILD) mosquitto-clients openssl iproute2 procps python3 python3-yaml clang libclang-rt-14-dev \
+             rabbitmq-server chromium curl prometheus slurmctld slurmd slurm-client munge
 
 OPT       ?= -O2 -g
 MB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -D_GNU_SOURCE -pthread \
@@ -73,9 +74,9 @@ UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # The results half (read, write, compare, merge): builds without libmosquitto.
 RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.c src/series.c src/stats.c \
-                src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c
+                src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c src/shard.c
 
-.PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline
+.PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline image
 all: mqttbench
 
 mqttbench: $(BUILD)/mqttbench
@@ -159,6 +160,13 @@ install: mqttbench
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 mqttbench $(DESTDIR)$(PREFIX)/bin/mqttbench
 	install -m 0644 docs/mqttbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/mqttbench.1
+
+# The container image (Dockerfile): needs docker or podman and a registry to
+# pull debian:12-slim from; not built by the tests.
+CONTAINER ?= docker
+IMAGE     ?= mqttbench:$(VERSION)
+image:
+	$(CONTAINER) build --build-arg GIT_REV=$(GIT_REV) -t $(IMAGE) .
 
 clean:
 	rm -rf build build-san build-tsan build-clang mqttbench bench/probe

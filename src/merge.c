@@ -134,6 +134,70 @@ static void check_overlap(const struct run_result *in, const char *const *names,
     result_add_warning(out, text);
 }
 
+/* Inputs of one role (pub, sub or both) that ran as shards (config.shards
+ * > 1) must be shards of one split: the same N, each index once (two
+ * processes with one index ran the same publishers). A shard that is not
+ * among the inputs is a warning in out. *index and *count: the shard the
+ * merged result is, when every input is the same one (the pub and sub of
+ * `both --shard`), else 0 of 1 (the whole run). */
+static int check_shards(const struct run_result *in, const char *const *names, size_t n, struct run_result *out,
+                        long *index, long *count, char *err, size_t errlen)
+{
+    bool one_shard = true;
+    for (size_t i = 1; i < n; i++)
+        if (in[i].cfg->shard_index != in[0].cfg->shard_index || in[i].cfg->shard_count != in[0].cfg->shard_count)
+            one_shard = false;
+    *index = one_shard ? in[0].cfg->shard_index : 0;
+    *count = one_shard ? in[0].cfg->shard_count : 1;
+    for (enum mb_mode role = MB_MODE_PUB; role <= MB_MODE_BOTH; role++) {
+        size_t ref = n;
+        for (size_t i = 0; i < n; i++) {
+            const struct mb_config *c = in[i].cfg;
+            if (c->mode != role)
+                continue;
+            if (ref == n) {
+                ref = i;
+                continue;
+            }
+            const struct mb_config *r = in[ref].cfg;
+            if ((c->shard_count > 1 || r->shard_count > 1) && c->shard_count != r->shard_count)
+                return errmsg_set(err, errlen, "%s ran as %s shard %ld of %ld, %s as shard %ld of %ld: not one split",
+                                  names[ref], result_mode_name(role), r->shard_index, r->shard_count, names[i],
+                                  c->shard_index, c->shard_count);
+            for (size_t k = ref; c->shard_count > 1 && k < i; k++)
+                if (in[k].cfg->mode == role && in[k].cfg->shard_index == c->shard_index)
+                    return errmsg_set(err, errlen, "%s and %s are both %s shard %ld of %ld: they ran the same "
+                                      "share, which would count twice", names[k], names[i], result_mode_name(role),
+                                      c->shard_index, c->shard_count);
+        }
+        long N = ref < n ? in[ref].cfg->shard_count : 1;
+        if (N <= 1 || one_shard)
+            continue;
+        char missing[160] = "";
+        size_t used = 0, nmissing = 0;
+        for (long k = 0; k < N; k++) {
+            bool found = false;
+            for (size_t i = 0; i < n && !found; i++)
+                found = in[i].cfg->mode == role && in[i].cfg->shard_index == k;
+            if (found)
+                continue;
+            if (nmissing++ < 10 && used + 16 < sizeof(missing))
+                used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%ld", nmissing > 1 ? ", " : "", k);
+            else if (nmissing == 11)
+                snprintf(missing + used, sizeof(missing) - used, ", ...");
+        }
+        if (nmissing) {
+            char text[320];
+            snprintf(text, sizeof(text), "%zu of the %ld %s shards %s missing (%s): the %s are those of the other "
+                     "shards", nmissing, N, result_mode_name(role), nmissing == 1 ? "is" : "are", missing,
+                     role == MB_MODE_PUB ? "publish counts" : role == MB_MODE_SUB ? "subscribe counts and latencies"
+                                                                                  : "counts and latencies");
+            result_add_warning(out, text);
+        }
+    }
+    return 0;
+}
+
 /* The timeseries of every input on the wall clock: t = 0 of each is its
  * start time + its connect phase. */
 static int merge_series(const struct run_result *in, size_t n, struct run_result *out)
@@ -216,8 +280,10 @@ static int merge_one(struct run_result *dst, const struct run_result *src, const
 
 /* out's config, environment and clock: the first input's (split: the first
  * pub's config as `both` with the first sub's subscribers; the clock of the
- * first input that subscribed), with the earliest start time. */
-static int merge_header(const struct run_result *in, size_t n, bool split, struct run_result *out)
+ * first input that subscribed), with the earliest start time, as shard
+ * `shard` of `shards` (check_shards). */
+static int merge_header(const struct run_result *in, size_t n, bool split, long shard, long shards,
+                        struct run_result *out)
 {
     size_t first_pub = 0, first_sub = n, earliest = 0;
     while (split && !has_pub(&in[first_pub])) first_pub++;
@@ -228,6 +294,8 @@ static int merge_header(const struct run_result *in, size_t n, bool split, struc
     struct mb_config *c = result_set_config(out, in[first_pub].cfg);
     if (!c)
         return -2;
+    c->shard_index = shard;
+    c->shard_count = shards;
     if (split) {
         c->mode = MB_MODE_BOTH;
         c->subscribers = in[first_sub].cfg->subscribers;
@@ -253,7 +321,9 @@ int merge_results(const struct run_result *in, const char *const *names, size_t 
     int rc = collect_sources(in, names, n, out, &owner);
     if (rc == 0) rc = check_processes(out, owner, names, err, errlen);
     if (rc == 0) rc = check_scenarios(in, names, n, &split, err, errlen);
-    if (rc == 0) rc = merge_header(in, n, split, out);
+    long shard = 0, shards = 1;
+    if (rc == 0) rc = check_shards(in, names, n, out, &shard, &shards, err, errlen);
+    if (rc == 0) rc = merge_header(in, n, split, shard, shards, out);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = merge_one(out, &in[i], names[i], &any_null);
     if (rc == 0 && any_null) {
@@ -284,17 +354,68 @@ int merge_results(const struct run_result *in, const char *const *names, size_t 
 static void usage(FILE *f)
 {
     fputs("usage: mqttbench merge A.json B.json [C.json ...] -o OUT.json\n"
+          "       mqttbench merge - -o OUT.json < LOGS\n"
           "\n"
           "Merge the results of processes that ran one scenario at the same time (for\n"
-          "example one per host) into one result: counts summed, latency histograms\n"
-          "merged exactly, rates recomputed over the longest duration. A `pub` result\n"
-          "and a `sub` result of the same --run-id merge into a `both` result.\n"
+          "example one per host, or the shards of --shard) into one result: counts\n"
+          "summed, latency histograms merged exactly, rates recomputed over the longest\n"
+          "duration. A `pub` result and a `sub` result of the same --run-id merge into\n"
+          "a `both` result. An input (- is standard input) may hold several results one\n"
+          "after the other, as `kubectl logs` prints those of --json -; other lines in\n"
+          "it are skipped.\n"
           "\n"
-          "  -o, --output OUT  where to write the merged result (atomically)\n"
+          "  -o, --output OUT  where to write the merged result (atomically; - for stdout)\n"
           "  --help            this text\n"
           "\n"
           "Exit status: 0 merged, 1 the output could not be written, 2 bad usage,\n"
           "an unusable input, or inputs of different scenarios.\n", f);
+}
+
+/* The results in path ("-": standard input) appended to in[*n] and
+ * names[*n] (a copy the caller frees): one result, or several one after
+ * the other as `kubectl logs` or `srun` print them (reader_split). A lone
+ * result is named path, one of several "path:LINE" (the line it starts on).
+ * Other text among several is skipped, and said on stderr. 0, -1 (an
+ * unusable input, err filled) or -2 (out of memory). */
+static int load_input(const char *path, struct run_result *in, char **names, size_t *n, char *err, size_t errlen)
+{
+    char *buf;
+    size_t len, ndocs, text;
+    struct reader_doc *docs = malloc(MERGE_MAX_INPUTS * sizeof(*docs));
+    if (!docs)
+        return -2;
+    int rc = reader_load_stream(path, &buf, &len, err, errlen);
+    if (rc == 0 && reader_split(buf, len, docs, MERGE_MAX_INPUTS, &ndocs, &text) != 0)
+        rc = errmsg_set(err, errlen, "%s: more than %d results", path, MERGE_MAX_INPUTS);
+    if (rc == 0 && ndocs <= 1 && text == 0) {
+        docs[0] = (struct reader_doc){ .start = 0, .len = len, .line = 0 };   /* the whole file, as ever */
+        ndocs = 1;
+    }
+    if (rc == 0 && ndocs == 0)
+        rc = errmsg_set(err, errlen, "%s: no result in it (%zu lines of other text)", path, text);
+    for (size_t k = 0; rc == 0 && k < ndocs; k++) {
+        if (*n == MERGE_MAX_INPUTS) {
+            rc = errmsg_set(err, errlen, "merge takes at most %d results; %s brings more", MERGE_MAX_INPUTS, path);
+            break;
+        }
+        char name[4096];
+        const char *shown = strcmp(path, "-") ? path : "<stdin>";
+        if (docs[k].line) snprintf(name, sizeof(name), "%s:%zu", shown, docs[k].line);
+        else snprintf(name, sizeof(name), "%s", shown);
+        if (!(names[*n] = strdup(name))) {
+            rc = -2;
+            break;
+        }
+        rc = result_parse(buf + docs[k].start, docs[k].len, names[*n], &in[*n], err, errlen);
+        (*n)++;   /* in[*n] is freed on failure too */
+    }
+    if (rc == 0 && text && ndocs)
+        fprintf(stderr, "mqttbench merge: %s: %zu result%s; %zu line%s of other text skipped\n", path, ndocs,
+                ndocs == 1 ? "" : "s", text, text == 1 ? "" : "s");
+    if (rc == -2 && !err[0]) errmsg_set(err, errlen, "out of memory");
+    free(buf);
+    free(docs);
+    return rc;
 }
 
 int merge_main(int argc, char **argv)
@@ -323,37 +444,39 @@ int merge_main(int argc, char **argv)
             return MERGE_EXIT_USAGE;
         }
     }
-    size_t n = (size_t)(argc - optind);
     if (!outpath) {
         fprintf(stderr, "mqttbench merge: -o OUT.json is required (see mqttbench merge --help)\n");
         return MERGE_EXIT_USAGE;
     }
-    if (n < 2) {
-        fprintf(stderr, "mqttbench merge: needs at least 2 result files, got %zu\n", n);
+    if (optind == argc) {
+        fprintf(stderr, "mqttbench merge: needs at least 2 results (files, or - for standard input), got none\n");
         return MERGE_EXIT_USAGE;
     }
-    if (n > MERGE_MAX_INPUTS) {
-        fprintf(stderr, "mqttbench merge: takes at most %d result files, got %zu\n", MERGE_MAX_INPUTS, n);
-        return MERGE_EXIT_USAGE;
-    }
-    const char *const *names = (const char *const *)(argv + optind);
-    struct run_result *in = calloc(n + 1, sizeof(*in)), *merged = in ? in + n : NULL;
+    /* One spare entry for the merged result. */
+    struct run_result *in = calloc(MERGE_MAX_INPUTS + 1, sizeof(*in)), *merged = NULL;
+    char **names = calloc(MERGE_MAX_INPUTS, sizeof(*names));
     char err[1024];
+    size_t n = 0;
     int code = MERGE_EXIT_USAGE;
-    if (!in) {
+    if (!in || !names) {
         fprintf(stderr, "mqttbench merge: out of memory\n");
         code = MERGE_EXIT_FAILED;
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        int rc = result_load(names[i], &in[i], err, sizeof(err));
+    for (int a = optind; a < argc; a++) {
+        int rc = load_input(argv[a], in, names, &n, err, sizeof(err));
         if (rc != 0) {
             fprintf(stderr, "mqttbench merge: %s\n", err);
             code = rc == -2 ? MERGE_EXIT_FAILED : MERGE_EXIT_USAGE;
             goto out;
         }
     }
-    int rc = merge_results(in, names, n, merged, err, sizeof(err));
+    if (n < 2) {
+        fprintf(stderr, "mqttbench merge: needs at least 2 results, got %zu\n", n);
+        goto out;
+    }
+    merged = &in[n];
+    int rc = merge_results(in, (const char *const *)names, n, merged, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "mqttbench merge: %s\n", err);
         code = rc == -2 ? MERGE_EXIT_FAILED : MERGE_EXIT_USAGE;
@@ -364,17 +487,21 @@ int merge_main(int argc, char **argv)
         code = MERGE_EXIT_FAILED;
         goto out;
     }
-    printf("mqttbench merge: %zu results into %s: mode %s, status %s", n, outpath, result_mode_name(merged->cfg->mode),
-           result_status_name(merged->status));
-    if (merged->cfg->mode != MB_MODE_SUB) printf(", published %" PRIu64, merged->total.pub_done);
-    if (merged->cfg->mode != MB_MODE_PUB) printf(", received %" PRIu64, merged->total.sub_unique);
-    printf("\n");
+    FILE *says = strcmp(outpath, "-") ? stdout : stderr;   /* -o -: stdout carries the result */
+    fprintf(says, "mqttbench merge: %zu results into %s: mode %s, status %s", n, outpath,
+            result_mode_name(merged->cfg->mode), result_status_name(merged->status));
+    if (merged->cfg->mode != MB_MODE_SUB) fprintf(says, ", published %" PRIu64, merged->total.pub_done);
+    if (merged->cfg->mode != MB_MODE_PUB) fprintf(says, ", received %" PRIu64, merged->total.sub_unique);
+    fprintf(says, "\n");
     for (size_t i = 0; i < merged->nwarnings; i++)
         fprintf(stderr, "mqttbench merge: warning: %s\n", merged->warnings[i]);
     code = MERGE_EXIT_OK;
 out:
     for (size_t i = 0; in && i <= n; i++)
         result_free(&in[i]);
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
     free(in);
+    free(names);
     return code;
 }

@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "errmsg.h"
 #include "flow.h"
 #include "optspec.h"
 #include "payload.h"
+#include "shard.h"
 #include "sweep.h"
 #include "tls.h"
 #include "version.h"
@@ -174,7 +176,7 @@ static uint64_t random_run_id(void)
 }
 
 /* Defaults that follow from other options, once every option was read. */
-static void derive_defaults(struct mb_config *cfg)
+static int derive_defaults(struct mb_config *cfg, char *err, size_t errlen)
 {
     bool pub = cfg->mode != MB_MODE_SUB;
     if (cfg->mode == MB_MODE_SUB) cfg->publishers = 0;
@@ -193,6 +195,7 @@ static void derive_defaults(struct mb_config *cfg)
     cfg->tls = cfg->cafile || cfg->capath || cfg->tls_use_os_certs || cfg->cert || cfg->key ||
                cfg->key_password_env || cfg->insecure || cfg->tls_version || cfg->ciphers || cfg->tls13_ciphers ||
                cfg->tls_alpn || cfg->psk || cfg->psk_identity;
+    return shard_configure(cfg, getenv, CONTROL_MAX_PEERS, err, errlen);
 }
 
 /* sweep: the steps set the rate, the length and the runs themselves. */
@@ -366,7 +369,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         errmsg_set(err, errlen, "unexpected argument '%s' (see mqttbench %s --help)", shown, cmd);
         return OPTIONS_ERROR;
     }
-    derive_defaults(cfg);
+    if (derive_defaults(cfg, err, errlen) != 0) return OPTIONS_ERROR;
     return validate(cfg, err, errlen) != 0 ? OPTIONS_ERROR : OPTIONS_RUN;
 }
 

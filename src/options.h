@@ -86,6 +86,22 @@ struct mb_config {
     bool child;                  /* started by both --processes (options of the other side ignored) */
     bool no_control;             /* pub/sub: no announcements (for brokers that refuse them) */
 
+    /* shards (shard.h): the command line is the whole run, this process one part */
+    const char *shard_arg;       /* --shard as given ("I/N" or "auto"); NULL: not sharded */
+    long shard_index;            /* this process's shard: 0 .. shard_count-1 */
+    long shard_count;            /* --shards, or the N of --shard; 1 when not sharded */
+    bool shards_given;
+    long first_subscriber;       /* sub: index of this process's first subscriber (%i) */
+    struct {                     /* the whole run's values, which `config` records */
+        bool set;                /* cfg holds a shard's share */
+        int publishers, subscribers;
+        uint64_t count;
+        double rate;
+        long first_publisher;
+        const char *id_prefix;
+    } shard_whole;
+    char shard_id_prefix[80];    /* "<--id-prefix>-<shard>" (id_prefix points here) */
+
     /* run identity */
     uint64_t run_id;           /* random unless --run-id */
     bool run_id_given;

@@ -8,6 +8,7 @@
 
 #include "errmsg.h"
 #include "payload.h"
+#include "shard.h"
 #include "sweep.h"
 #include "units.h"
 
@@ -86,6 +87,18 @@ static int parse_json(const struct opt_spec *s, struct mb_config *cfg, const cha
     (void)shown;
     if (!*arg) return errmsg_set(err, errlen, "--%s: file name must not be empty", s->name);
     cfg->json_path = arg;
+    return 0;
+}
+
+/* Checked here, resolved once every option is read (shard_configure). */
+static int parse_shard(const struct opt_spec *s, struct mb_config *cfg, const char *arg, const char *shown,
+                       char *err, size_t errlen)
+{
+    long i, n;
+    (void)s;
+    (void)shown;
+    if (shard_parse(arg, &i, &n, err, errlen) != 0) return -1;
+    cfg->shard_arg = arg;
     return 0;
 }
 
@@ -318,6 +331,15 @@ const struct opt_spec opt_specs[] = {
     { "psk-identity", 0, OPT_STRING, OPT_FIELD(psk_identity), .min = 1, .max = 128, .modes = OPT_ALL,
       .flags = OPT_NEWER, .section = OPT_SEC_TLS, .key = "psk_identity", .arg = "ID",
       .help = "the identity of the pre-shared key" },
+    /* Recorded as resolved: `config` holds the whole run's values (shard.h). */
+    { "shard", 0, OPT_CUSTOM, OPT_FIELD(shard_index), .parse = parse_shard, .modes = OPT_ALL, .flags = OPT_NEWER,
+      .section = OPT_SEC_PROCESSES, .key = "shard", .arg = "I/N|auto",
+      .help = "run shard I of N of the run the other options describe (its share of publishers, subscribers, "
+              "count and rate); auto: from JOB_COMPLETION_INDEX, OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID" },
+    { "shards", 0, OPT_INT, OPT_FIELD(shard_count), OPT_GIVEN(shards_given), .min = 1, .max = SHARD_MAX, .def = "1",
+      .modes = OPT_ALL, .flags = OPT_NEWER, .section = OPT_SEC_PROCESSES, .key = "shards", .arg = "N",
+      .help = "the number of shards, for --shard auto with JOB_COMPLETION_INDEX (else MQTTBENCH_SHARDS); must "
+              "agree with the launcher's" },
     /* Not recorded. */
     { "json", 0, OPT_CUSTOM, OPT_FIELD(json_path), .parse = parse_json, .modes = OPT_ALL,
       .flags = OPT_UNRECORDED | OPT_PARENT, .section = OPT_SEC_OUTPUT, .arg = "FILE",

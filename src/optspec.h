@@ -15,8 +15,9 @@
  *   1. a field in struct mb_config (options.h);
  *   2. a row in opt_specs[] (optspec.c), at the end when it has a config
  *      key (the key order of `config` is the row order, and results already
- *      written keep theirs); a kind from enum opt_kind, or OPT_CUSTOM with a
- *      parse function beside the row's;
+ *      written keep theirs), flagged OPT_NEWER so that those results still
+ *      read; a kind from enum opt_kind, or OPT_CUSTOM with a parse function
+ *      beside the row's;
  *   3. its entry in docs/mqttbench.1, under the .SS named by the row's
  *      section, with "Default X." when the row has a default and "(pub only)"
  *      style marks when it is not for every command;
@@ -79,8 +80,8 @@ enum {
     OPT_HIDDEN = 1u << 4,      /* internal: not listed by --help */
     OPT_RECORD_NOT = 1u << 5,  /* a flag recorded as its negation (--no-control as "control") */
     OPT_UNSET_NEG = 1u << 6,   /* an OPT_INT that is -1 until given, and recorded so */
-    OPT_NEWER = 1u << 7,       /* its key is newer than mqttbench.result.v1's first files: a result
-                                  without it reads as the flag not given */
+    OPT_NEWER = 1u << 7,       /* a key added after results were stored: one missing from a result reads
+                                  as the row's default (or the flag not given) */
 };
 
 /* The --help sections, named as the man page's subsections of OPTIONS. */

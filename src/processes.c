@@ -64,7 +64,10 @@ static int spawn_child(struct child *c, const struct mb_config *cfg, int argc, c
         free(args);
         return errmsg_set(err, errlen, "cannot start the %s process: pipe: %s", c->role, strerror(errno));
     }
-    char portbuf[16], runid[32];
+    char portbuf[16], runid[32], peers[24];
+    /* both --shard: the other shards' processes run on other hosts. */
+    bool sharded = cfg->shard_count > 1;
+    snprintf(peers, sizeof(peers), "%ld", sharded ? cfg->shard_count : 1);
     snprintf(portbuf, sizeof(portbuf), "%d", port);
     snprintf(runid, sizeof(runid), "%016llx", (unsigned long long)cfg->run_id);
     int n = 0;
@@ -73,15 +76,15 @@ static int spawn_child(struct child *c, const struct mb_config *cfg, int argc, c
     n += options_child_args(argc, argv, args + n);
     /* TLS checks the broker's certificate against the name it was given */
     const char *host = cfg->tls && cfg->host ? cfg->host : ip;
-    const char *fixed[] = { "--child", "--clock", "monotonic", "-h", host, "-p", portbuf, "--run-id", runid,
-                            "--json", CHILD_RESULT_PATH };
+    const char *fixed[] = { "--child", "--clock", sharded ? "realtime" : "monotonic", "-h", host, "-p", portbuf,
+                            "--run-id", runid, "--json", CHILD_RESULT_PATH };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) args[n++] = (char *)fixed[i];
     if (!strcmp(c->role, "pub")) {
         args[n++] = "--wait-subscribers";
-        args[n++] = "1";
+        args[n++] = peers;
     } else {
         args[n++] = "--expect-publishers";
-        args[n++] = "1";
+        args[n++] = peers;
         args[n++] = "--quiet";   /* one progress stream is enough: the publisher's */
     }
     args[n] = NULL;

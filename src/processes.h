@@ -2,7 +2,9 @@
  * child processes (`sub` and `pub`) on this host, coordinated through the
  * broker exactly as separate hosts are (run id, start barrier, end
  * announcements), sharing CLOCK_MONOTONIC instead of estimating an offset.
- * Their two results are merged into one. */
+ * Their two results are merged into one. With --shard (shard.h) the pub
+ * and sub are one shard's: they stamp with the wall clock, and wait for the
+ * other shards' processes too (N subs, N pubs). */
 #ifndef MB_PROCESSES_H
 #define MB_PROCESSES_H
 

@@ -285,54 +285,47 @@ int reader_parse(const char *buf, size_t len, const char *name, cJSON **out, cha
     return rc;
 }
 
-int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
+/* Every byte of path ("-": standard input) into a new buffer with a NUL
+ * after them (*buf, the caller frees it), refused past max bytes ("over the
+ * LIMIT MiB limit for WHAT"). 0, or -1 with err "PATH: problem". */
+static int read_bytes(const char *path, size_t max, const char *what, char **out, size_t *outlen, char *err,
+                      size_t errlen)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *outlen = 0;
+    bool std_in = !strcmp(path, "-");
+    int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errmsg_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
+    int rc = 0;
     if (fstat(fd, &st) != 0) {
         errmsg_set(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
+        rc = -1;
+    } else if (S_ISDIR(st.st_mode)) {
         errmsg_set(err, errlen, "%s: is a directory, not a result file", path);
-        close(fd);
-        return -1;
+        rc = -1;
+    } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+        errmsg_set(err, errlen, "%s: empty file", path);
+        rc = -1;
+    } else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+        errmsg_set(err, errlen, "%s: %" PRIu64 " bytes, over the %zu MiB limit for %s", path, (uint64_t)st.st_size,
+                   max >> 20, what);
+        rc = -1;
     }
-    size_t cap;
-    if (S_ISREG(st.st_mode)) {
-        if (st.st_size == 0) {
-            errmsg_set(err, errlen, "%s: empty file", path);
-            close(fd);
-            return -1;
-        }
-        if ((uint64_t)st.st_size > READER_MAX_BYTES) {
-            errmsg_set(err, errlen, "%s: %" PRIu64 " bytes, over the %zu MiB limit for a result file",
-                    path, (uint64_t)st.st_size, READER_MAX_BYTES >> 20);
-            close(fd);
-            return -1;
-        }
-        cap = (size_t)st.st_size + 1;   /* one more: notices a file that grew */
-    } else {
-        cap = READER_STREAM_CHUNK;
-    }
-
-    char *buf = malloc(cap + 1);
+    /* A regular file's size and one more (notices a file that grew). */
+    size_t cap = rc == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : READER_STREAM_CHUNK;
+    char *buf = rc == 0 ? malloc(cap + 1) : NULL;
     size_t len = 0;
-    int rc = 0;
-    if (!buf) {
+    if (rc == 0 && !buf) {
         errmsg_set(err, errlen, "%s: out of memory", path);
-        close(fd);
-        return -1;
+        rc = -1;
     }
-    for (;;) {
+    while (rc == 0) {
         if (len == cap) {
-            if (cap > READER_MAX_BYTES)
+            if (cap > max)
                 break;                  /* the size check below reports it */
-            size_t ncap = cap * 2 > READER_MAX_BYTES + 1 ? READER_MAX_BYTES + 1 : cap * 2;
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
             char *nb = realloc(buf, ncap + 1);
             if (!nb) {
                 errmsg_set(err, errlen, "%s: out of memory", path);
@@ -354,18 +347,99 @@ int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
             break;
         len += (size_t)n;
     }
-    close(fd);
-    if (rc == 0 && len > READER_MAX_BYTES) {
-        errmsg_set(err, errlen, "%s: more than %zu MiB, over the limit for a result file",
-                path, READER_MAX_BYTES >> 20);
+    if (!std_in)
+        close(fd);
+    if (rc == 0 && len > max) {
+        errmsg_set(err, errlen, "%s: more than %zu MiB, over the limit for %s", path, max >> 20, what);
         rc = -1;
     }
-    if (rc == 0) {
-        buf[len] = '\0';
-        rc = parse_terminated(buf, len, path, out, err, errlen);
+    if (rc != 0) {
+        free(buf);
+        return -1;
     }
+    buf[len] = '\0';
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
+int reader_load(const char *path, cJSON **out, char *err, size_t errlen)
+{
+    char *buf;
+    size_t len;
+    *out = NULL;
+    if (read_bytes(path, READER_MAX_BYTES, "a result file", &buf, &len, err, errlen) != 0)
+        return -1;
+    int rc = parse_terminated(buf, len, path, out, err, errlen);
     free(buf);
     return rc;
+}
+
+int reader_load_stream(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+    return read_bytes(path, READER_MAX_STREAM_BYTES, "a stream of results", buf, len, err, errlen);
+}
+
+/* Where the JSON value starting at buf[i] ('{') ends: one past its closing
+ * brace, or len when it does not close (a truncated document). Brackets in
+ * strings do not count. */
+static size_t value_end(const char *buf, size_t len, size_t i)
+{
+    size_t depth = 0;
+    bool in_string = false, escaped = false;
+    for (; i < len; i++) {
+        char c = buf[i];
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return len;
+}
+
+int reader_split(const char *buf, size_t len, struct reader_doc *docs, size_t max, size_t *ndocs,
+                 size_t *text_lines)
+{
+    size_t i = 0, line = 1, n = 0, text = 0;
+    while (i < len) {
+        if (buf[i] == '{') {
+            size_t end = value_end(buf, len, i);
+            if (n == max)
+                return -1;
+            docs[n++] = (struct reader_doc){ .start = i, .len = end - i, .line = line };
+            for (size_t k = i; k < end; k++)
+                line += buf[k] == '\n';
+            i = end;
+            while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r'))
+                i++;
+            if (i < len && buf[i] == '\n') {
+                i++;
+                line++;
+            }
+            continue;
+        }
+        /* A line of other text (or only whitespace) up to its newline. */
+        size_t eol = i;
+        bool blank = true;
+        while (eol < len && buf[eol] != '\n') {
+            if (buf[eol] != ' ' && buf[eol] != '\t' && buf[eol] != '\r')
+                blank = false;
+            eol++;
+        }
+        text += !blank;
+        i = eol < len ? eol + 1 : len;
+        line++;
+    }
+    *ndocs = n;
+    *text_lines = text;
+    return 0;
 }
 
 /* Walk dotted_path below obj. Returns the item, or NULL with err naming the

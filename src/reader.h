@@ -27,6 +27,30 @@ struct hist;
  * "PATH: what is wrong" and -1 is returned. */
 int reader_load(const char *path, struct cJSON **out, char *err, size_t errlen);
 
+/* Every byte of path ("-": standard input), for reader_split: a stream of
+ * results as `kubectl logs` or `srun` prints them. *buf (NUL after *len
+ * bytes) is the caller's to free. Refused: what reader_load refuses of a
+ * file (cannot open, a directory, empty), and more than
+ * READER_MAX_STREAM_BYTES. 0, or -1 with err "PATH: problem". */
+#define READER_MAX_STREAM_BYTES ((size_t)256 << 20)
+int reader_load_stream(const char *path, char **buf, size_t *len, char *err, size_t errlen);
+
+/* One document found by reader_split: bytes start .. start+len of the
+ * stream, beginning on line `line` (from 1). */
+struct reader_doc {
+    size_t start, len, line;
+};
+
+/* The documents in len bytes at buf: each `{` that begins a line (or
+ * follows the end of the document before it) begins one, which ends at its
+ * matching `}` (brackets inside strings do not count) or, when it never
+ * closes, at the end of the stream (reader_parse then calls it truncated).
+ * Other lines are text, such as a summary on stderr: *text_lines counts
+ * those that are not blank. The bytes are not parsed here (reader_parse
+ * each document). Fills docs[0..*ndocs); -1 when there are more than max. */
+int reader_split(const char *buf, size_t len, struct reader_doc *docs, size_t max, size_t *ndocs,
+                 size_t *text_lines);
+
 /* Parse len bytes at buf (need not be NUL-terminated; may hold anything) as
  * a result document named name in messages. Refused: no bytes or only
  * whitespace, more than READER_MAX_BYTES, a NUL byte, nesting deeper than

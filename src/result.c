@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "optspec.h"
 #include "reader.h"
+#include "shard.h"
 #include "sweep.h"
 
 /* Memory a result owns besides its arrays: its config and strings (read or
@@ -265,6 +266,7 @@ cJSON *result_config_json(const struct run_result *r)
      * the monotonic one), so the reader checks the two agree. */
     struct mb_config c = *r->cfg;
     c.clock_monotonic = r->env.latency_monotonic;
+    shard_whole_config(&c);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "mode", result_mode_name(c.mode));
     OPT_FOR_EACH(s)
@@ -726,7 +728,10 @@ static void read_config_key(struct rd *d, const struct opt_spec *s, struct mb_co
     char key[64];
     void *f = optspec_field(s, c);
     snprintf(key, sizeof(key), "config.%s", s->key);
-    if ((s->flags & OPT_NEWER) && !reader_find(d->obj, key)) return;
+    if ((s->flags & OPT_NEWER) && !reader_find(d->obj, key)) {   /* an older file */
+        if (s->def) optspec_apply(s, c, s->def, NULL, 0);
+        return;
+    }
     if (s->flags & OPT_SECRET) {
         *(const char **)f = rd_bool(d, key) ? OPT_NOT_RECORDED : NULL;
         return;

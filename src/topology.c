@@ -119,7 +119,8 @@ int topology_build(struct topology *t, const struct mb_config *cfg, const char *
     /* Receivers: each plain subscriber, and each share group (same group, same filter). */
     for (size_t j = 0; j < S; j++) {
         topology_client_id(cfg, run_tag, 's', (uint32_t)j, id, sizeof(id));
-        if (!(t->sub_filters[j] = expand(sub_pat, (uint32_t)j, id, hostname))) goto nomem;
+        uint32_t gj = (uint32_t)(j + (size_t)cfg->first_subscriber);   /* index across shards */
+        if (!(t->sub_filters[j] = expand(sub_pat, gj, id, hostname))) goto nomem;
         if (mosquitto_sub_topic_check(t->sub_filters[j]) != MOSQ_ERR_SUCCESS) {
             snprintf(err, errlen, "--sub-topic: '%s' expands to '%s', not a valid filter", sub_pat, t->sub_filters[j]);
             return -1;

@@ -229,8 +229,64 @@ static void test_halves(void)
     result_free(&out);
 }
 
+/* Shards of one split: each index once, one N; a missing one is named. */
+static void test_shards(void)
+{
+    const char *names[] = { "p0", "p1", "p2" };
+    for (int i = 0; i < 3; i++) {
+        sample_result(&in[i], &cfg[i], MB_MODE_PUB);
+        in[i].env.pid = 100 + i;
+        in[i].nwarnings = 0;
+        cfg[i].shard_index = i;
+        cfg[i].shard_count = 3;
+    }
+    int rc = merge_results(in, names, 3, &out, err, sizeof(err));
+    CHECKF("shards: 3 of 3 merged, no warning", rc == 0 && out.nwarnings == 0, "%d %s", rc, err);
+    CHECK("shards: the merge is the whole run, shard 0 of 1", out.cfg->shard_index == 0 && out.cfg->shard_count == 1);
+    result_free(&out);
+
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("shards: 2 of 3 merged, shard 2 named missing", rc == 0 && out.nwarnings == 1 &&
+           !strcmp(out.warnings[0], "1 of the 3 pub shards is missing (2): the publish counts are those of the other "
+                                    "shards"), "%d %s / %s", rc, err, out.nwarnings ? out.warnings[0] : "");
+    result_free(&out);
+
+    cfg[2].shard_index = 1;
+    rc = merge_results(in, names, 3, &out, err, sizeof(err));
+    CHECKF("shards: one index twice is refused", rc == -1 &&
+           !strcmp(err, "p1 and p2 are both pub shard 1 of 3: they ran the same share, which would count twice"),
+           "%d %s", rc, err);
+    result_free(&out);
+
+    cfg[2].shard_index = 2;
+    cfg[2].shard_count = 4;
+    rc = merge_results(in, names, 3, &out, err, sizeof(err));
+    CHECKF("shards: two splits are refused", rc == -1 && strstr(err, "p0 ran as pub shard 0 of 3, p2 as shard 2 of 4"),
+           "%d %s", rc, err);
+    result_free(&out);
+
+    cfg[2].shard_index = 0;
+    cfg[2].shard_count = 1;
+    rc = merge_results(in, names, 3, &out, err, sizeof(err));
+    CHECKF("shards: a shard with a process that was not sharded is refused", rc == -1 && strstr(err, "not one split"),
+           "%d %s", rc, err);
+    result_free(&out);
+
+    /* the pub and the sub of one shard (both --shard): that shard, no warning */
+    result_free(&in[1]);
+    sample_result(&in[1], &cfg[1], MB_MODE_SUB);
+    in[1].nwarnings = 0;
+    cfg[0].shard_index = cfg[1].shard_index = 1;
+    cfg[0].shard_count = cfg[1].shard_count = 2;
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("shards: pub + sub of one shard stay that shard", rc == 0 && out.nwarnings == 0 &&
+           out.cfg->shard_index == 1 && out.cfg->shard_count == 2, "%d %s", rc, err);
+    free_all();
+}
+
 int main(void)
 {
+    test_shards();
     test_halves();
     test_same_scenario();
     test_pub_sub();

@@ -365,8 +365,28 @@ static void test_histogram(void)
     CHECK("histogram: NULL latency object", reader_histogram(NULL, &h, err, sizeof(err)) == -1);
 }
 
+/* reader_split: the results in a stream as `kubectl logs` prints them. */
+static void test_split(void)
+{
+    struct reader_doc d[4];
+    size_t n = 9, text = 9;
+    const char *one = "\n{\"a\": {\"b\": \"}{\"}}\n";
+    CHECK("split: one result", reader_split(one, strlen(one), d, 4, &n, &text) == 0 && n == 1 && text == 0 &&
+                               d[0].start == 1 && d[0].len == strlen(one) - 2 && d[0].line == 2);
+    const char *logs = "summary line\n  {not a result}\n{\"x\": 1}\n\nmore text\n{\"y\": [1,\n2]}{\"z\": 3}\ntail";
+    CHECK("split: results among text, back to back", reader_split(logs, strlen(logs), d, 4, &n, &text) == 0 &&
+                                                      n == 3 && text == 4 && d[0].line == 3 && d[1].line == 6 &&
+                                                      d[2].line == 7 && !strncmp(logs + d[2].start, "{\"z\": 3}", d[2].len));
+    const char *cut = "{\"x\": 1}\n{\"y\": \"open";
+    CHECK("split: a cut-off result runs to the end", reader_split(cut, strlen(cut), d, 4, &n, &text) == 0 && n == 2 &&
+                                                      d[1].start + d[1].len == strlen(cut));
+    CHECK("split: more than max is refused", reader_split(cut, strlen(cut), d, 1, &n, &text) == -1);
+    CHECK("split: only text", reader_split("a\nb\n\n", 5, d, 4, &n, &text) == 0 && n == 0 && text == 2);
+}
+
 int main(void)
 {
+    test_split();
     test_parse();
     test_load();
     test_getters();

@@ -206,6 +206,10 @@ static void test_refused(void)
 
     CHECKF("read: warnings may be missing (older files)", edited("warnings", NULL) == 0, "%s", err);
     CHECKF("read: environment.pid may be missing (older files)", edited("environment.pid", NULL) == 0, "%s", err);
+    CHECKF("read: config.shard and config.shards may be missing (older files)",
+           edited("config.shard", NULL) == 0 && edited("config.shards", NULL) == 0, "%s", err);
+    CHECKF("read: config.qos may not", edited("config.qos", NULL) == -1 && strstr(err, "config.qos: missing"), "%s",
+           err);
     CHECKF("read: a key this version does not know is ignored", edited("environment.future_key", "{\"a\":[1]}") == 0,
            "%s", err);
 }
