@@ -111,8 +111,12 @@ scenario_qos() {
         mb "q$qos" both -q "$qos" --count $N --publishers 4 --subscribers 4
         if [ "$B" = rabbitmq ] && [ "$qos" = 2 ]; then
             refused "both -q 2" "granted QoS 1"
-        elif [ "$B" = mosquitto ] && [ "$qos" = 0 ]; then
-            adds_up "both -q 0 4x4" $N 4
+        elif [ "$B" = mosquitto ] && [ "$qos" != 2 ]; then
+            # A stock mosquitto 2.0.11 (max_queued_messages 1000) drops some
+            # QoS 0 and, with several publishers per subscriber, QoS 1
+            # messages (about 1 run in 8 here; loss.sh shows lost equals its
+            # own dropped counter): the counts must add up exactly.
+            adds_up "both -q $qos 4x4" $N 4
         else
             exact "both -q $qos 4x4" $N $((4 * N))
         fi
