@@ -1118,15 +1118,15 @@ int result_from_json(const cJSON *doc, struct run_result *r, char *err, size_t e
         else if (!runs || rep) rd_fail(&d, "sweep: needs runs (its steps) and no repeat");
         else if (sweep_from_json(sw, r->nruns, r->sweep, why, sizeof(why)) != 0) rd_fail(&d, "%s", why);
     }
-    if (d.rc)
-        return d.rc;
-
-    /* What the writer makes of it must be what the file says. */
-    cJSON *mine = result_to_json(r);
-    char path[512] = "";
-    if (!mine) rd_fail(&d, "out of memory");
-    else if (agree(doc, mine, path, 0, err, errlen) != 0) d.rc = -1;
-    cJSON_Delete(mine);
+    if (!d.rc) {
+        /* What the writer makes of it must be what the file says. */
+        cJSON *mine = result_to_json(r);
+        char path[512] = "";
+        if (!mine) rd_fail(&d, "out of memory");
+        else if (agree(doc, mine, path, 0, err, errlen) != 0) d.rc = -1;
+        cJSON_Delete(mine);
+    }
+    if (d.rc) result_free(r);   /* a refused file leaves nothing to free */
     return d.rc;
 }
 

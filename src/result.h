@@ -221,7 +221,8 @@ struct cJSON *result_config_json(const struct run_result *r);
  * Strings are made valid UTF-8; histograms are checked (reader_histogram);
  * the keys the writer derives (rates, latency percentiles, mean, stdev, ...)
  * must agree with the values they come from. Returns 0, -1 with err
- * ("key: problem"), or -2 when out of memory. */
+ * ("key: problem"), or -2 when out of memory; on failure r is left empty
+ * (nothing to free). */
 int result_from_json(const struct cJSON *doc, struct run_result *r, char *err, size_t errlen);
 
 /* reader_load + result_from_json: r from the file at path. Returns 0, -1
