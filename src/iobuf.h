@@ -137,8 +137,10 @@ struct iobuf {
 };
 
 /* Allocate the fd table for fds below max_fds and read MQTTBENCH_NO_IOBUF.
- * Call once, before any client exists (tests may call it again while nothing
- * is attached). Returns 0, or -1 when out of memory. */
+ * Call once, before any client exists and before the process starts a
+ * thread: every thread's interposed calls read the table without a lock
+ * (tests may call it again while nothing is attached and no other thread
+ * runs). Returns 0, or -1 when out of memory. */
 int iobuf_init(size_t max_fds);
 
 /* False when MQTTBENCH_NO_IOBUF turned the layer off at iobuf_init. */

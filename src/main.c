@@ -353,6 +353,15 @@ static int bench_main(int argc, char **argv)
     }
     /* With the result on standard output, the summary goes to stderr. */
     FILE *out = strcmp(json_path, "-") ? stdout : stderr;
+    /* Preflight: every fd the hard limit allows; iobuf tracks fds below it.
+     * Before any thread starts: the interposed calls of every thread read
+     * the table iobuf_init makes. */
+    long nofile = preflight_raise_nofile();
+    if (iobuf_init((size_t)(nofile > (1L << 22) ? (1L << 22) : nofile)) != 0) {
+        fprintf(stderr, "mqttbench: out of memory\n");
+        tls_free(tls);
+        return EXIT_FAILED;
+    }
     /* Live metrics: the address is taken now, before anything connects. */
     struct metricsrv *metrics = NULL;
     if ((cfg.metrics_listen || cfg.metrics_file) &&
@@ -360,15 +369,6 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "mqttbench: %s\n", err);
         tls_free(tls);
         return EXIT_USAGE;
-    }
-
-    /* Preflight: every fd the hard limit allows; iobuf tracks fds below it. */
-    long nofile = preflight_raise_nofile();
-    if (iobuf_init((size_t)(nofile > (1L << 22) ? (1L << 22) : nofile)) != 0) {
-        fprintf(stderr, "mqttbench: out of memory\n");
-        metricsrv_stop(metrics, err, sizeof(err));
-        tls_free(tls);
-        return EXIT_FAILED;
     }
     mosquitto_lib_init();
     install_signals();
