@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "optspec.h"
 #include "payload.h"
+#include "result.h"
 #include "shard.h"
 #include "sweep.h"
 #include "tls.h"
@@ -58,15 +59,6 @@ static const struct opt_spec *row_of(int opt)
     return NULL;
 }
 
-const char *options_mode_name(enum mb_mode mode)
-{
-    switch (mode) {
-    case MB_MODE_PUB: return "pub";
-    case MB_MODE_SUB: return "sub";
-    case MB_MODE_BOTH: return "both";
-    }
-    return "?";
-}
 
 int options_ncpus(void)
 {
@@ -147,7 +139,7 @@ static void print_help(FILE *f, const char *name, enum mb_mode mode, unsigned mo
 
 void options_print_help(FILE *f, enum mb_mode mode)
 {
-    print_help(f, options_mode_name(mode), mode, 1u << mode);
+    print_help(f, result_mode_name(mode), mode, 1u << mode);
 }
 
 /* The name a message should use for getopt_long's return value opt: its

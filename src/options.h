@@ -170,8 +170,7 @@ void options_secrets_to_env(const struct mb_config *cfg);
  * out (room for argc entries); returns how many. */
 int options_child_args(int argc, char **argv, char **out);
 
-/* "pub", "sub" or "both". */
-const char *options_mode_name(enum mb_mode mode);
+/* A mode's name ("pub", "sub", "both"): result_mode_name in result.h. */
 
 /* Number of online CPUs (at least 1). */
 int options_ncpus(void);

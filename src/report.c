@@ -144,7 +144,7 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
     char a[32], b[32], q[96];
-    fprintf(f, "\nmqttbench %s: %s, %s", options_mode_name(c->mode), result_status_name(r->status),
+    fprintf(f, "\nmqttbench %s: %s, %s", result_mode_name(c->mode), result_status_name(r->status),
             qos_text(r, q, sizeof(q)));
     /* Only the side this mode runs: a `sub` knows no payload size or publishers. */
     if (c->mode != MB_MODE_SUB)

@@ -318,7 +318,7 @@ static void test_help(void)
         for (const char *c = help; *c; c++)
             if (!(*c == ' ' || *c == '\n') || (k && flat[k - 1] != ' ')) flat[k++] = *c == '\n' ? ' ' : *c;
         flat[k] = '\0';
-        const char *mode = options_mode_name((enum mb_mode)m);
+        const char *mode = result_mode_name((enum mb_mode)m);
         OPT_FOR_EACH(s) {
             bool want = (s->modes & (1u << m)) && !(s->flags & OPT_HIDDEN);
             snprintf(label, sizeof(label), "help: %s --help %s --%s", mode, want ? "lists" : "leaves out", s->name);
