@@ -185,5 +185,14 @@ int metrics_scenario_diff(const struct run_result *a, const struct run_result *b
     keys[n++] = "mode";
     OPT_FOR_EACH(s)
         if ((s->flags & OPT_SCENARIO) && n < sizeof(keys) / sizeof(keys[0])) keys[n++] = s->key;
-    return metrics_scenario_diff_keys(a, b, keys, n, out, outlen);
+    int nd = metrics_scenario_diff_keys(a, b, keys, n, out, outlen);
+    /* TLS on or off is a scenario of its own (no one option says it). */
+    bool ta = a->env.tls.library[0] != '\0', tb = b->env.tls.library[0] != '\0';
+    if (nd >= 0 && ta != tb) {
+        size_t used = out && outlen ? strlen(out) : 0;
+        if (out && used + 1 < outlen)
+            snprintf(out + used, outlen - used, "%stls %s vs %s", nd ? "; " : "", ta ? "on" : "off", tb ? "on" : "off");
+        nd++;
+    }
+    return nd;
 }

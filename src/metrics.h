@@ -82,7 +82,8 @@ struct cJSON *metrics_spread_json(const struct metrics_spread *s);
 /* Compare the scenario of results a and b: mode and the config keys of the
  * option rows marked OPT_SCENARIO (optspec.c: qos, size, count, topic ...;
  * run ids, threads, hosts and timeouts are not part of a scenario), as the
- * writer writes them, in config's order. Writes the differences to out as
+ * writer writes them, in config's order, then TLS on or off
+ * (environment.tls: "tls off vs on"). Writes the differences to out as
  * "qos 0 vs 1; size 16 vs 64" ("" when none; cut to outlen like snprintf).
  * Returns the number of differences, or -1 when out of memory. */
 int metrics_scenario_diff(const struct run_result *a, const struct run_result *b, char *out, size_t outlen);

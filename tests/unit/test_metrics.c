@@ -161,6 +161,12 @@ static void test_scenario(void)
     CHECKF("scenario: sub_topic null vs set, protocol", n == 7 && strstr(out, "protocol 5 vs 3.1.1") &&
                                                             strstr(out, "sub_topic null vs $share/g/bench/#"),
            "%d '%s'", n, out);
+    snprintf(b.env.tls.library, sizeof(b.env.tls.library), "OpenSSL 3.0.19");
+    n = metrics_scenario_diff(&a, &b, out, sizeof(out));
+    CHECKF("scenario: TLS on one side only", n == 8 && strstr(out, "; tls off vs on"), "%d '%s'", n, out);
+    snprintf(a.env.tls.library, sizeof(a.env.tls.library), "OpenSSL 3.0.19");
+    n = metrics_scenario_diff(&a, &b, out, sizeof(out));
+    CHECKF("scenario: TLS on both sides", n == 7 && !strstr(out, "tls"), "%d '%s'", n, out);
     static const char *const keys[] = { "run_id" };
     n = metrics_scenario_diff_keys(&a, &b, keys, 1, out, sizeof(out));
     CHECKF("scenario: chosen keys", n == 1 && !strcmp(out, "run_id 0123456789abcdef vs 000000000000ffff"), "%d '%s'",
