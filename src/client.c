@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "payload.h"
+#include "reconnect.h"
 #include "topology.h"
 
 #define CLIENT_READ_BUDGET 4096   /* packets per readiness event before yielding */
@@ -53,15 +54,58 @@ static void count_failure(struct client_env *env, const char *why)
     }
 }
 
+static bool stopping(const struct client_env *env);
+static void complete_publish(struct client *c);
+
+/* --reconnect: the connection of a client that was ready is gone, or an
+ * attempt to make it again failed: wait the backoff, then try again (the
+ * worker calls client_retry). Returns false when the client does not
+ * reconnect: no --reconnect, never ready, closing, or lost for longer than
+ * --connect-timeout. */
+static bool schedule_reconnect(struct client *c)
+{
+    struct client_env *env = c->env;
+    const struct mb_config *cfg = env->cfg;
+    if (!cfg->reconnect || !c->was_ready || c->closing || stopping(env)) return false;
+    uint64_t now = clock_mono_ns();
+    if (!c->lost_ns) {
+        c->lost_ns = now;
+        c->attempts = 0;
+        env->st->disconnects++;
+        atomic_fetch_add_explicit(&env->down, 1, memory_order_relaxed);
+        if (c->role == CLIENT_PUB && cfg->pub_qos == 0) {
+            /* QoS 0 publishes the library still held went with the connection:
+             * they count as sent, so the subscribers' gaps count them lost
+             * (the output buffer is reset when the next socket attaches). */
+            while (c->outstanding) {
+                if (c->warm_done >= c->warm_issued) env->st->lost_unsent++;
+                complete_publish(c);
+            }
+        }
+    } else if (now - c->lost_ns > cfg->connect_timeout_ns) {
+        return false;
+    }
+    c->state = CLIENT_CONNECTING;
+    c->retry_at_ns = now + reconnect_delay_ns(cfg->reconnect_min_ns, cfg->reconnect_max_ns, c->attempts);
+    return true;
+}
+
 /* The client failed: count it under reason (short, a JSON key); the run's
  * error says reason, and hint (may be NULL) after it. */
 static void fail_client(struct client *c, const char *reason, const char *hint)
 {
     if (c->state == CLIENT_FAILED || c->state == CLIENT_CLOSED) return;
+    if (schedule_reconnect(c)) return;
     count_failure(c->env, reason);
     bool was_connecting = c->state == CLIENT_CONNECTING || c->state == CLIENT_NEW;
     c->state = CLIENT_FAILED;
     atomic_fetch_add_explicit(&c->env->failed, 1, memory_order_relaxed);
+    if (c->lost_ns) {
+        atomic_fetch_sub_explicit(&c->env->down, 1, memory_order_relaxed);
+        set_error(c->env, "connection to the broker lost and not made again within the connect timeout "
+                  "(--reconnect): %s%s%s", reason, hint ? " " : "", hint ? hint : "");
+        return;
+    }
     set_error(c->env, "%s: %s%s%s", was_connecting ? "could not connect to the broker" : "connection to the broker lost",
               reason, hint ? " " : "", hint ? hint : "");
     if (!was_connecting) c->env->st->disconnects++;
@@ -82,9 +126,18 @@ static void fail_answer(struct client *c, const char *reason, const char *error)
 static void mark_ready(struct client *c)
 {
     if (c->state != CLIENT_CONNECTING) return;
-    if (c->env->tls) mosquitto_log_callback_set(c->m, NULL);   /* it formats a line per packet */
+    struct client_env *env = c->env;
+    if (env->tls) mosquitto_log_callback_set(c->m, NULL);   /* it formats a line per packet */
     c->state = CLIENT_READY;
-    atomic_fetch_add_explicit(&c->env->ready, 1, memory_order_relaxed);
+    if (!c->was_ready) atomic_fetch_add_explicit(&env->ready, 1, memory_order_relaxed);
+    c->was_ready = true;
+    if (c->lost_ns) {   /* back after a loss (--reconnect) */
+        hist_record(&env->st->reconnect_time, clock_mono_ns() - c->lost_ns);
+        env->st->reconnects++;
+        atomic_fetch_add_explicit(&env->reconnects, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&env->down, 1, memory_order_relaxed);
+        c->lost_ns = 0;
+    }
 }
 
 /* Whether the client needs EPOLLOUT: until TCP is seen up (to time it),
@@ -264,7 +317,7 @@ static void handshake_step(struct client *c, uint32_t events)
     if (!tls_handshaking(c->m)) note_handshake(c);
 }
 
-static void on_connect(struct mosquitto *m, void *obj, int rc)
+static void on_connect(struct mosquitto *m, void *obj, int rc, int flags)
 {
     struct client *c = obj;
     const struct mb_config *cfg = c->env->cfg;
@@ -276,11 +329,13 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     }
     c->connacked = true;
     uint64_t now = clock_mono_ns();
-    hist_record(&c->env->st->connect_lat, now - c->connect_start_ns);
-    uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
-    hist_record(&c->env->st->connect_connack, now - from);
-    if (c->role == CLIENT_PUB) {
-        mark_ready(c);
+    if (!c->lost_ns) {   /* the connect histograms time first connects only */
+        hist_record(&c->env->st->connect_lat, now - c->connect_start_ns);
+        uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
+        hist_record(&c->env->st->connect_connack, now - from);
+    }
+    if (c->role == CLIENT_PUB || (c->role == CLIENT_SUB && c->lost_ns && (flags & 1))) {
+        mark_ready(c);   /* a subscriber whose session the broker kept is still subscribed */
     } else if (c->role == CLIENT_SUB) {
         int src = mosquitto_subscribe(m, NULL, c->topic, cfg->sub_qos);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
@@ -345,7 +400,7 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
     (void)m;
     struct client *c = obj;
     const struct mb_config *cfg = c->env->cfg;
-    if (c->closing || rc == 0) {
+    if (c->closing || (rc == 0 && !c->lost_ns)) {
         if (c->state != CLIENT_FAILED) c->state = CLIENT_CLOSED;
         return;
     }
@@ -573,7 +628,7 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
             return -1;
         }
     }
-    mosquitto_connect_callback_set(c->m, on_connect);
+    mosquitto_connect_with_flags_callback_set(c->m, on_connect);
     mosquitto_disconnect_callback_set(c->m, on_disconnect);
     if (role == CLIENT_PUB) mosquitto_publish_callback_set(c->m, on_publish);
     else {
@@ -585,6 +640,7 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
 
 int client_connect(struct client *c, const char *bind_address)
 {
+    c->bind_address = bind_address;
     c->state = CLIENT_CONNECTING;
     c->connect_start_ns = clock_mono_ns();
     if (!c->env->st->connect_first_ns) c->env->st->connect_first_ns = c->connect_start_ns;
@@ -626,6 +682,31 @@ int client_connect(struct client *c, const char *bind_address)
     }
     update_interest(c);
     return c->state == CLIENT_FAILED ? -1 : 0;
+}
+
+uint64_t client_retry(struct client *c, uint64_t now_ns)
+{
+    if (!c->m) return UINT64_MAX;
+    if (c->lost_ns && !c->retry_at_ns && c->state == CLIENT_CONNECTING &&
+        now_ns - c->lost_ns > c->env->cfg->connect_timeout_ns) {
+        fail_client(c, "no CONNACK", NULL);   /* an attempt the broker never answered */
+        return UINT64_MAX;
+    }
+    if (!c->retry_at_ns) return UINT64_MAX;
+    if (now_ns < c->retry_at_ns) return c->retry_at_ns;
+    c->retry_at_ns = 0;
+    c->attempts++;
+    /* The old socket, if the library still holds it, closes in the connect
+     * call and leaves the epoll set by itself. */
+    if (c->parked) c->parked = false;
+    c->fd = -1;
+    c->events = 0;
+    c->tcp_ns = c->tls_ns = 0;
+    c->connacked = false;
+    memset(&c->seen, 0, sizeof(c->seen));
+    if (c->env->tls) mosquitto_log_callback_set(c->m, on_log);
+    client_connect(c, c->bind_address);
+    return c->retry_at_ns ? c->retry_at_ns : UINT64_MAX;
 }
 
 bool client_handle(struct client *c, uint32_t events)

@@ -398,6 +398,9 @@ cJSON *result_to_json(const struct run_result *r)
     }
     cJSON_AddItemToObject(cn, "connack_us", latency_json(&t->connect_connack));
     cJSON_AddNumberToObject(cn, "disconnects", (double)t->disconnects);
+    cJSON_AddNumberToObject(cn, "reconnects", (double)t->reconnects);
+    cJSON_AddItemToObject(cn, "reconnect_us", latency_json(&t->reconnect_time));
+    cJSON_AddNumberToObject(cn, "lost_unsent", (double)t->lost_unsent);
 
     if (pub) {
         cJSON *p = cJSON_AddObjectToObject(root, "publish");
@@ -852,6 +855,12 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
         r->tls_per_s = rd_real(d, "connect.tls_handshakes_per_s", 0);
     }
     t->disconnects = rd_count(d, "connect.disconnects");
+    /* newer keys: --reconnect (older files have none) */
+    if (reader_find(d->obj, "connect.reconnects")) {
+        t->reconnects = rd_count(d, "connect.reconnects");
+        rd_hist(d, "connect.reconnect_us", &t->reconnect_time);
+        t->lost_unsent = rd_count(d, "connect.lost_unsent");
+    }
     if (pub) {
         t->pub_done = rd_count(d, "publish.messages");
         t->pub_bytes = rd_count(d, "publish.bytes");

@@ -54,6 +54,8 @@ struct run {
 struct run_live {
     uint64_t sent, sent_weighted, received, last_rx_ns;
     uint32_t ready, finished, failed;
+    uint32_t down;          /* --reconnect: clients that lost their connection, not back yet */
+    uint64_t reconnects;
 };
 
 static void sleep_ns(uint64_t ns)
@@ -94,6 +96,8 @@ static void live_read(const struct run *r, struct run_live *l)
         l->ready += atomic_load_explicit(&e->ready, memory_order_relaxed);
         l->finished += atomic_load_explicit(&e->finished, memory_order_relaxed);
         l->failed += atomic_load_explicit(&e->failed, memory_order_relaxed);
+        l->down += atomic_load_explicit(&e->down, memory_order_relaxed);
+        l->reconnects += atomic_load_explicit(&e->reconnects, memory_order_relaxed);
     }
 }
 
@@ -238,7 +242,8 @@ static void tick(struct run *r, uint64_t now)
     if (r->metrics) {
         struct run_live l;
         live_read(r, &l);
-        metricsrv_tick(r->metrics, sent, received, &r->tick_hist, l.ready > l.failed ? l.ready - l.failed : 0, l.failed,
+        metricsrv_reconnects(r->metrics, l.reconnects);
+        metricsrv_tick(r->metrics, sent, received, &r->tick_hist, l.ready > l.failed + l.down ? l.ready - l.failed - l.down : 0, l.failed,
                        cfg->mode == MB_MODE_BOTH, l.sent_weighted > l.received ? l.sent_weighted - l.received : 0);
     }
     if (!cfg->quiet) {
@@ -271,7 +276,7 @@ static int connect_phase(struct run *r)
     int rc = 0;
     for (;;) {
         live_read(r, &l);
-        metricsrv_connecting(r->metrics, l.ready > l.failed ? l.ready - l.failed : 0, l.failed);
+        metricsrv_connecting(r->metrics, l.ready > l.failed + l.down ? l.ready - l.failed - l.down : 0, l.failed);
         if (cut_short(r, &l, "while connecting")) {
             rc = -1;
             break;
@@ -417,6 +422,13 @@ static void measure_phase(struct run *r)
         if (l.last_rx_ns < r->resumed_ns) l.last_rx_ns = r->resumed_ns;
         if (last_progress_ns < r->resumed_ns) last_progress_ns = r->resumed_ns;
         if (cut_short(r, &l, "by a signal")) break;
+        /* --reconnect: a client is still reconnecting (it gives up after the
+         * connect timeout, failing the run): not a stall, and the end rules
+         * wait for it. */
+        if (l.down) {
+            l.last_rx_ns = now;
+            last_progress_ns = now;
+        }
         report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
         if (now >= r->next_tick_ns) {
             tick(r, now);
