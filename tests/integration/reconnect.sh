@@ -1,0 +1,98 @@
+# --reconnect: a real mosquitto killed, restarted on the same port, or stopped
+# mid-run. The run goes on (exit 0, status ok), every client is back, and the
+# counts stay exact: with QoS 1, persistent sessions and a broker that saves
+# them (a clean shutdown writes its persistence file), nothing is lost; with
+# QoS 0 and clean sessions, what the outage lost is counted to the message.
+# Without --reconnect a lost broker fails the run (failures.sh, brokers.sh).
+source tests/lib.sh
+
+# restart_broker: start mosquitto again on BROKER_PORT with the same config.
+restart_broker() {
+    "$(mosquitto_bin)" -c "$TEST_TMP/mosquitto.conf" >> "$TEST_TMP/mosquitto.log" 2>&1 &
+    BROKER_PID=$!
+    for _ in $(seq 1 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null; then return 0; fi
+        sleep 0.025
+    done
+    fail "restart_broker" "mosquitto did not start again: $(tail -n 3 "$TEST_TMP/mosquitto.log")"
+    return 1
+}
+
+# outage NAME SIGNAL DOWN_S ARGS...: a 6 s `both` run at 2000 msgs/s with
+# --reconnect; at 1.5 s the broker gets SIGNAL and is started again DOWN_S
+# later. Leaves the result in J and the exit status in EXIT_RC.
+outage() {
+    local name=$1 sig=$2 down=$3 pid
+    shift 3
+    OUT=$TEST_TMP/$name.json
+    "$MQTTBENCH" both -p "$BROKER_PORT" --rate 2000 --duration 6s --reconnect 100ms..500ms --quiet \
+        --json "$OUT" "$@" > /dev/null 2> "$TEST_TMP/$name.err" &
+    pid=$!
+    sleep 1.5
+    kill "-$sig" "$BROKER_PID"
+    wait "$BROKER_PID" 2>/dev/null
+    sleep "$down"
+    restart_broker || return 1
+    wait_exit "$pid" 30000
+    json_load "$OUT"
+}
+
+# --- QoS 1, persistent sessions, broker restarted with its sessions saved ----
+start_broker "persistence true" "persistence_location $TEST_TMP/" || exit 1
+outage persist TERM 1 -q 1 --no-clean
+check_eq "qos1 persistent restart: exit 0" 0 "$EXIT_RC"
+check_eq "qos1 persistent restart: status ok" ok "${J[status]}"
+check_eq "qos1 persistent restart: every client lost its connection" 3 "${J[connect.disconnects]}"
+check_eq "qos1 persistent restart: every client reconnected" 3 "${J[connect.reconnects]}"
+check_eq "qos1 persistent restart: 3 reconnect times" 3 "${J[connect.reconnect_us.count]}"
+check "qos1 persistent restart: reconnect took at least the 1 s the broker was down (max ${J[connect.reconnect_us.max]} us)" \
+    python3 -c "import sys; sys.exit(not 1e6 <= float('${J[connect.reconnect_us.max]:-0}') < 5e6)"
+check_eq "qos1 persistent restart: lost 0" 0 "${J[subscribe.lost]}"
+check_eq "qos1 persistent restart: every message published was received" "${J[publish.messages]}" \
+    "${J[subscribe.messages]}"
+check "qos1 persistent restart: published past the outage (${J[publish.messages]})" \
+    [ "${J[publish.messages]:-0}" -gt 9000 ]
+check "qos1 persistent restart: duplicates counted (${J[subscribe.duplicates]})" [ -n "${J[subscribe.duplicates]}" ]
+check_eq "qos1 persistent restart: nothing lost unsent at QoS 1" 0 "${J[connect.lost_unsent]}"
+stop_broker
+
+# --- QoS 0, clean sessions, broker killed: loss allowed, counted exactly -----
+start_broker || exit 1
+outage clean KILL 1 -q 0
+check_eq "qos0 clean kill: exit 0" 0 "$EXIT_RC"
+check_eq "qos0 clean kill: status ok" ok "${J[status]}"
+check_eq "qos0 clean kill: every client reconnected" 3 "${J[connect.reconnects]}"
+check_eq "qos0 clean kill: loss exact" true "${J[subscribe.lost_exact]}"
+check_eq "qos0 clean kill: expected = published (one subscriber)" "${J[publish.messages]}" "${J[subscribe.expected]}"
+check_eq "qos0 clean kill: received + lost = expected" "${J[subscribe.expected]}" \
+    "$(( ${J[subscribe.messages]:-0} + ${J[subscribe.lost]:-0} ))"
+check "qos0 clean kill: the publishes lost in the client are among the lost (${J[connect.lost_unsent]} <= ${J[subscribe.lost]})" \
+    [ "${J[connect.lost_unsent]:-x}" -le "${J[subscribe.lost]:-0}" ]
+check_eq "qos0 clean kill: no duplicates" 0 "${J[subscribe.duplicates]}"
+check "qos0 clean kill: the subscriber resubscribed: messages after the outage (${J[subscribe.messages]})" \
+    [ "${J[subscribe.messages]:-0}" -gt 9000 ]
+
+# --- the broker does not come back: the run fails after the connect timeout --
+d=$TEST_TMP/gone
+mkdir "$d"
+"$MQTTBENCH" both -p "$BROKER_PORT" --rate 1000 --duration 30s --reconnect 100ms..200ms --connect-timeout 1s \
+    --quiet --json "$d/r.json" > /dev/null 2> "$d/err" &
+pid=$!
+sleep 1
+kill -9 "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null
+BROKER_PID=
+t0=$(now_ms)
+wait_exit "$pid" 20000
+took=$(( $(now_ms) - t0 ))
+check_eq "broker gone: exit 1" 1 "$EXIT_RC"
+check "broker gone: gives up soon after the connect timeout (took $took ms)" [ "$took" -lt 4000 -a "$took" -ge 1000 ]
+json_load "$d/r.json"
+check_eq "broker gone: status failed" failed "${J[status]}"
+case "${J[error]}" in
+    *"not made again within the connect timeout"*) pass "broker gone: error says it could not reconnect" ;;
+    *) fail "broker gone: error says it could not reconnect" "error is '${J[error]}'" ;;
+esac
+check_eq "broker gone: one line on stderr" 1 "$(grep -c . "$d/err")"
+
+finish
