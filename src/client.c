@@ -55,6 +55,19 @@ static void count_failure(struct client_env *env, const char *why)
 }
 
 static bool stopping(const struct client_env *env);
+
+/* Append one item to a growable array; false when out of memory (the item
+ * is then left out). */
+static bool log_grow(void **items, size_t *n, size_t *cap, size_t size)
+{
+    if (*n < *cap) return true;
+    size_t want = *cap ? *cap * 2 : 16;
+    void *p = realloc(*items, want * size);
+    if (!p) return false;
+    *items = p;
+    *cap = want;
+    return true;
+}
 static void complete_publish(struct client *c);
 
 /* --reconnect: the connection of a client that was ready is gone, or an
@@ -73,6 +86,12 @@ static bool schedule_reconnect(struct client *c)
         c->attempts = 0;
         env->st->disconnects++;
         atomic_fetch_add_explicit(&env->down, 1, memory_order_relaxed);
+        if (env->down_all) atomic_fetch_add_explicit(env->down_all, 1, memory_order_relaxed);
+        c->lost_event = 0;
+        if (log_grow((void **)&env->lost_log, &env->nlost, &env->cap_lost, sizeof(*env->lost_log))) {
+            env->lost_log[env->nlost++] = (struct outage_event){ .lost_ns = now };
+            c->lost_event = env->nlost;
+        }
         if (c->role == CLIENT_PUB && cfg->pub_qos == 0) {
             /* QoS 0 publishes the library still held went with the connection:
              * they count as sent, so the subscribers' gaps count them lost
@@ -102,6 +121,7 @@ static void fail_client(struct client *c, const char *reason, const char *hint)
     atomic_fetch_add_explicit(&c->env->failed, 1, memory_order_relaxed);
     if (c->lost_ns) {
         atomic_fetch_sub_explicit(&c->env->down, 1, memory_order_relaxed);
+        if (c->env->down_all) atomic_fetch_sub_explicit(c->env->down_all, 1, memory_order_relaxed);
         set_error(c->env, "connection to the broker lost and not made again within the connect timeout "
                   "(--reconnect): %s%s%s", reason, hint ? " " : "", hint ? hint : "");
         return;
@@ -132,7 +152,11 @@ static void mark_ready(struct client *c)
     if (!c->was_ready) atomic_fetch_add_explicit(&env->ready, 1, memory_order_relaxed);
     c->was_ready = true;
     if (c->lost_ns) {   /* back after a loss (--reconnect) */
-        hist_record(&env->st->reconnect_time, clock_mono_ns() - c->lost_ns);
+        uint64_t now = clock_mono_ns();
+        hist_record(&env->st->reconnect_time, now - c->lost_ns);
+        if (c->lost_event) env->lost_log[c->lost_event - 1].back_ns = now;
+        if (env->down_all && atomic_fetch_sub_explicit(env->down_all, 1, memory_order_relaxed) == 1)
+            atomic_store_explicit(env->all_back_ns, now, memory_order_relaxed);
         env->st->reconnects++;
         atomic_fetch_add_explicit(&env->reconnects, 1, memory_order_relaxed);
         atomic_fetch_sub_explicit(&env->down, 1, memory_order_relaxed);
@@ -526,6 +550,14 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     st->sub_frontier += advance;
     c->frontier += advance;
     if (!st->rx_first_ns) st->rx_first_ns = mono;
+    if (env->all_back_ns) {   /* --reconnect: the first message after every client was back */
+        uint64_t back = atomic_load_explicit(env->all_back_ns, memory_order_relaxed);
+        if (back != env->rx_mark_seen && mono >= back &&
+            log_grow((void **)&env->rx_marks, &env->nrx, &env->cap_rx, sizeof(*env->rx_marks))) {
+            env->rx_marks[env->nrx++] = (struct outage_rx){ .back_ns = back, .rx_ns = mono };
+            env->rx_mark_seen = back;
+        }
+    }
     st->rx_last_ns = mono;
     atomic_store_explicit(&env->live_last_rx_ns, mono, memory_order_relaxed);
     if (outcome != TRACKER_DUPLICATE) {

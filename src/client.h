@@ -14,6 +14,7 @@
 #include "flow.h"
 #include "iobuf.h"
 #include "options.h"
+#include "outage.h"
 #include "stats.h"
 #include "tls.h"
 #include "tracker.h"
@@ -67,6 +68,14 @@ struct client_env {
     _Atomic uint32_t failed;    /* clients in CLIENT_FAILED */
     _Atomic uint32_t down;      /* --reconnect: clients that lost their connection and are not back yet */
     _Atomic uint64_t reconnects; /* --reconnect: connections lost and made again */
+    _Atomic uint32_t *down_all; /* --reconnect: the run's clients down, every worker's; NULL without */
+    _Atomic uint64_t *all_back_ns; /* --reconnect: when down_all last fell to 0 (the last client back) */
+    struct outage_event *lost_log; /* --reconnect: this worker's lost connections; read after join */
+    size_t nlost, cap_lost;
+    struct outage_rx *rx_marks; /* --reconnect: the first message this worker received after each
+                                   all_back_ns; read after join */
+    size_t nrx, cap_rx;
+    uint64_t rx_mark_seen;      /* the all_back_ns of the last mark */
     _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
     _Atomic uint64_t live_sent_weighted; /* completed publishes times their fanout: what
                                             the subscribers should receive in all */
@@ -112,6 +121,7 @@ struct client {
     uint64_t lost_ns;           /* monotonic time the connection was lost; 0 = connected (or never) */
     uint64_t retry_at_ns;       /* next attempt; 0 = none waiting (connected, or an attempt under way) */
     unsigned attempts;          /* attempts since the loss */
+    size_t lost_event;          /* its entry in env->lost_log, plus 1; 0: none */
 
     /* publisher */
     uint32_t warm_issued, warm_done; /* warm-up messages; completions come first, in order */

@@ -1,6 +1,7 @@
 /* Progress lines and the end-of-run summary. */
 #include "report.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "flow.h"
@@ -233,6 +234,21 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
                 units_format_duration(hist_percentile(&t->connect_connack, 50), ack, sizeof(ack)), r->tls_per_s,
                 ramp);
     }
+    for (size_t i = 0; i < r->noutages; i++) {
+        const struct result_outage *o = &r->outages[i];
+        char p50[32], mx[32], flow[64] = "nothing received after it";
+        if (o->flowed) snprintf(flow, sizeof(flow), "messages flowing %.3fs after it began", o->flowing_s);
+        fprintf(f, "  outage %-5zu at %.3fs: %" PRIu64 " connection%s lost, ", i + 1, o->start_s, o->clients,
+                o->clients == 1 ? "" : "s");
+        if (o->ended)
+            fprintf(f, "all back after %.3fs (reconnect p50 %s, max %s),\n               %s\n", o->end_s - o->start_s,
+                    units_format_duration(hist_percentile(&o->reconnect, 50), p50, sizeof(p50)),
+                    units_format_duration(o->reconnect.max_ns, mx, sizeof(mx)), flow);
+        else
+            fprintf(f, "not all back by the end\n");
+    }
+    if (r->outages_total > r->noutages)
+        fprintf(f, "  outages      %" PRIu64 " in all (the first %zu above)\n", r->outages_total, r->noutages);
     print_notes(f, r);
     for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);

@@ -396,6 +396,10 @@ void worker_destroy(struct worker *w)
     w->allow = w->fl_issued = w->fl_allow = w->fl_frontier = w->fl_received = w->fl_progress = NULL;
     free(w->env.scratch);
     w->env.scratch = NULL;
+    free(w->env.lost_log);
+    free(w->env.rx_marks);
+    w->env.lost_log = NULL;
+    w->env.rx_marks = NULL;
     if (w->env.epfd >= 0) close(w->env.epfd);
     w->env.epfd = -1;
     if (w->wakefd >= 0) close(w->wakefd);

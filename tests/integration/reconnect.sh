@@ -26,7 +26,7 @@ outage() {
     shift 3
     OUT=$TEST_TMP/$name.json
     "$MQTTBENCH" both -p "$BROKER_PORT" --rate 2000 --duration 6s --reconnect 100ms..500ms --quiet \
-        --json "$OUT" "$@" > /dev/null 2> "$TEST_TMP/$name.err" &
+        --json "$OUT" "$@" > "$TEST_TMP/$name.out" 2> "$TEST_TMP/$name.err" &
     pid=$!
     sleep 1.5
     kill "-$sig" "$BROKER_PID"
@@ -54,6 +54,20 @@ check "qos1 persistent restart: published past the outage (${J[publish.messages]
     [ "${J[publish.messages]:-0}" -gt 9000 ]
 check "qos1 persistent restart: duplicates counted (${J[subscribe.duplicates]})" [ -n "${J[subscribe.duplicates]}" ]
 check_eq "qos1 persistent restart: nothing lost unsent at QoS 1" 0 "${J[connect.lost_unsent]}"
+# the outage: one, from the kill at ~1.5 s to every client back, 3 clients
+check_eq "qos1 persistent restart: one outage" "1 1" "$(json "$OUT" 'str(len(d["outages"])) + " " + str(d["outages_total"])')"
+check "qos1 persistent restart: outage began at the kill, ~1.5 s in ($(json "$OUT" 'd["outages"][0]["start_s"]'))" \
+    json "$OUT" 'exit(not 1.3 < d["outages"][0]["start_s"] < 2.5)'
+# it lasts at least its longest reconnect, and at most that plus the spread
+# of the losses (the clients see the kill within a few ms of each other)
+check "qos1 persistent restart: outage lasted over the 1 s down, as long as its longest reconnect" \
+    json "$OUT" 'exit(not (d["outages"][0]["end_s"] - d["outages"][0]["start_s"] >= 1.0 and -1e-6 <= d["outages"][0]["end_s"] - d["outages"][0]["start_s"] - d["outages"][0]["reconnect_us"]["max"] / 1e6 < 0.1))'
+check_eq "qos1 persistent restart: outage hit 3 clients, 3 reconnect times" "3 3" \
+    "$(json "$OUT" 'str(d["outages"][0]["clients"]) + " " + str(d["outages"][0]["reconnect_us"]["count"])')"
+check "qos1 persistent restart: messages flowing again after the outage ended, within 1 s" \
+    json "$OUT" 'exit(not (d["outages"][0]["end_s"] - d["outages"][0]["start_s"] <= d["outages"][0]["flowing_s"] < d["outages"][0]["end_s"] - d["outages"][0]["start_s"] + 1))'
+check "qos1 persistent restart: the summary has the outage line" grep -q "outage 1 .* 3 connections lost, all back after" \
+    "$TEST_TMP/persist.out"
 stop_broker
 
 # --- QoS 0, clean sessions, broker killed: loss allowed, counted exactly -----
