@@ -3,7 +3,9 @@
 # counts stay exact: with QoS 1, persistent sessions and a broker that saves
 # them (a clean shutdown writes its persistence file), nothing is lost; with
 # QoS 0 and clean sessions, what the outage lost is counted to the message.
-# Without --reconnect a lost broker fails the run (failures.sh, brokers.sh).
+# A broker stopped (SIGSTOP) past the keepalive is found dead and reconnected
+# to once it resumes. Without --reconnect a lost broker fails the run
+# (failures.sh, brokers.sh).
 source tests/lib.sh
 
 # restart_broker: start mosquitto again on BROKER_PORT with the same config.
@@ -86,7 +88,36 @@ check_eq "qos0 clean kill: no duplicates" 0 "${J[subscribe.duplicates]}"
 check "qos0 clean kill: the subscriber resubscribed: messages after the outage (${J[subscribe.messages]})" \
     [ "${J[subscribe.messages]:-0}" -gt 9000 ]
 
+# --- the broker stalls (SIGSTOP) past the keepalive, then resumes (SIGCONT) -
+# The clients' keepalive (5 s: a PINGREQ, 5 s more without an answer) closes
+# their connections at ~10 s; their reconnects wait in the stopped broker's
+# listen backlog until it resumes, and its sessions (in memory, never lost)
+# hold what was queued: QoS 1 with persistent sessions loses nothing.
+start_broker || exit 1
+OUT=$TEST_TMP/stall.json
+"$MQTTBENCH" both -p "$BROKER_PORT" --rate 1000 --duration 15s -q 1 --no-clean -k 5 --drain-timeout 20s \
+    --reconnect 100ms..500ms --quiet --json "$OUT" > /dev/null 2> "$TEST_TMP/stall.err" &
+pid=$!
+sleep 1
+kill -STOP "$BROKER_PID"
+sleep 12
+kill -CONT "$BROKER_PID"
+wait_exit "$pid" 30000
+json_load "$OUT"
+check_eq "broker stall: exit 0" 0 "$EXIT_RC"
+check_eq "broker stall: status ok" ok "${J[status]}"
+check_eq "broker stall: the keepalive found every connection dead" 3 "${J[connect.disconnects]}"
+check_eq "broker stall: every client reconnected" 3 "${J[connect.reconnects]}"
+check_eq "broker stall: lost 0" 0 "${J[subscribe.lost]}"
+check_eq "broker stall: every message published was received" "${J[publish.messages]}" "${J[subscribe.messages]}"
+check "broker stall: one outage, beginning at the keepalive's verdict ~10 s after the stop" \
+    json "$OUT" 'exit(not (len(d["outages"]) == 1 and 9 < d["outages"][0]["start_s"] < 12.5))'
+check "broker stall: it ended when the broker resumed (~13 s)" \
+    json "$OUT" 'exit(not 12.5 < d["outages"][0]["end_s"] < 14.5)'
+stop_broker
+
 # --- the broker does not come back: the run fails after the connect timeout --
+start_broker || exit 1
 d=$TEST_TMP/gone
 mkdir "$d"
 "$MQTTBENCH" both -p "$BROKER_PORT" --rate 1000 --duration 30s --reconnect 100ms..200ms --connect-timeout 1s \
