@@ -578,7 +578,13 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
             uint64_t due = client_due_ns(env, h.pub_index, h.seq);
             lat = now > due ? (int64_t)(now - due) : 0;
         }
-        hist_record(&st->lat, (uint64_t)lat);
+        /* --reconnect: a message sent (or due) before the last outage
+         * ended, or received while a client is down, was delayed by it:
+         * its latency is kept apart from the steady state's. */
+        bool delayed = env->all_back_ns &&
+                       (atomic_load_explicit(env->down_all, memory_order_relaxed) ||
+                        mono - (uint64_t)lat < atomic_load_explicit(env->all_back_ns, memory_order_relaxed));
+        hist_record(delayed ? &st->lat_outage : &st->lat, (uint64_t)lat);
         hist_record(&st->lat_tick, (uint64_t)lat);
     }
     if (env->cfg->sub_delay_ns) sub_delay(env);

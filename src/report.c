@@ -247,6 +247,14 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
         else
             fprintf(f, "not all back by the end\n");
     }
+    if (t->lat_outage.count) {
+        char p50[32], p99[32], mx[32];
+        fprintf(f, "  outage lat   %" PRIu64 " messages delayed by outages: p50 %s p99 %s max %s (not in the latency "
+                   "above)\n", t->lat_outage.count,
+                units_format_duration(hist_percentile(&t->lat_outage, 50), p50, sizeof(p50)),
+                units_format_duration(hist_percentile(&t->lat_outage, 99), p99, sizeof(p99)),
+                units_format_duration(t->lat_outage.max_ns, mx, sizeof(mx)));
+    }
     if (r->outages_total > r->noutages)
         fprintf(f, "  outages      %" PRIu64 " in all (the first %zu above)\n", r->outages_total, r->noutages);
     print_notes(f, r);

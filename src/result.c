@@ -440,10 +440,12 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON *svc = latency_json(&t->service_lat);
         cJSON_AddStringToObject(svc, "from", "send");
         cJSON_AddItemToObject(root, "service_latency_us", svc);
+        cJSON_AddItemToObject(root, "outage_latency_us", latency_json(&t->lat_outage));
     } else {
         cJSON_AddNullToObject(root, "subscribe");
         cJSON_AddNullToObject(root, "latency_us");
         cJSON_AddNullToObject(root, "service_latency_us");
+        cJSON_AddNullToObject(root, "outage_latency_us");
     }
 
     cJSON *warn = cJSON_AddArrayToObject(root, "warnings");
@@ -911,6 +913,7 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
         r->latency_intended = rd_pick(d, "latency_us.from", from, 2);
         t->sub_negative = rd_count(d, "latency_us.negative");
         rd_hist(d, "service_latency_us", &t->service_lat);
+        if (reader_find(d->obj, "outage_latency_us")) rd_hist(d, "outage_latency_us", &t->lat_outage);   /* newer */
     }
     r->generator_saturated = rd_bool(d, "generator_saturated");
     r->schedule_lagging = rd_bool(d, "schedule_lagging");

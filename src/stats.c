@@ -9,6 +9,7 @@ void stats_init(struct stats *s)
     hist_init(&s->lat);
     hist_init(&s->lat_tick);
     hist_init(&s->service_lat);
+    hist_init(&s->lat_outage);
     hist_init(&s->connect_lat);
     hist_init(&s->connect_tcp);
     hist_init(&s->connect_tls);
@@ -41,6 +42,7 @@ void stats_merge(struct stats *dst, const struct stats *src)
     if (src->rx_last_ns > dst->rx_last_ns) dst->rx_last_ns = src->rx_last_ns;
     hist_merge(&dst->lat, &src->lat);
     hist_merge(&dst->service_lat, &src->service_lat);
+    hist_merge(&dst->lat_outage, &src->lat_outage);
     dst->disconnects += src->disconnects;
     dst->reconnects += src->reconnects;
     hist_merge(&dst->reconnect_time, &src->reconnect_time);

@@ -30,6 +30,7 @@ struct stats {
     struct hist lat;            /* end-to-end latency from the intended send time (the
                                    schedule's slot when paced and known, else the send call) */
     struct hist service_lat;    /* end-to-end latency from the actual send call */
+    struct hist lat_outage;     /* --reconnect: as lat, for messages an outage delayed (kept out of lat) */
     struct hist lat_tick;       /* end-to-end latency since the last progress tick */
 
     uint64_t sub_warmup;        /* warm-up messages received (not measured) */

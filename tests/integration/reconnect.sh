@@ -68,6 +68,12 @@ check_eq "qos1 persistent restart: outage hit 3 clients, 3 reconnect times" "3 3
     "$(json "$OUT" 'str(d["outages"][0]["clients"]) + " " + str(d["outages"][0]["reconnect_us"]["count"])')"
 check "qos1 persistent restart: messages flowing again after the outage ended, within 1 s" \
     json "$OUT" 'exit(not (d["outages"][0]["end_s"] - d["outages"][0]["start_s"] <= d["outages"][0]["flowing_s"] < d["outages"][0]["end_s"] - d["outages"][0]["start_s"] + 1))'
+check "qos1 persistent restart: the messages due in the outage have their latency apart (${J[outage_latency_us.count]} of ${J[subscribe.messages]}, p50 ${J[outage_latency_us.p50]} us)" \
+    [ "${J[outage_latency_us.count]:-0}" -ge 1000 -a "${J[outage_latency_us.p50]%.*}" -ge 100000 ]
+check_eq "qos1 persistent restart: steady and outage latencies count every message once" "${J[subscribe.messages]}" \
+    "$(( ${J[latency_us.count]:-0} + ${J[outage_latency_us.count]:-0} ))"
+check "qos1 persistent restart: the steady state's p99 is not the outage's (${J[latency_us.p99]} us)" \
+    [ "${J[latency_us.p99]%.*}" -lt "${J[outage_latency_us.p99]%.*}" ]
 check "qos1 persistent restart: the summary has the outage line" grep -q "outage 1 .* 3 connections lost, all back after" \
     "$TEST_TMP/persist.out"
 stop_broker
