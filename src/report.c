@@ -68,6 +68,7 @@ enum report_bottleneck report_bottleneck(const struct run_result *r)
     bool short_of_target = paced && achieved_rate(r) < REPORT_RATE_HELD * c->rate;
     if (r->self_stall.count && (short_of_target || r->schedule_lagging)) return REPORT_SELF_STALL;
     if (r->generator_saturated) return REPORT_GENERATOR;
+    if (paced && r->outages_total && (short_of_target || r->schedule_lagging)) return REPORT_OUTAGE;
     if (short_of_target) return REPORT_BROKER;
     if (paced && r->schedule_lagging) return REPORT_JITTER;
     return REPORT_NONE;
@@ -101,6 +102,14 @@ static void print_notes(FILE *f, const struct run_result *r)
                    "               rate held at %.0f msgs/s: the broker kept up on average; the late slots\n"
                    "               are jitter (mqttbench's scheduling, the OS or brief waits on the\n"
                    "               broker), which latency from the scheduled send time includes\n",
+                100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
+                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
+        break;
+    case REPORT_OUTAGE:
+        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), and\n"
+                   "               the rate was %.0f msgs/s: publishers wait while they reconnect, then\n"
+                   "               catch up on their schedule; the outages above account for the\n"
+                   "               late slots, which latency from the scheduled send time includes\n",
                 100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
                 units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
         break;
