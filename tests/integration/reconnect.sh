@@ -76,6 +76,15 @@ check "qos1 persistent restart: the steady state's p99 is not the outage's (${J[
     [ "${J[latency_us.p99]%.*}" -lt "${J[outage_latency_us.p99]%.*}" ]
 check "qos1 persistent restart: the summary has the outage line" grep -q "outage 1 .* 3 connections lost, all back after" \
     "$TEST_TMP/persist.out"
+
+# --- QoS 2, the same: exactly once across the restart -------------------------
+outage persist2 TERM 1 -q 2 --no-clean
+check_eq "qos2 persistent restart: exit 0" 0 "$EXIT_RC"
+check_eq "qos2 persistent restart: every client reconnected" 3 "${J[connect.reconnects]}"
+check_eq "qos2 persistent restart: lost 0" 0 "${J[subscribe.lost]}"
+check_eq "qos2 persistent restart: no duplicates" 0 "${J[subscribe.duplicates]}"
+check_eq "qos2 persistent restart: every message published was received" "${J[publish.messages]}" \
+    "${J[subscribe.messages]}"
 stop_broker
 
 # --- QoS 0, clean sessions, broker killed: loss allowed, counted exactly -----
