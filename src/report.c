@@ -98,21 +98,21 @@ static void print_notes(FILE *f, const struct run_result *r)
                 c->rate, achieved_rate(r));
         break;
     case REPORT_JITTER:
-        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), yet the\n"
-                   "               rate held at %.0f msgs/s: the broker kept up on average; the late slots\n"
-                   "               are jitter (mqttbench's scheduling, the OS or brief waits on the\n"
-                   "               broker), which latency from the scheduled send time includes\n",
+    case REPORT_OUTAGE: {
+        bool outage = report_bottleneck(r) == REPORT_OUTAGE;
+        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), %s\n"
+                   "               rate %s %.0f msgs/s: %s\n",
                 100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
-                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
+                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), outage ? "and the" : "yet the",
+                outage ? "was" : "held at", achieved_rate(r),
+                outage ? "publishers wait while they reconnect, then catch up on\n"
+                         "               their schedule; the outages above account for the late slots,\n"
+                         "               which latency from the scheduled send time includes"
+                       : "the broker kept up on average; the late slots are jitter\n"
+                         "               (mqttbench's scheduling, the OS or brief waits on the broker), which\n"
+                         "               latency from the scheduled send time includes");
         break;
-    case REPORT_OUTAGE:
-        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), and\n"
-                   "               the rate was %.0f msgs/s: publishers wait while they reconnect, then\n"
-                   "               catch up on their schedule; the outages above account for the\n"
-                   "               late slots, which latency from the scheduled send time includes\n",
-                100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
-                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
-        break;
+    }
     case REPORT_SELF_STALL:
     case REPORT_NONE:
         break;
