@@ -699,8 +699,8 @@ static void collect_outages(struct run *r)
         n = nrx = 0;
         for (size_t i = 0; i < r->nworkers; i++) {
             const struct client_env *e = &r->workers[i].env;
-            memcpy(ev + n, e->lost_log, e->nlost * sizeof(*ev));
-            memcpy(rx + nrx, e->rx_marks, e->nrx * sizeof(*rx));
+            if (e->nlost) memcpy(ev + n, e->lost_log, e->nlost * sizeof(*ev));
+            if (e->nrx) memcpy(rx + nrx, e->rx_marks, e->nrx * sizeof(*rx));
             n += e->nlost;
             nrx += e->nrx;
         }
