@@ -281,7 +281,8 @@ static void on_log(struct mosquitto *m, void *obj, int level, const char *line)
 static void note_tcp(struct client *c, uint64_t now)
 {
     c->tcp_ns = c->seen.hello_ns && c->seen.hello_ns < now ? c->seen.hello_ns : now;
-    hist_record(&c->env->st->connect_tcp, c->tcp_ns - c->connect_start_ns);
+    if (!c->lost_ns)   /* the connect histograms time first connects only */
+        hist_record(&c->env->st->connect_tcp, c->tcp_ns - c->connect_start_ns);
 }
 
 /* The TLS handshake is done (in a step, or inside the connect call). */
@@ -291,8 +292,10 @@ static void note_handshake(struct client *c)
     uint64_t now = clock_mono_ns();
     if (!c->tcp_ns) note_tcp(c, now);
     c->tls_ns = now;
-    hist_record(&env->st->connect_tls, now - c->tcp_ns);
-    if (now > env->st->tls_last_ns) env->st->tls_last_ns = now;
+    if (!c->lost_ns) {   /* first connects only: the ramp's handshakes per second */
+        hist_record(&env->st->connect_tls, now - c->tcp_ns);
+        if (now > env->st->tls_last_ns) env->st->tls_last_ns = now;
+    }
     tls_note_session(c->m, env->tls, &env->tls_facts);
 }
 

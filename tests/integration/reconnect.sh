@@ -131,6 +131,24 @@ check "broker stall: it ended when the broker resumed (~13 s)" \
     json "$OUT" 'exit(not 12.5 < d["outages"][0]["end_s"] < 14.5)'
 stop_broker
 
+# --- TLS: the handshake again on every reconnect ----------------------------
+C=$TEST_TMP/certs
+if tests/tls/make-certs.sh "$C" > "$TEST_TMP/certs.log" 2>&1; then
+    start_broker "persistence true" "persistence_location $TEST_TMP/tls-" "cafile $C/ca.pem" \
+        "certfile $C/server.pem" "keyfile $C/server.key" || exit 1
+    outage tls TERM 1 -q 1 --no-clean --cafile "$C/ca.pem"
+    check_eq "tls restart: exit 0" 0 "$EXIT_RC"
+    check_eq "tls restart: every client reconnected" 3 "${J[connect.reconnects]}"
+    check_eq "tls restart: lost 0" 0 "${J[subscribe.lost]}"
+    check_eq "tls restart: every message published was received" "${J[publish.messages]}" "${J[subscribe.messages]}"
+    check_eq "tls restart: the handshake times are the first connects' only" 3 "${J[connect.tls_us.count]}"
+    check "tls restart: handshakes per second are the ramp's, not spread over the outage (${J[connect.tls_handshakes_per_s]})" \
+        python3 -c "import sys; sys.exit(not float('${J[connect.tls_handshakes_per_s]:-0}') > 20)"
+    stop_broker
+else
+    fail "tls restart: certificates" "tests/tls/make-certs.sh: $(tail -n 3 "$TEST_TMP/certs.log")"
+fi
+
 # --- the broker does not come back: the run fails after the connect timeout --
 start_broker || exit 1
 d=$TEST_TMP/gone
