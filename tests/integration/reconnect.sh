@@ -39,6 +39,19 @@ outage() {
     json_load "$OUT"
 }
 
+# --- usage ---------------------------------------------------------------------
+for a in "sub --reconnect 1s" "pub --reconnect 1s" "both --processes --reconnect 1s"; do
+    # shellcheck disable=SC2086
+    "$MQTTBENCH" $a -p 1 > /dev/null 2> "$TEST_TMP/usage.err"
+    rc=$?
+    check_eq "usage: $a: exit 2" 2 "$rc"
+    check "usage: $a: says the control plane is why" grep -q "^mqttbench: --reconnect: not with separate pub and sub" \
+        "$TEST_TMP/usage.err"
+done
+"$MQTTBENCH" both --reconnect 5s..1s -p 1 > /dev/null 2> "$TEST_TMP/usage.err"
+check_eq "usage: a backoff that shrinks: exit 2" 2 "$?"
+check "usage: a backoff that shrinks: says so" grep -q "longest wait is shorter than the first" "$TEST_TMP/usage.err"
+
 # --- QoS 1, persistent sessions, broker restarted with its sessions saved ----
 start_broker "max_queued_messages 0" "persistence true" "persistence_location $TEST_TMP/" || exit 1
 outage persist TERM 1 -q 1 --no-clean
