@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "payload.h"
+#include "reconnect.h"
 #include "topology.h"
 
 #define CLIENT_READ_BUDGET 4096   /* packets per readiness event before yielding */
@@ -53,15 +54,78 @@ static void count_failure(struct client_env *env, const char *why)
     }
 }
 
+static bool stopping(const struct client_env *env);
+
+/* Append one item to a growable array; false when out of memory (the item
+ * is then left out). */
+static bool log_grow(void **items, size_t *n, size_t *cap, size_t size)
+{
+    if (*n < *cap) return true;
+    size_t want = *cap ? *cap * 2 : 16;
+    void *p = realloc(*items, want * size);
+    if (!p) return false;
+    *items = p;
+    *cap = want;
+    return true;
+}
+static void complete_publish(struct client *c);
+
+/* --reconnect: the connection of a client that was ready is gone, or an
+ * attempt to make it again failed: wait the backoff, then try again (the
+ * worker calls client_retry). Returns false when the client does not
+ * reconnect: no --reconnect, never ready, closing, or lost for longer than
+ * --connect-timeout. */
+static bool schedule_reconnect(struct client *c)
+{
+    struct client_env *env = c->env;
+    const struct mb_config *cfg = env->cfg;
+    if (!cfg->reconnect || !c->was_ready || c->closing || stopping(env)) return false;
+    uint64_t now = clock_mono_ns();
+    if (!c->lost_ns) {
+        c->lost_ns = now;
+        c->attempts = 0;
+        env->st->disconnects++;
+        atomic_fetch_add_explicit(&env->down, 1, memory_order_relaxed);
+        if (env->down_all) atomic_fetch_add_explicit(env->down_all, 1, memory_order_relaxed);
+        c->lost_event = 0;
+        if (log_grow((void **)&env->lost_log, &env->nlost, &env->cap_lost, sizeof(*env->lost_log))) {
+            env->lost_log[env->nlost++] = (struct outage_event){ .lost_ns = now };
+            c->lost_event = env->nlost;
+        }
+        if (c->role == CLIENT_PUB && cfg->pub_qos == 0) {
+            /* QoS 0 publishes the library still held went with the connection:
+             * they count as sent, so the subscribers' gaps count them lost
+             * (the output buffer is reset when the next socket attaches). */
+            while (c->outstanding) {
+                if (c->warm_done >= c->warm_issued) env->st->lost_unsent++;
+                complete_publish(c);
+            }
+        }
+    } else if (now - c->lost_ns > cfg->connect_timeout_ns) {
+        return false;
+    }
+    c->state = CLIENT_CONNECTING;
+    c->retry_at_ns = now + reconnect_delay_ns(cfg->reconnect_min_ns, cfg->reconnect_max_ns, c->attempts);
+    return true;
+}
+
 /* The client failed: count it under reason (short, a JSON key); the run's
  * error says reason, and hint (may be NULL) after it. */
 static void fail_client(struct client *c, const char *reason, const char *hint)
 {
     if (c->state == CLIENT_FAILED || c->state == CLIENT_CLOSED) return;
+    if (schedule_reconnect(c)) return;
     count_failure(c->env, reason);
     bool was_connecting = c->state == CLIENT_CONNECTING || c->state == CLIENT_NEW;
     c->state = CLIENT_FAILED;
     atomic_fetch_add_explicit(&c->env->failed, 1, memory_order_relaxed);
+    if (c->lost_ns) {
+        atomic_fetch_sub_explicit(&c->env->down, 1, memory_order_relaxed);
+        if (c->env->down_all) atomic_fetch_sub_explicit(c->env->down_all, 1, memory_order_relaxed);
+        set_error(c->env, "connection to the broker lost and not made again within the connect timeout "
+                  "(--reconnect): %s%s%s", reason, hint ? " " : "", hint ? hint : "");
+        return;
+    }
     set_error(c->env, "%s: %s%s%s", was_connecting ? "could not connect to the broker" : "connection to the broker lost",
               reason, hint ? " " : "", hint ? hint : "");
     if (!was_connecting) c->env->st->disconnects++;
@@ -82,9 +146,22 @@ static void fail_answer(struct client *c, const char *reason, const char *error)
 static void mark_ready(struct client *c)
 {
     if (c->state != CLIENT_CONNECTING) return;
-    if (c->env->tls) mosquitto_log_callback_set(c->m, NULL);   /* it formats a line per packet */
+    struct client_env *env = c->env;
+    if (env->tls) mosquitto_log_callback_set(c->m, NULL);   /* it formats a line per packet */
     c->state = CLIENT_READY;
-    atomic_fetch_add_explicit(&c->env->ready, 1, memory_order_relaxed);
+    if (!c->was_ready) atomic_fetch_add_explicit(&env->ready, 1, memory_order_relaxed);
+    c->was_ready = true;
+    if (c->lost_ns) {   /* back after a loss (--reconnect) */
+        uint64_t now = clock_mono_ns();
+        hist_record(&env->st->reconnect_time, now - c->lost_ns);
+        if (c->lost_event) env->lost_log[c->lost_event - 1].back_ns = now;
+        if (env->down_all && atomic_fetch_sub_explicit(env->down_all, 1, memory_order_relaxed) == 1)
+            atomic_store_explicit(env->all_back_ns, now, memory_order_relaxed);
+        env->st->reconnects++;
+        atomic_fetch_add_explicit(&env->reconnects, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&env->down, 1, memory_order_relaxed);
+        c->lost_ns = 0;
+    }
 }
 
 /* Whether the client needs EPOLLOUT: until TCP is seen up (to time it),
@@ -204,7 +281,8 @@ static void on_log(struct mosquitto *m, void *obj, int level, const char *line)
 static void note_tcp(struct client *c, uint64_t now)
 {
     c->tcp_ns = c->seen.hello_ns && c->seen.hello_ns < now ? c->seen.hello_ns : now;
-    hist_record(&c->env->st->connect_tcp, c->tcp_ns - c->connect_start_ns);
+    if (!c->lost_ns)   /* the connect histograms time first connects only */
+        hist_record(&c->env->st->connect_tcp, c->tcp_ns - c->connect_start_ns);
 }
 
 /* The TLS handshake is done (in a step, or inside the connect call). */
@@ -214,8 +292,10 @@ static void note_handshake(struct client *c)
     uint64_t now = clock_mono_ns();
     if (!c->tcp_ns) note_tcp(c, now);
     c->tls_ns = now;
-    hist_record(&env->st->connect_tls, now - c->tcp_ns);
-    if (now > env->st->tls_last_ns) env->st->tls_last_ns = now;
+    if (!c->lost_ns) {   /* first connects only: the ramp's handshakes per second */
+        hist_record(&env->st->connect_tls, now - c->tcp_ns);
+        if (now > env->st->tls_last_ns) env->st->tls_last_ns = now;
+    }
     tls_note_session(c->m, env->tls, &env->tls_facts);
 }
 
@@ -264,7 +344,7 @@ static void handshake_step(struct client *c, uint32_t events)
     if (!tls_handshaking(c->m)) note_handshake(c);
 }
 
-static void on_connect(struct mosquitto *m, void *obj, int rc)
+static void on_connect(struct mosquitto *m, void *obj, int rc, int flags)
 {
     struct client *c = obj;
     const struct mb_config *cfg = c->env->cfg;
@@ -276,11 +356,13 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     }
     c->connacked = true;
     uint64_t now = clock_mono_ns();
-    hist_record(&c->env->st->connect_lat, now - c->connect_start_ns);
-    uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
-    hist_record(&c->env->st->connect_connack, now - from);
-    if (c->role == CLIENT_PUB) {
-        mark_ready(c);
+    if (!c->lost_ns) {   /* the connect histograms time first connects only */
+        hist_record(&c->env->st->connect_lat, now - c->connect_start_ns);
+        uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
+        hist_record(&c->env->st->connect_connack, now - from);
+    }
+    if (c->role == CLIENT_PUB || (c->role == CLIENT_SUB && c->lost_ns && (flags & 1))) {
+        mark_ready(c);   /* a subscriber whose session the broker kept is still subscribed */
     } else if (c->role == CLIENT_SUB) {
         int src = mosquitto_subscribe(m, NULL, c->topic, cfg->sub_qos);
         if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
@@ -345,7 +427,7 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
     (void)m;
     struct client *c = obj;
     const struct mb_config *cfg = c->env->cfg;
-    if (c->closing || rc == 0) {
+    if (c->closing || (rc == 0 && !c->lost_ns)) {
         if (c->state != CLIENT_FAILED) c->state = CLIENT_CLOSED;
         return;
     }
@@ -471,6 +553,14 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     st->sub_frontier += advance;
     c->frontier += advance;
     if (!st->rx_first_ns) st->rx_first_ns = mono;
+    if (env->all_back_ns) {   /* --reconnect: the first message after every client was back */
+        uint64_t back = atomic_load_explicit(env->all_back_ns, memory_order_relaxed);
+        if (back != env->rx_mark_seen && mono >= back &&
+            log_grow((void **)&env->rx_marks, &env->nrx, &env->cap_rx, sizeof(*env->rx_marks))) {
+            env->rx_marks[env->nrx++] = (struct outage_rx){ .back_ns = back, .rx_ns = mono };
+            env->rx_mark_seen = back;
+        }
+    }
     st->rx_last_ns = mono;
     atomic_store_explicit(&env->live_last_rx_ns, mono, memory_order_relaxed);
     if (outcome != TRACKER_DUPLICATE) {
@@ -491,7 +581,13 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
             uint64_t due = client_due_ns(env, h.pub_index, h.seq);
             lat = now > due ? (int64_t)(now - due) : 0;
         }
-        hist_record(&st->lat, (uint64_t)lat);
+        /* --reconnect: a message sent (or due) before the last outage
+         * ended, or received while a client is down, was delayed by it:
+         * its latency is kept apart from the steady state's. */
+        bool delayed = env->all_back_ns &&
+                       (atomic_load_explicit(env->down_all, memory_order_relaxed) ||
+                        mono - (uint64_t)lat < atomic_load_explicit(env->all_back_ns, memory_order_relaxed));
+        hist_record(delayed ? &st->lat_outage : &st->lat, (uint64_t)lat);
         hist_record(&st->lat_tick, (uint64_t)lat);
     }
     if (env->cfg->sub_delay_ns) sub_delay(env);
@@ -573,7 +669,7 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
             return -1;
         }
     }
-    mosquitto_connect_callback_set(c->m, on_connect);
+    mosquitto_connect_with_flags_callback_set(c->m, on_connect);
     mosquitto_disconnect_callback_set(c->m, on_disconnect);
     if (role == CLIENT_PUB) mosquitto_publish_callback_set(c->m, on_publish);
     else {
@@ -585,6 +681,7 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
 
 int client_connect(struct client *c, const char *bind_address)
 {
+    c->bind_address = bind_address;
     c->state = CLIENT_CONNECTING;
     c->connect_start_ns = clock_mono_ns();
     if (!c->env->st->connect_first_ns) c->env->st->connect_first_ns = c->connect_start_ns;
@@ -626,6 +723,31 @@ int client_connect(struct client *c, const char *bind_address)
     }
     update_interest(c);
     return c->state == CLIENT_FAILED ? -1 : 0;
+}
+
+uint64_t client_retry(struct client *c, uint64_t now_ns)
+{
+    if (!c->m) return UINT64_MAX;
+    if (c->lost_ns && !c->retry_at_ns && c->state == CLIENT_CONNECTING &&
+        now_ns - c->lost_ns > c->env->cfg->connect_timeout_ns) {
+        fail_client(c, "no CONNACK", NULL);   /* an attempt the broker never answered */
+        return UINT64_MAX;
+    }
+    if (!c->retry_at_ns) return UINT64_MAX;
+    if (now_ns < c->retry_at_ns) return c->retry_at_ns;
+    c->retry_at_ns = 0;
+    c->attempts++;
+    /* The old socket, if the library still holds it, closes in the connect
+     * call and leaves the epoll set by itself. */
+    if (c->parked) c->parked = false;
+    c->fd = -1;
+    c->events = 0;
+    c->tcp_ns = c->tls_ns = 0;
+    c->connacked = false;
+    memset(&c->seen, 0, sizeof(c->seen));
+    if (c->env->tls) mosquitto_log_callback_set(c->m, on_log);
+    client_connect(c, c->bind_address);
+    return c->retry_at_ns ? c->retry_at_ns : UINT64_MAX;
 }
 
 bool client_handle(struct client *c, uint32_t events)

@@ -14,6 +14,7 @@
 #include "flow.h"
 #include "iobuf.h"
 #include "options.h"
+#include "outage.h"
 #include "stats.h"
 #include "tls.h"
 #include "tracker.h"
@@ -62,9 +63,19 @@ struct client_env {
     uint8_t *scratch;           /* cfg->size bytes, the outgoing payload */
     int epfd;
 
-    _Atomic uint32_t ready;     /* clients connected (and subscribed) */
+    _Atomic uint32_t ready;     /* clients that connected (and subscribed); a loss does not count down */
     _Atomic uint32_t finished;  /* publishers whose quota completed */
     _Atomic uint32_t failed;    /* clients in CLIENT_FAILED */
+    _Atomic uint32_t down;      /* --reconnect: clients that lost their connection and are not back yet */
+    _Atomic uint64_t reconnects; /* --reconnect: connections lost and made again */
+    _Atomic uint32_t *down_all; /* --reconnect: the run's clients down, every worker's; NULL without */
+    _Atomic uint64_t *all_back_ns; /* --reconnect: when down_all last fell to 0 (the last client back) */
+    struct outage_event *lost_log; /* --reconnect: this worker's lost connections; read after join */
+    size_t nlost, cap_lost;
+    struct outage_rx *rx_marks; /* --reconnect: the first message this worker received after each
+                                   all_back_ns; read after join */
+    size_t nrx, cap_rx;
+    uint64_t rx_mark_seen;      /* the all_back_ns of the last mark */
     _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
     _Atomic uint64_t live_sent_weighted; /* completed publishes times their fanout: what
                                             the subscribers should receive in all */
@@ -103,6 +114,14 @@ struct client {
     uint64_t tcp_ns, tls_ns;    /* monotonic times TCP came up and the TLS handshake ended; 0 = not yet */
     struct tls_seen seen;       /* TLS: what the handshake steps saw (tls_watch) */
     bool parked;                /* failed with its socket open: out of epoll until closed */
+    const char *bind_address;   /* of its connect, again for a reconnect */
+
+    /* --reconnect */
+    bool was_ready;             /* it was ready once: a loss is reconnected, not failed */
+    uint64_t lost_ns;           /* monotonic time the connection was lost; 0 = connected (or never) */
+    uint64_t retry_at_ns;       /* next attempt; 0 = none waiting (connected, or an attempt under way) */
+    unsigned attempts;          /* attempts since the loss */
+    size_t lost_event;          /* its entry in env->lost_log, plus 1; 0: none */
 
     /* publisher */
     uint32_t warm_issued, warm_done; /* warm-up messages; completions come first, in order */
@@ -131,6 +150,10 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
  * the socket with env->epfd.
  * Returns 0, or -1 (the client is then CLIENT_FAILED and env->error says why). */
 int client_connect(struct client *c, const char *bind_address);
+
+/* --reconnect: make the attempt that is due. Returns the monotonic time of
+ * the client's next attempt, UINT64_MAX when none is waiting. */
+uint64_t client_retry(struct client *c, uint64_t now_ns);
 
 /* Service epoll events on the client's socket: read until EAGAIN (bounded),
  * write what is queued, then update the epoll registration. While a TLS

@@ -262,6 +262,13 @@ static int merge_one(struct run_result *dst, const struct run_result *src, const
         dst->workers = w;
         dst->nworkers += src->nworkers;
     }
+    /* --reconnect: each process's outages as it saw them (times from its own
+     * measured phase), one after another; not combined into the run's. */
+    if (src->noutages && !dst->outages && !(dst->outages = result_alloc(dst, RESULT_MAX_OUTAGES * sizeof(*dst->outages))))
+        return -2;
+    for (size_t k = 0; k < src->noutages && dst->noutages < RESULT_MAX_OUTAGES; k++)
+        dst->outages[dst->noutages++] = src->outages[k];
+    dst->outages_total += src->outages_total;
     dst->max_utilization = MAX_OF(dst->max_utilization, src->max_utilization);
     dst->generator_saturated = dst->generator_saturated || src->generator_saturated;
     dst->schedule_lagging = dst->schedule_lagging || src->schedule_lagging;

@@ -82,7 +82,7 @@ int metricsrv_format(FILE *f, const struct metricsrv_state *s, bool om)
             "accounting ends (0 until mqttbench_final is 1).", s->duplicates);
     counter(f, om, "errors", "Clients that failed, and (once mqttbench_final is 1) publish calls that failed.",
             s->errors);
-    counter(f, om, "reconnects", "Reconnections (mqttbench does not reconnect: always 0).", s->reconnects);
+    counter(f, om, "reconnects", "Lost connections made again (--reconnect; 0 without it).", s->reconnects);
     gauge(f, "clients_connected", "Clients connected and subscribed now.", s->connected);
     if (s->in_flight_known)
         gauge(f, "messages_in_flight", "Messages the publishers completed that the subscribers have not received yet "
@@ -437,6 +437,11 @@ void metricsrv_tick(struct metricsrv *m, uint64_t published, uint64_t received, 
     publish(m);
 }
 
+void metricsrv_reconnects(struct metricsrv *m, uint64_t reconnects)
+{
+    if (m) m->st.reconnects = reconnects;
+}
+
 void metricsrv_final(struct metricsrv *m, const struct run_result *r)
 {
     if (!m) return;
@@ -448,6 +453,7 @@ void metricsrv_final(struct metricsrv *m, const struct run_result *r)
     s->lost = r->lost;
     s->duplicates = r->duplicates;
     s->errors = r->connect_failures + t->pub_errors;
+    s->reconnects = t->reconnects;
     s->connected = 0;
     s->in_flight_known = r->cfg->mode == MB_MODE_BOTH;
     s->in_flight = 0;

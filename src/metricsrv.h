@@ -36,7 +36,7 @@ struct metricsrv_state {
     uint64_t received;          /* unique messages received in the measured phase */
     uint64_t lost, duplicates;  /* known when the run's accounting ends (final); 0 before */
     uint64_t errors;            /* failed clients; with failed publish calls once final */
-    uint64_t reconnects;        /* 0: mqttbench does not reconnect */
+    uint64_t reconnects;        /* --reconnect: lost connections made again; 0 without it */
     uint64_t connected;         /* clients connected (and subscribed) now */
     bool in_flight_known;       /* both: the next field means something */
     uint64_t in_flight;         /* completed publishes times their receivers, not yet received */
@@ -70,6 +70,10 @@ void metricsrv_phase(struct metricsrv *m, int phase);
 /* During the connect phase: connected clients and failed ones so far.
  * Published at most twice a second. */
 void metricsrv_connecting(struct metricsrv *m, uint64_t connected, uint64_t failed);
+
+/* --reconnect: lost connections made again so far (published with the next
+ * tick). */
+void metricsrv_reconnects(struct metricsrv *m, uint64_t reconnects);
 
 /* One progress tick of the measured phase: cumulative counts, the latencies
  * recorded since the previous tick (added to the histogram), connected and

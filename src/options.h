@@ -70,6 +70,8 @@ struct mb_config {
     uint64_t sub_delay_ns;     /* per-message processing delay in subscribers (slow consumer) */
     uint64_t drain_timeout_ns; /* subscribers stop after this long without a message */
     uint64_t connect_timeout_ns;
+    const char *reconnect;     /* --reconnect as given; NULL: a lost connection fails the run */
+    uint64_t reconnect_min_ns, reconnect_max_ns; /* its backoff (reconnect.h) */
     double connect_rate;       /* new connections per second, all workers; 0 = all at once */
     uint64_t warmup_ns;        /* publish this long before measuring; excluded from results */
     char bind_addresses[MB_MAX_BIND][MB_ADDR_LEN]; /* source addresses, used round robin; none = any */

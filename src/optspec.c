@@ -8,6 +8,7 @@
 
 #include "errmsg.h"
 #include "payload.h"
+#include "reconnect.h"
 #include "shard.h"
 #include "sweep.h"
 #include "units.h"
@@ -99,6 +100,15 @@ static int parse_shard(const struct opt_spec *s, struct mb_config *cfg, const ch
     (void)shown;
     if (shard_parse(arg, &i, &n, err, errlen) != 0) return -1;
     cfg->shard_arg = arg;
+    return 0;
+}
+
+static int parse_reconnect(const struct opt_spec *s, struct mb_config *cfg, const char *arg, const char *shown,
+                           char *err, size_t errlen)
+{
+    (void)shown;
+    if (reconnect_parse(arg, s->name, &cfg->reconnect_min_ns, &cfg->reconnect_max_ns, err, errlen) != 0) return -1;
+    cfg->reconnect = arg;
     return 0;
 }
 
@@ -220,6 +230,11 @@ const struct opt_spec opt_specs[] = {
     { "connect-timeout", 0, OPT_DURATION, OPT_FIELD(connect_timeout_ns), .min = 1, .max = OPT_MAX_DURATION_NS,
       .def = "10s", .modes = OPT_ALL, .section = OPT_SEC_CONNECTION, .key = "connect_timeout_s", .arg = "T",
       .help = "give up connecting after T" },
+    { "reconnect", 0, OPT_CUSTOM, OPT_FIELD(reconnect), .parse = parse_reconnect, .modes = OPT_ALL,
+      .flags = OPT_NEWER, .section = OPT_SEC_CONNECTION, .key = "reconnect", .arg = "MIN..MAX",
+      .help = "a client that loses its connection reconnects (same client id and session settings), first "
+              "after MIN, then twice as long each attempt up to MAX, for at most --connect-timeout; the run "
+              "goes on (without it a lost connection fails the run)" },
     { "run-id", 0, OPT_HEX, OPT_FIELD(run_id), OPT_GIVEN(run_id_given), .modes = OPT_ALL, .flags = OPT_PARENT,
       .section = OPT_SEC_MESSAGES, .key = "run_id", .arg = "HEX",
       .help = "run identifier (random when not given; sub then accepts any run)" },

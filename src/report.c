@@ -1,6 +1,7 @@
 /* Progress lines and the end-of-run summary. */
 #include "report.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "flow.h"
@@ -67,6 +68,7 @@ enum report_bottleneck report_bottleneck(const struct run_result *r)
     bool short_of_target = paced && achieved_rate(r) < REPORT_RATE_HELD * c->rate;
     if (r->self_stall.count && (short_of_target || r->schedule_lagging)) return REPORT_SELF_STALL;
     if (r->generator_saturated) return REPORT_GENERATOR;
+    if (paced && r->outages_total && (short_of_target || r->schedule_lagging)) return REPORT_OUTAGE;
     if (short_of_target) return REPORT_BROKER;
     if (paced && r->schedule_lagging) return REPORT_JITTER;
     return REPORT_NONE;
@@ -96,13 +98,21 @@ static void print_notes(FILE *f, const struct run_result *r)
                 c->rate, achieved_rate(r));
         break;
     case REPORT_JITTER:
-        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), yet the\n"
-                   "               rate held at %.0f msgs/s: the broker kept up on average; the late slots\n"
-                   "               are jitter (mqttbench's scheduling, the OS or brief waits on the\n"
-                   "               broker), which latency from the scheduled send time includes\n",
+    case REPORT_OUTAGE: {
+        bool outage = report_bottleneck(r) == REPORT_OUTAGE;
+        fprintf(f, "  NOTE         %.1f%% of the messages left a whole slot late (the latest by %s), %s\n"
+                   "               rate %s %.0f msgs/s: %s\n",
                 100.0 * (double)t->pub_missed_slots / (double)t->pub_done,
-                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), achieved_rate(r));
+                units_format_duration(t->pub_max_lag_ns, a, sizeof(a)), outage ? "and the" : "yet the",
+                outage ? "was" : "held at", achieved_rate(r),
+                outage ? "publishers wait while they reconnect, then catch up on\n"
+                         "               their schedule; the outages above account for the late slots,\n"
+                         "               which latency from the scheduled send time includes"
+                       : "the broker kept up on average; the late slots are jitter\n"
+                         "               (mqttbench's scheduling, the OS or brief waits on the broker), which\n"
+                         "               latency from the scheduled send time includes");
         break;
+    }
     case REPORT_SELF_STALL:
     case REPORT_NONE:
         break;
@@ -233,6 +243,29 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
                 units_format_duration(hist_percentile(&t->connect_connack, 50), ack, sizeof(ack)), r->tls_per_s,
                 ramp);
     }
+    for (size_t i = 0; i < r->noutages; i++) {
+        const struct result_outage *o = &r->outages[i];
+        char p50[32], mx[32], flow[64] = "nothing received after it";
+        if (o->flowed) snprintf(flow, sizeof(flow), "messages flowing %.3fs after it began", o->flowing_s);
+        fprintf(f, "  outage %-5zu at %.3fs: %" PRIu64 " connection%s lost, ", i + 1, o->start_s, o->clients,
+                o->clients == 1 ? "" : "s");
+        if (o->ended)
+            fprintf(f, "all back after %.3fs (reconnect p50 %s, max %s),\n               %s\n", o->end_s - o->start_s,
+                    units_format_duration(hist_percentile(&o->reconnect, 50), p50, sizeof(p50)),
+                    units_format_duration(o->reconnect.max_ns, mx, sizeof(mx)), flow);
+        else
+            fprintf(f, "not all back by the end\n");
+    }
+    if (t->lat_outage.count) {
+        char p50[32], p99[32], mx[32];
+        fprintf(f, "  outage lat   %" PRIu64 " messages delayed by outages: p50 %s p99 %s max %s (not in the latency "
+                   "above)\n", t->lat_outage.count,
+                units_format_duration(hist_percentile(&t->lat_outage, 50), p50, sizeof(p50)),
+                units_format_duration(hist_percentile(&t->lat_outage, 99), p99, sizeof(p99)),
+                units_format_duration(t->lat_outage.max_ns, mx, sizeof(mx)));
+    }
+    if (r->outages_total > r->noutages)
+        fprintf(f, "  outages      %" PRIu64 " in all (the first %zu above)\n", r->outages_total, r->noutages);
     print_notes(f, r);
     for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
     if (json_path) fprintf(f, "\n  results      %s\n", json_path);

@@ -45,6 +45,7 @@ enum report_bottleneck {
     REPORT_GENERATOR,           /* mqttbench's CPU */
     REPORT_JITTER,              /* paced: slots missed, the rate held */
     REPORT_BROKER,              /* paced: the rate fell short of the target */
+    REPORT_OUTAGE,              /* paced, --reconnect: slots missed or the rate short, with outages */
 };
 enum report_bottleneck report_bottleneck(const struct run_result *r);
 

@@ -398,6 +398,9 @@ cJSON *result_to_json(const struct run_result *r)
     }
     cJSON_AddItemToObject(cn, "connack_us", latency_json(&t->connect_connack));
     cJSON_AddNumberToObject(cn, "disconnects", (double)t->disconnects);
+    cJSON_AddNumberToObject(cn, "reconnects", (double)t->reconnects);
+    cJSON_AddItemToObject(cn, "reconnect_us", latency_json(&t->reconnect_time));
+    cJSON_AddNumberToObject(cn, "lost_unsent", (double)t->lost_unsent);
 
     if (pub) {
         cJSON *p = cJSON_AddObjectToObject(root, "publish");
@@ -437,10 +440,12 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON *svc = latency_json(&t->service_lat);
         cJSON_AddStringToObject(svc, "from", "send");
         cJSON_AddItemToObject(root, "service_latency_us", svc);
+        cJSON_AddItemToObject(root, "outage_latency_us", latency_json(&t->lat_outage));
     } else {
         cJSON_AddNullToObject(root, "subscribe");
         cJSON_AddNullToObject(root, "latency_us");
         cJSON_AddNullToObject(root, "service_latency_us");
+        cJSON_AddNullToObject(root, "outage_latency_us");
     }
 
     cJSON *warn = cJSON_AddArrayToObject(root, "warnings");
@@ -484,6 +489,20 @@ cJSON *result_to_json(const struct run_result *r)
     }
     cJSON_AddBoolToObject(root, "generator_saturated", r->generator_saturated);
     cJSON_AddBoolToObject(root, "schedule_lagging", r->schedule_lagging);
+    cJSON *outs = cJSON_AddArrayToObject(root, "outages");
+    for (size_t i = 0; i < r->noutages; i++) {
+        const struct result_outage *o = &r->outages[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "start_s", o->start_s);
+        if (o->ended) cJSON_AddNumberToObject(e, "end_s", o->end_s);
+        else cJSON_AddNullToObject(e, "end_s");
+        cJSON_AddNumberToObject(e, "clients", (double)o->clients);
+        cJSON_AddItemToObject(e, "reconnect_us", latency_json(&o->reconnect));
+        if (o->flowed) cJSON_AddNumberToObject(e, "flowing_s", o->flowing_s);
+        else cJSON_AddNullToObject(e, "flowing_s");
+        cJSON_AddItemToArray(outs, e);
+    }
+    cJSON_AddNumberToObject(root, "outages_total", (double)r->outages_total);
     cJSON *ss = cJSON_AddObjectToObject(root, "self_stall");
     cJSON_AddNumberToObject(ss, "count", (double)r->self_stall.count);
     cJSON_AddNumberToObject(ss, "total_s", r->self_stall.total_s);
@@ -852,6 +871,12 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
         r->tls_per_s = rd_real(d, "connect.tls_handshakes_per_s", 0);
     }
     t->disconnects = rd_count(d, "connect.disconnects");
+    /* newer keys: --reconnect (older files have none) */
+    if (reader_find(d->obj, "connect.reconnects")) {
+        t->reconnects = rd_count(d, "connect.reconnects");
+        rd_hist(d, "connect.reconnect_us", &t->reconnect_time);
+        t->lost_unsent = rd_count(d, "connect.lost_unsent");
+    }
     if (pub) {
         t->pub_done = rd_count(d, "publish.messages");
         t->pub_bytes = rd_count(d, "publish.bytes");
@@ -888,6 +913,7 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
         r->latency_intended = rd_pick(d, "latency_us.from", from, 2);
         t->sub_negative = rd_count(d, "latency_us.negative");
         rd_hist(d, "service_latency_us", &t->service_lat);
+        if (reader_find(d->obj, "outage_latency_us")) rd_hist(d, "outage_latency_us", &t->lat_outage);   /* newer */
     }
     r->generator_saturated = rd_bool(d, "generator_saturated");
     r->schedule_lagging = rd_bool(d, "schedule_lagging");
@@ -967,6 +993,22 @@ static void read_lists(struct rd *d, struct run_result *r)
         if (!e.rc && result_add_point(r, &pt) != 0) rd_fail(&e, "out of memory");
         d->rc = e.rc;
     }
+    a = rd_array(d, "outages", RESULT_MAX_OUTAGES, true);   /* newer key */
+    if (a && a->child && !(r->outages = result_alloc(r, (size_t)cJSON_GetArraySize(a) * sizeof(*r->outages))))
+        rd_fail(d, "out of memory");
+    for (const cJSON *x = d->rc || !a ? NULL : a->child; x; x = x->next) {
+        struct rd e = rd_entry(d, x, p, sizeof(p), "outages", r->noutages);
+        struct result_outage *o = &r->outages[r->noutages++];
+        o->start_s = rd_real(&e, "start_s", -RD_MAX);
+        o->ended = !cJSON_IsNull(reader_find(x, "end_s"));
+        if (o->ended) o->end_s = rd_real(&e, "end_s", -RD_MAX);
+        o->clients = rd_count(&e, "clients");
+        rd_hist(&e, "reconnect_us", &o->reconnect);
+        o->flowed = !cJSON_IsNull(reader_find(x, "flowing_s"));
+        if (o->flowed) o->flowing_s = rd_real(&e, "flowing_s", 0);
+        d->rc = e.rc;
+    }
+    if (reader_find(d->obj, "outages_total")) r->outages_total = rd_count(d, "outages_total");
     a = rd_array(d, "workers", SIZE_MAX, false);
     if (a && a->child && !(r->workers = calloc((size_t)cJSON_GetArraySize(a), sizeof(*r->workers))))
         rd_fail(d, "out of memory");

@@ -23,6 +23,7 @@
 #define RESULT_SCHEMA "mqttbench.result.v1"
 #define RESULT_MAX_FAILURES 8   /* failure reasons kept; later ones count in the last */
 #define RESULT_MAX_WARNINGS 16  /* warnings kept (result_add_warning) */
+#define RESULT_MAX_OUTAGES 64   /* outages kept (outage.h); outages_total counts them all */
 #define RESULT_MAX_PEERS 8      /* publishing processes in "clock" */
 #define RESULT_MAX_RUNS 1000    /* runs of a --repeat result */
 
@@ -34,6 +35,17 @@ struct result_point {
     uint64_t sent;          /* cumulative completed publishes */
     uint64_t received;      /* cumulative unique messages received */
     double p50_us, p99_us;  /* latency of the messages received in this second; 0 = none */
+};
+
+/* --reconnect: one outage (outage.h), times relative to the measured phase's start. */
+struct result_outage {
+    double start_s;         /* the first client saw its connection lost (< 0: before the measured phase) */
+    bool ended;             /* every client hit was back */
+    double end_s;           /* when the last of them was back (ended) */
+    bool flowed;            /* a message was received after it ended */
+    double flowing_s;       /* from start_s to the first message received after it ended (flowed) */
+    uint64_t clients;       /* connections lost in it */
+    struct hist reconnect;  /* per connection: lost to back */
 };
 
 /* Per worker thread: how busy it was (the self-check). */
@@ -132,6 +144,10 @@ struct run_result {
 
     struct result_point *points;
     size_t npoints, cap_points;
+
+    struct result_outage *outages;  /* --reconnect: the first RESULT_MAX_OUTAGES (result_alloc) */
+    size_t noutages;
+    uint64_t outages_total;         /* all of them */
 
     struct result_worker *workers;
     size_t nworkers;

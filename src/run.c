@@ -42,6 +42,8 @@ struct run {
     uint64_t start_reads, start_writes;
     size_t nclients;
     _Atomic int phase;
+    _Atomic uint32_t down_all;     /* --reconnect: clients down, every worker's (client_env) */
+    _Atomic uint64_t all_back_ns;  /* --reconnect: when the last of them was back */
     uint64_t t0_ns;
     /* progress state */
     uint64_t next_tick_ns, last_tick_ns, last_tick_sent, last_tick_received;
@@ -54,6 +56,8 @@ struct run {
 struct run_live {
     uint64_t sent, sent_weighted, received, last_rx_ns;
     uint32_t ready, finished, failed;
+    uint32_t down;          /* --reconnect: clients that lost their connection, not back yet */
+    uint64_t reconnects;
 };
 
 static void sleep_ns(uint64_t ns)
@@ -94,6 +98,8 @@ static void live_read(const struct run *r, struct run_live *l)
         l->ready += atomic_load_explicit(&e->ready, memory_order_relaxed);
         l->finished += atomic_load_explicit(&e->finished, memory_order_relaxed);
         l->failed += atomic_load_explicit(&e->failed, memory_order_relaxed);
+        l->down += atomic_load_explicit(&e->down, memory_order_relaxed);
+        l->reconnects += atomic_load_explicit(&e->reconnects, memory_order_relaxed);
     }
 }
 
@@ -152,6 +158,10 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     if (r->has_ctl) {
         tmpl.control = &r->ctl;
         tmpl.stamp_skew_ns = r->ctl.skew_ns;   /* this process's (test-skewed) wall clock */
+    }
+    if (cfg->reconnect) {
+        tmpl.down_all = &r->down_all;
+        tmpl.all_back_ns = &r->all_back_ns;
     }
     tmpl.run_tag = payload_run_tag(cfg->run_id);
     tmpl.warm_tag = cfg->warmup_ns ? (uint16_t)(tmpl.run_tag ^ 0x8000u) : tmpl.run_tag;
@@ -238,7 +248,8 @@ static void tick(struct run *r, uint64_t now)
     if (r->metrics) {
         struct run_live l;
         live_read(r, &l);
-        metricsrv_tick(r->metrics, sent, received, &r->tick_hist, l.ready > l.failed ? l.ready - l.failed : 0, l.failed,
+        metricsrv_reconnects(r->metrics, l.reconnects);
+        metricsrv_tick(r->metrics, sent, received, &r->tick_hist, l.ready > l.failed + l.down ? l.ready - l.failed - l.down : 0, l.failed,
                        cfg->mode == MB_MODE_BOTH, l.sent_weighted > l.received ? l.sent_weighted - l.received : 0);
     }
     if (!cfg->quiet) {
@@ -271,7 +282,7 @@ static int connect_phase(struct run *r)
     int rc = 0;
     for (;;) {
         live_read(r, &l);
-        metricsrv_connecting(r->metrics, l.ready > l.failed ? l.ready - l.failed : 0, l.failed);
+        metricsrv_connecting(r->metrics, l.ready > l.failed + l.down ? l.ready - l.failed - l.down : 0, l.failed);
         if (cut_short(r, &l, "while connecting")) {
             rc = -1;
             break;
@@ -417,6 +428,13 @@ static void measure_phase(struct run *r)
         if (l.last_rx_ns < r->resumed_ns) l.last_rx_ns = r->resumed_ns;
         if (last_progress_ns < r->resumed_ns) last_progress_ns = r->resumed_ns;
         if (cut_short(r, &l, "by a signal")) break;
+        /* --reconnect: a client is still reconnecting (it gives up after the
+         * connect timeout, failing the run): not a stall, and the end rules
+         * wait for it. */
+        if (l.down) {
+            l.last_rx_ns = now;
+            last_progress_ns = now;
+        }
         report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
         if (now >= r->next_tick_ns) {
             tick(r, now);
@@ -660,6 +678,52 @@ static void account_sub(struct run *r)
     free(expected);
 }
 
+/* --reconnect: the workers' lost connections grouped into outages. */
+static void collect_outages(struct run *r)
+{
+    struct run_result *res = r->res;
+    size_t n = 0, nrx = 0;
+    for (size_t i = 0; i < r->nworkers; i++) {
+        n += r->workers[i].env.nlost;
+        nrx += r->workers[i].env.nrx;
+    }
+    if (!n) return;
+    struct outage_event *ev = malloc(n * sizeof(*ev));
+    struct outage_rx *rx = malloc((nrx ? nrx : 1) * sizeof(*rx));
+    struct outage *out = malloc(RESULT_MAX_OUTAGES * sizeof(*out));
+    res->outages = result_alloc(res, RESULT_MAX_OUTAGES * sizeof(*res->outages));
+    if (!ev || !rx || !out || !res->outages) {
+        set_status(r, RESULT_FAILED, "out of memory counting outages%s", "");
+        res->outages = NULL;
+    } else {
+        n = nrx = 0;
+        for (size_t i = 0; i < r->nworkers; i++) {
+            const struct client_env *e = &r->workers[i].env;
+            if (e->nlost) memcpy(ev + n, e->lost_log, e->nlost * sizeof(*ev));
+            if (e->nrx) memcpy(rx + nrx, e->rx_marks, e->nrx * sizeof(*rx));
+            n += e->nlost;
+            nrx += e->nrx;
+        }
+        res->outages_total = outage_group(ev, n, rx, nrx, out, RESULT_MAX_OUTAGES);
+        res->noutages = res->outages_total < RESULT_MAX_OUTAGES ? res->outages_total : RESULT_MAX_OUTAGES;
+        for (size_t k = 0; k < res->noutages; k++) {
+            struct result_outage *o = &res->outages[k];
+            /* before the measured phase (t0 0: it never began): from the run's first connect */
+            uint64_t t0 = r->t0_ns ? r->t0_ns : res->total.connect_first_ns;
+            o->start_s = ((double)out[k].start_ns - (double)t0) / 1e9;
+            o->ended = out[k].end_ns != 0;
+            o->end_s = o->ended ? ((double)out[k].end_ns - (double)t0) / 1e9 : 0;
+            o->flowed = out[k].flowing_ns != 0;
+            o->flowing_s = o->flowed ? (double)(out[k].flowing_ns - out[k].start_ns) / 1e9 : 0;
+            o->clients = out[k].clients;
+            o->reconnect = out[k].reconnect;
+        }
+    }
+    free(ev);
+    free(rx);
+    free(out);
+}
+
 static void collect(struct run *r, uint64_t end_ns)
 {
     const struct mb_config *cfg = r->cfg;
@@ -688,6 +752,7 @@ static void collect(struct run *r, uint64_t end_ns)
             if (res->workers[i].utilization > res->max_utilization) res->max_utilization = res->workers[i].utilization;
         }
     }
+    collect_outages(r);
     const struct stats *t = &res->total;
     if (t->tls_last_ns > t->connect_first_ns)   /* handshakes per second over the ramp */
         res->tls_per_s = (double)t->connect_tls.count * 1e9 / (double)(t->tls_last_ns - t->connect_first_ns);

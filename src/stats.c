@@ -9,10 +9,12 @@ void stats_init(struct stats *s)
     hist_init(&s->lat);
     hist_init(&s->lat_tick);
     hist_init(&s->service_lat);
+    hist_init(&s->lat_outage);
     hist_init(&s->connect_lat);
     hist_init(&s->connect_tcp);
     hist_init(&s->connect_tls);
     hist_init(&s->connect_connack);
+    hist_init(&s->reconnect_time);
 }
 
 static uint64_t min_nonzero(uint64_t a, uint64_t b)
@@ -40,7 +42,11 @@ void stats_merge(struct stats *dst, const struct stats *src)
     if (src->rx_last_ns > dst->rx_last_ns) dst->rx_last_ns = src->rx_last_ns;
     hist_merge(&dst->lat, &src->lat);
     hist_merge(&dst->service_lat, &src->service_lat);
+    hist_merge(&dst->lat_outage, &src->lat_outage);
     dst->disconnects += src->disconnects;
+    dst->reconnects += src->reconnects;
+    hist_merge(&dst->reconnect_time, &src->reconnect_time);
+    dst->lost_unsent += src->lost_unsent;
     dst->sub_warmup += src->sub_warmup;
     hist_merge(&dst->connect_lat, &src->connect_lat);
     hist_merge(&dst->connect_tcp, &src->connect_tcp);

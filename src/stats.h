@@ -30,6 +30,7 @@ struct stats {
     struct hist lat;            /* end-to-end latency from the intended send time (the
                                    schedule's slot when paced and known, else the send call) */
     struct hist service_lat;    /* end-to-end latency from the actual send call */
+    struct hist lat_outage;     /* --reconnect: as lat, for messages an outage delayed (kept out of lat) */
     struct hist lat_tick;       /* end-to-end latency since the last progress tick */
 
     uint64_t sub_warmup;        /* warm-up messages received (not measured) */
@@ -42,6 +43,9 @@ struct stats {
     uint64_t connect_first_ns;  /* monotonic time of the first connect call, 0 = none */
     uint64_t tls_last_ns;       /* monotonic time the last TLS handshake completed, 0 = none */
     uint64_t disconnects;       /* connections lost during the run */
+    uint64_t reconnects;        /* --reconnect: lost connections made again */
+    struct hist reconnect_time; /* --reconnect: the loss to ready again (resubscribed) */
+    uint64_t lost_unsent;       /* QoS 0 publishes still in the client when its connection was lost */
     uint8_t sub_qos_granted;    /* bit q set: a subscriber's SUBACK granted QoS q */
     uint8_t pub_qos_granted;    /* bit q set: the broker supports publishing at QoS q (the
                                    $SYS/control client's SUBACK, capped at the publish QoS) */

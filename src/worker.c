@@ -269,6 +269,13 @@ static void *worker_main(void *arg)
             uint64_t due = ramp_start + next_connect * w->env.connect_interval_ns;
             if (due - now < timeout) timeout = due - now;
         }
+        if (atomic_load_explicit(&w->env.down, memory_order_relaxed)) {
+            /* --reconnect: clients whose backoff ended try again */
+            for (size_t i = 0; i < w->nclients; i++) {
+                uint64_t due = client_retry(&w->clients[i], now);
+                if (due != UINT64_MAX && due - now < timeout) timeout = due > now ? due - now : 0;
+            }
+        }
         if (phase == PHASE_STOP_PUBLISHING && !stopped_publishing) {
             for (size_t i = 0; i < w->npubs; i++) client_stop_publishing(&w->clients[i]);
             stopped_publishing = true;
@@ -389,6 +396,10 @@ void worker_destroy(struct worker *w)
     w->allow = w->fl_issued = w->fl_allow = w->fl_frontier = w->fl_received = w->fl_progress = NULL;
     free(w->env.scratch);
     w->env.scratch = NULL;
+    free(w->env.lost_log);
+    free(w->env.rx_marks);
+    w->env.lost_log = NULL;
+    w->env.rx_marks = NULL;
     if (w->env.epfd >= 0) close(w->env.epfd);
     w->env.epfd = -1;
     if (w->wakefd >= 0) close(w->wakefd);

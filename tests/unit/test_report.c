@@ -49,6 +49,16 @@ static void test_bottleneck(void)
     r.self_stall.total_s = r.self_stall.max_s = 5.0;
     CHECK("bottleneck: mqttbench stopped is never the broker", report_bottleneck(&r) == REPORT_SELF_STALL);
 
+    /* --reconnect: a broker restart held the publishers 1.5 s of a 5 s run */
+    paced(&r, &c, 2000, 10008, 5.0, 3300);
+    CHECK("bottleneck: without outages the late slots are jitter", report_bottleneck(&r) == REPORT_JITTER);
+    r.outages_total = 1;
+    CHECK("bottleneck: with an outage they are the outage's, not jitter", report_bottleneck(&r) == REPORT_OUTAGE);
+    paced(&r, &c, 2000, 6000, 5.0, 3300);
+    r.outages_total = 1;
+    CHECK("bottleneck: short of the target with an outage is not 'the broker did not keep up'",
+          report_bottleneck(&r) == REPORT_OUTAGE);
+
     paced(&r, &c, 0, 100000, 1.0, 0);
     CHECK("bottleneck: unpaced, nothing to say", report_bottleneck(&r) == REPORT_NONE);
     r.generator_saturated = true;
