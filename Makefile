@@ -74,7 +74,8 @@ UNIT_SRCS := $(filter-out tests/unit/test_main.c,$(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # The results half (read, write, compare, merge): builds without libmosquitto.
 RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.c src/series.c src/stats.c \
-                src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c src/shard.c
+                src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c src/shard.c \
+                src/reconnect.c
 
 .PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline image
 all: mqttbench
