@@ -134,7 +134,9 @@ check_eq "--processes over PSK: every message" "ok 3000" "$(json "$TEST_TMP/titl
 "$MQTTBENCH" both -p "$BROKER_PORT" "${CA[@]}" -u title-user -P s3cr3t-pw-title --rate 1000 --count 2000 \
     --quiet --json "$TEST_TMP/title2.json" > /dev/null 2>&1 &
 bg=$!
-for _ in $(seq 1 100); do title_of title-user | grep -q . && break; sleep 0.02; done
+# the title is scrubbed right after the options are read, before any socket is
+# opened: wait for a socket, not for the process, or the check races its start
+for _ in $(seq 1 250); do ls -l "/proc/$bg/fd" 2>/dev/null | grep -q 'socket:' && break; sleep 0.02; done
 check "password not in the process title" bash -c "title=\$(tr '\\0' ' ' < /proc/$bg/cmdline); [ -n \"\$title\" ] && ! echo \"\$title\" | grep -q s3cr3t-pw-title"
 wait_exit "$bg" 20000
 check_eq "password run: exits 0" 0 "$EXIT_RC"
