@@ -18,6 +18,20 @@ uint64_t flow_default_backlog(const struct mb_config *cfg)
     return cfg->pub_qos == 0 && cfg->sub_qos == 0 ? 500 : 10;
 }
 
+#define FLOW_COALESCE_NS 100000ull
+
+uint64_t flow_default_coalesce_ns(const struct mb_config *cfg)
+{
+    bool flood = cfg->mode == MB_MODE_BOTH && cfg->rate <= 0;
+    return flood && cfg->pub_qos == 0 && cfg->sub_qos == 0 ? FLOW_COALESCE_NS : 0;
+}
+
+int flow_default_threads(const struct mb_config *cfg, int ncpus)
+{
+    if (cfg->mode == MB_MODE_BOTH && cfg->pub_qos > 0 && cfg->rate <= 0 && !cfg->sub_delay_ns) return 1;
+    return ncpus > 0 ? ncpus : 1;
+}
+
 uint64_t flow_due_ns(uint64_t t0_ns, uint64_t slot_ns, uint32_t publishers, uint32_t index, uint32_t seq)
 {
     uint64_t offset = slot_ns * index / (publishers ? publishers : 1);

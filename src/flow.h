@@ -38,6 +38,25 @@ bool flow_enabled(const struct mb_config *cfg);
  * (no loss measured there, and up to 1.7x the rate of 10). */
 uint64_t flow_default_backlog(const struct mb_config *cfg);
 
+/* The default --coalesce: 100 us in `both` without --rate at QoS 0, else 0.
+ * A subscriber that reads as soon as a message arrives wakes for every one
+ * or two: each wake-up costs it a context switch and the broker a segment
+ * and an ACK of its own (docs/performance.md). Waiting a little after a
+ * wake-up that found messages lets the next read find many. It adds at most
+ * that wait to a message's latency, and only while messages keep coming: a
+ * paced run's latency must stay untouched, and a lone `sub` cannot know
+ * whether its publishers are paced, so both default to 0. */
+uint64_t flow_default_coalesce_ns(const struct mb_config *cfg);
+
+/* The default --threads given ncpus: the number of cores, but 1 in an
+ * unpaced `both` publishing at QoS 1 or 2 (without --sub-delay, whose sleep
+ * would hold the publishers too). There a publisher waits on acknowledgements
+ * and on its subscribers' progress (a window of 10 or 100); on one thread
+ * each round trip is one loop turn, across threads every turn waits for the
+ * other thread to wake (1.5 to 2x the rate at QoS 1 on one thread with the
+ * broker on the same 2 cores; docs/performance.md). */
+int flow_default_threads(const struct mb_config *cfg, int ncpus);
+
 /* Paced: monotonic time (ns) message seq of publisher index is due: t0 +
  * the publisher's offset within a slot (slot_ns * index / publishers) + seq
  * slots. */

@@ -173,12 +173,13 @@ static int derive_defaults(struct mb_config *cfg, char *err, size_t errlen)
     bool pub = cfg->mode != MB_MODE_SUB;
     if (cfg->mode == MB_MODE_SUB) cfg->publishers = 0;
     if (cfg->mode == MB_MODE_PUB) cfg->subscribers = 0;
-    if (!cfg->threads) cfg->threads = options_ncpus();
     if (cfg->pub_qos < 0) cfg->pub_qos = cfg->qos;
     if (cfg->sub_qos < 0) cfg->sub_qos = cfg->qos;
+    if (!cfg->threads) cfg->threads = flow_default_threads(cfg, options_ncpus());
     if (pub && !cfg->count_given && cfg->duration_ns == 0)
         cfg->count = 1000000;
     if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);
+    if (!cfg->coalesce_given) cfg->coalesce_ns = flow_default_coalesce_ns(cfg);
     if (!cfg->run_id_given) cfg->run_id = random_run_id();
     if (cfg->sweep && !cfg->warmup_given) cfg->warmup_ns = 1000000000ull;
     const char *psk_env = getenv("MQTTBENCH_PSK"), *password_env = getenv("MQTTBENCH_PASSWORD");

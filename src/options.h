@@ -68,6 +68,7 @@ struct mb_config {
     uint64_t backlog;          /* both: publishers pause while subscribers are this many
                                   messages behind; 0 = never pause (flood) */
     uint64_t sub_delay_ns;     /* per-message processing delay in subscribers (slow consumer) */
+    uint64_t coalesce_ns;      /* a subscribers' worker waits this long after a wake-up that found messages */
     uint64_t drain_timeout_ns; /* subscribers stop after this long without a message */
     uint64_t connect_timeout_ns;
     const char *reconnect;     /* --reconnect as given; NULL: a lost connection fails the run */
@@ -123,6 +124,7 @@ struct mb_config {
     bool quiet;
     uint64_t report_every;     /* 0 = off */
     bool warmup_given;
+    bool coalesce_given;
 
     /* sweep (sweep.h): `both` at rising rates, judged against an objective */
     bool sweep;                /* the sweep command (mode is MB_MODE_BOTH) */

@@ -219,6 +219,11 @@ const struct opt_spec opt_specs[] = {
       .flags = OPT_SCENARIO, .section = OPT_SEC_CLIENTS, .key = "backlog", .arg = "N",
       .help = "publishers pause while subscribers are N messages behind (500 at QoS 0, 10 publishing at "
               "QoS 1, 100 at QoS 2 when not given; 0 = never)" },
+    { "coalesce", 0, OPT_DURATION, OPT_FIELD(coalesce_ns), OPT_GIVEN(coalesce_given), .min = 0,
+      .max = 10000000, .modes = OPT_SUB | OPT_BOTH, .flags = OPT_NEWER, .section = OPT_SEC_CLIENTS,
+      .key = "coalesce_s", .arg = "T",
+      .help = "a thread with only subscribers waits T after a wake-up that found messages, so the next read "
+              "finds more (100us in `both` without --rate at QoS 0 when not given, else 0; at most 10ms)" },
     { "sub-delay", 0, OPT_DURATION, OPT_FIELD(sub_delay_ns), .min = 0, .max = OPT_MAX_DURATION_NS,
       .modes = OPT_SUB | OPT_BOTH, .section = OPT_SEC_CLIENTS, .key = "sub_delay_s", .arg = "T",
       .help = "per-message processing delay in subscribers (slow consumer)" },

@@ -180,7 +180,19 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         if (flow_init(&r->flow, cfg->backlog, &r->topo, T, err, errlen) != 0) return -1;
         tmpl.flow = &r->flow;
     }
-    size_t per = (P + T - 1) / T + (S + T - 1) / T + 1;
+    /* In `both`, publishers and subscribers go on threads of their own (the
+     * first tp threads publish), so that a subscribers' thread can coalesce
+     * its wake-ups (--coalesce) without holding a publisher; elsewhere, or
+     * with one thread, every thread takes both. */
+    size_t tp = T, ts0 = 0, ts = T;
+    if (cfg->mode == MB_MODE_BOTH && T >= 2 && P && S) {
+        tp = (T * P + (P + S) / 2) / (P + S);
+        if (tp < 1) tp = 1;
+        if (tp > T - 1) tp = T - 1;
+        ts0 = tp;
+        ts = T - tp;
+    }
+    size_t per = (P + tp - 1) / tp + (S + ts - 1) / ts + 1;
     for (size_t i = 0; i < T; i++) {
         if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
         r->nworkers++;
@@ -188,7 +200,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     for (size_t i = 0; i < P; i++) {
         uint64_t quota = UINT32_MAX;
         if (cfg->count) quota = cfg->count / P + (i < cfg->count % P ? 1 : 0);
-        struct worker *w = &r->workers[i % T];
+        struct worker *w = &r->workers[i % tp];
         uint32_t gi = (uint32_t)(i + (size_t)cfg->first_publisher);
         if (worker_add_client(w, CLIENT_PUB, gi, r->topo.pub_topics[i], (uint32_t)quota, err, errlen) != 0)
             return -1;
@@ -197,7 +209,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         if (cfg->mode == MB_MODE_BOTH) w->clients[w->nclients - 1].fanout = r->topo.pub_fanout[i];
     }
     for (size_t j = 0; j < S; j++) {
-        struct worker *w = &r->workers[(P + j) % T];
+        struct worker *w = &r->workers[ts0 ? ts0 + j % ts : (P + j) % T];
         if (worker_add_client(w, CLIENT_SUB, (uint32_t)j, r->topo.sub_filters[j], 0, err, errlen) != 0) return -1;
         struct client *c = &w->clients[w->nclients - 1];
         c->tracks.max_publishers = cfg->mode == MB_MODE_BOTH ? P : RUN_SUB_MAX_PUBLISHERS;

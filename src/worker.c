@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -223,6 +224,12 @@ static int wait_events(struct worker *w, struct epoll_event *evs, uint64_t timeo
     return n;
 }
 
+static void pause_ns(uint64_t ns)
+{
+    struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
+}
+
 static uint64_t thread_cpu_ns(void)
 {
     struct timespec ts;
@@ -247,6 +254,9 @@ static void *worker_main(void *arg)
     uint64_t next_misc = clock_mono_ns() + WORKER_MISC_NS;
     uint32_t tick_seen = 0;
     bool stopped_publishing = false;
+    /* --coalesce: only a thread with no publisher waits, or it would hold them */
+    uint64_t coalesce = w->npubs ? 0 : cfg->coalesce_ns;
+    bool found = false;         /* the last wait returned events */
     for (;;) {
         int phase = atomic_load_explicit(w->phase, memory_order_acquire);
         if (phase == PHASE_STOP) {
@@ -288,7 +298,9 @@ static void *worker_main(void *arg)
             else if (due != UINT64_MAX && due - now < timeout) timeout = due - now;
         }
         if (w->npending) timeout = 0;
+        else if (coalesce && found) pause_ns(coalesce);   /* let more arrive: see flow.h */
         int n = wait_events(w, evs, timeout);
+        found = n > 0;
         /* First the clients whose input waits in their read buffer, then the
          * new events; a client left with buffered input is queued again. */
         size_t np = w->npending;

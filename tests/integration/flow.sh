@@ -50,4 +50,24 @@ F=$TEST_TMP/flood.json
 timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -q 1 -n 2000 --backlog 0 --json "$F" > "$TEST_TMP/flood.out" 2>&1
 check_eq "no window: flow is null" null "$(json "$F" 'd["flow"]')"
 check "no window: no NOTE about it" bash -c "! grep -q 'flow window' '$TEST_TMP/flood.out'"
+# --coalesce: on by default in an unpaced QoS 0 `both` only, and it works: the
+# subscribers' thread reads at most a few times (5) per 100 us it waited.
+F=$TEST_TMP/coalesce.json
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 200000 --size 16 --quiet --json "$F" > /dev/null 2>&1
+json_load "$F"
+check_eq "coalesce: default 100 us in an unpaced QoS 0 both" "0.0001 ${J[publish.messages]}" \
+    "${J[config.coalesce_s]} ${J[subscribe.messages]}"
+check "coalesce: reads bounded by the waits (${J[resources.read_syscalls]} reads in ${J[subscribe.duration_s]} s)" \
+    python3 -c 'import sys; sys.exit(0 if int(sys.argv[1]) <= 5 * float(sys.argv[2]) / 100e-6 + 1000 else 1)' \
+    "${J[resources.read_syscalls]}" "${J[subscribe.duration_s]}"
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 300 --rate 1000 --quiet --json "$F" > /dev/null 2>&1
+check_eq "coalesce: none in a paced run" 0 "$(json "$F" 'd["config"]["coalesce_s"]')"
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 2000 -q 1 --quiet --json "$F" > /dev/null 2>&1
+check_eq "coalesce: none at QoS 1, where one thread is the default" "0 1" \
+    "$(json "$F" 'str(d["config"]["coalesce_s"]) + " " + str(d["config"]["threads"])')"
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 2000 --coalesce 2ms --quiet --json "$F" > /dev/null 2>&1
+check_eq "coalesce: as given, every message" "0.002 2000" \
+    "$(json "$F" 'str(d["config"]["coalesce_s"]) + " " + str(d["subscribe"]["messages"])')"
+"$MQTTBENCH" pub --coalesce 1ms -p 1 > /dev/null 2> "$TEST_TMP/co.err"
+check_eq "coalesce: not a pub option (exit 2)" 2 "$?"
 finish

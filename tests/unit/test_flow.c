@@ -43,6 +43,36 @@ static void test_default_backlog(void)
     CHECK("default backlog: none outside both", flow_default_backlog(&cfg) == 0);
 }
 
+/* --coalesce: only an unpaced QoS 0 `both`; --threads: 1 at QoS 1/2 there. */
+static void test_default_coalesce_threads(void)
+{
+    struct mb_config cfg = cfg_of(1, 1, "all", NULL);
+    CHECK("default coalesce: unpaced QoS 0 both", flow_default_coalesce_ns(&cfg) == 100000);
+    CHECK("default threads: QoS 0 both takes the cores", flow_default_threads(&cfg, 8) == 8);
+    cfg.rate = 1000;
+    CHECK("default coalesce: none in a paced run", flow_default_coalesce_ns(&cfg) == 0);
+    cfg.rate = 0;
+    cfg.sub_qos = 1;
+    CHECK("default coalesce: none with a QoS 1 subscription", flow_default_coalesce_ns(&cfg) == 0);
+    cfg.sub_qos = 0;
+    cfg.pub_qos = 1;
+    CHECK("default coalesce: none publishing at QoS 1", flow_default_coalesce_ns(&cfg) == 0);
+    CHECK("default threads: one publishing at QoS 1", flow_default_threads(&cfg, 8) == 1);
+    cfg.pub_qos = 2;
+    CHECK("default threads: one publishing at QoS 2", flow_default_threads(&cfg, 8) == 1);
+    cfg.sub_delay_ns = 1000000;
+    CHECK("default threads: a slow consumer must not hold the publishers", flow_default_threads(&cfg, 8) == 8);
+    cfg.sub_delay_ns = 0;
+    cfg.rate = 100;
+    CHECK("default threads: the cores in a paced run", flow_default_threads(&cfg, 8) == 8);
+    cfg.rate = 0;
+    cfg.mode = MB_MODE_SUB;
+    cfg.pub_qos = cfg.sub_qos = 0;
+    CHECK("default coalesce: none in a lone sub", flow_default_coalesce_ns(&cfg) == 0);
+    CHECK("default threads: the cores in sub", flow_default_threads(&cfg, 2) == 2);
+    CHECK("default threads: at least one", flow_default_threads(&cfg, 0) == 1);
+}
+
 static void test_uniform(void)
 {
     CHECK("uniform: no subscriber, no bound", flow_uniform_allowance(10, 50, UINT64_MAX, 1) == UINT64_MAX);
@@ -130,6 +160,7 @@ static void test_paced_by_window(void)
 int main(void)
 {
     test_due();
+    test_default_coalesce_threads();
     test_default_backlog();
     test_uniform();
     test_share_group();
