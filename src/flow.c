@@ -26,12 +26,6 @@ uint64_t flow_default_coalesce_ns(const struct mb_config *cfg)
     return flood && cfg->pub_qos == 0 && cfg->sub_qos == 0 ? FLOW_COALESCE_NS : 0;
 }
 
-int flow_default_threads(const struct mb_config *cfg, int ncpus)
-{
-    if (cfg->mode == MB_MODE_BOTH && cfg->pub_qos > 0 && cfg->rate <= 0 && !cfg->sub_delay_ns) return 1;
-    return ncpus > 0 ? ncpus : 1;
-}
-
 uint64_t flow_due_ns(uint64_t t0_ns, uint64_t slot_ns, uint32_t publishers, uint32_t index, uint32_t seq)
 {
     uint64_t offset = slot_ns * index / (publishers ? publishers : 1);
@@ -50,10 +44,32 @@ static uint64_t share(uint64_t rem, uint64_t n)
     return n ? rem / n + (rem % n ? 1 : 0) : rem;
 }
 
-uint64_t flow_uniform_allowance(uint64_t backlog, uint64_t issued, uint64_t min_frontier, uint64_t publishers)
+uint64_t flow_uniform_room(uint64_t backlog, uint64_t issued, uint64_t min_frontier, uint64_t publishers,
+                           uint64_t mine)
 {
     if (min_frontier == UINT64_MAX) return UINT64_MAX;
-    return share(remaining(backlog, issued, min_frontier), publishers);
+    uint64_t rem = remaining(backlog, issued, min_frontier);
+    if (!publishers || mine >= publishers) return rem;
+    return share(rem * mine, publishers);   /* rem <= backlog: no overflow in practice */
+}
+
+uint64_t flow_uniform_allowance(uint64_t backlog, uint64_t issued, uint64_t min_frontier, uint64_t publishers)
+{
+    return flow_uniform_room(backlog, issued, min_frontier, publishers, 1);
+}
+
+size_t flow_deal(uint64_t room, size_t n, uint64_t burst, const bool *ready, size_t start, uint64_t *out)
+{
+    if (!n) return 0;
+    size_t next = start % n;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (start + k) % n;
+        uint64_t g = ready[i] ? (room < burst ? room : burst) : 0;
+        out[i] = g;
+        room -= g;
+        if (g) next = (i + 1) % n;   /* the next deal starts after the last one served */
+    }
+    return next;
 }
 
 void flow_receiver_progress(const struct topology *t, const uint64_t *sub_frontier, const uint64_t *sub_received,

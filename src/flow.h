@@ -48,15 +48,6 @@ uint64_t flow_default_backlog(const struct mb_config *cfg);
  * whether its publishers are paced, so both default to 0. */
 uint64_t flow_default_coalesce_ns(const struct mb_config *cfg);
 
-/* The default --threads given ncpus: the number of cores, but 1 in an
- * unpaced `both` publishing at QoS 1 or 2 (without --sub-delay, whose sleep
- * would hold the publishers too). There a publisher waits on acknowledgements
- * and on its subscribers' progress (a window of 10 or 100); on one thread
- * each round trip is one loop turn, across threads every turn waits for the
- * other thread to wake (1.5 to 2x the rate at QoS 1 on one thread with the
- * broker on the same 2 cores; docs/performance.md). */
-int flow_default_threads(const struct mb_config *cfg, int ncpus);
-
 /* Paced: monotonic time (ns) message seq of publisher index is due: t0 +
  * the publisher's offset within a slot (slot_ns * index / publishers) + seq
  * slots. */
@@ -67,6 +58,24 @@ uint64_t flow_due_ns(uint64_t t0_ns, uint64_t slot_ns, uint32_t publishers, uint
  * behind = issued (all publishers) - the slowest subscriber's frontier.
  * UINT64_MAX when there is no subscriber (min_frontier UINT64_MAX). */
 uint64_t flow_uniform_allowance(uint64_t backlog, uint64_t issued, uint64_t min_frontier, uint64_t publishers);
+
+/* The room of `mine` of the publishers in the uniform case:
+ * ceil((backlog - behind) * mine / publishers); UINT64_MAX when there is no
+ * subscriber. flow_uniform_allowance is the room of one. */
+uint64_t flow_uniform_room(uint64_t backlog, uint64_t issued, uint64_t min_frontier, uint64_t publishers,
+                           uint64_t mine);
+
+/* Deal a worker's room (flow_uniform_room of its n publishers) out in bursts
+ * of up to `burst`, instead of an even share each: with many publishers the
+ * even share is a few messages, every publisher's few cost a write() of
+ * their own (100 publishers on one subscriber with a window of 500: 5
+ * messages a syscall), and a share rounded up to 1 lets n messages out
+ * where the room was less (100 publishers, window 10: 100 in flight, and
+ * mosquitto drops QoS 1 messages past about 20). Only the publishers with
+ * ready[i] take part; out[i] is what publisher i may issue now (0 for the
+ * others). The deal starts at publisher `start` and goes round; returns
+ * where the next deal should start, so that every publisher has its turn. */
+size_t flow_deal(uint64_t room, size_t n, uint64_t burst, const bool *ready, size_t start, uint64_t *out);
 
 /* Each receiver's progress into progress[t->nreceivers], from every
  * subscriber's frontier and received count (indexed by subscriber). */

@@ -175,7 +175,7 @@ static int derive_defaults(struct mb_config *cfg, char *err, size_t errlen)
     if (cfg->mode == MB_MODE_PUB) cfg->subscribers = 0;
     if (cfg->pub_qos < 0) cfg->pub_qos = cfg->qos;
     if (cfg->sub_qos < 0) cfg->sub_qos = cfg->qos;
-    if (!cfg->threads) cfg->threads = flow_default_threads(cfg, options_ncpus());
+    if (!cfg->threads) cfg->threads = options_ncpus();
     if (pub && !cfg->count_given && cfg->duration_ns == 0)
         cfg->count = 1000000;
     if (cfg->backlog == UINT64_MAX) cfg->backlog = flow_default_backlog(cfg);

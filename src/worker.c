@@ -62,12 +62,13 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
         const struct topology *t = w->env.flow->topo;
         size_t P = t->npubs ? t->npubs : 1, S = t->nsubs ? t->nsubs : 1, R = t->nreceivers ? t->nreceivers : 1;
         w->allow = calloc(max_clients ? max_clients : 1, sizeof(*w->allow));
+        w->ready = calloc(max_clients ? max_clients : 1, sizeof(*w->ready));
         w->fl_issued = calloc(P, sizeof(uint64_t));
         w->fl_allow = calloc(P, sizeof(uint64_t));
         w->fl_frontier = calloc(S, sizeof(uint64_t));
         w->fl_received = calloc(S, sizeof(uint64_t));
         w->fl_progress = calloc(R, sizeof(uint64_t));
-        if (!w->allow || !w->fl_issued || !w->fl_allow || !w->fl_frontier || !w->fl_received || !w->fl_progress) {
+        if (!w->allow || !w->ready || !w->fl_issued || !w->fl_allow || !w->fl_frontier || !w->fl_received || !w->fl_progress) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -119,6 +120,7 @@ static void flow_refresh(struct worker *w)
         }
         uint64_t a = flow_uniform_allowance(f->backlog, issued, min, t->npubs);
         for (size_t i = 0; i < w->npubs; i++) w->allow[i] = a;
+        w->room = flow_uniform_room(f->backlog, issued, min, t->npubs, w->npubs);
         return;
     }
     for (size_t i = 0; i < t->npubs; i++) w->fl_issued[i] = atomic_load_explicit(&f->pub_issued[i], memory_order_relaxed);
@@ -182,6 +184,10 @@ static uint64_t publish_round(struct worker *w, uint64_t now, bool warm)
 {
     bool flow = w->env.flow != NULL;
     if (flow) flow_refresh(w);
+    if (flow && w->env.flow->uniform && w->npubs > 1 && w->allow[0] < WORKER_PUBLISH_BURST) {
+        for (size_t i = 0; i < w->npubs; i++) w->ready[i] = client_next_due_ns(&w->clients[i], now, warm) == 0;
+        w->deal_next = flow_deal(w->room, w->npubs, WORKER_PUBLISH_BURST, w->ready, w->deal_next, w->allow);
+    }
     uint64_t next = UINT64_MAX;
     size_t held = 0, busy = 0, issued = 0;
     for (size_t i = 0; i < w->npubs; i++) {
@@ -191,7 +197,7 @@ static uint64_t publish_round(struct worker *w, uint64_t now, bool warm)
         int n = burst ? client_publish_some(c, now, burst, warm) : 0;
         issued += (size_t)n;
         uint64_t due = client_next_due_ns(c, now, warm);
-        if (due == 0 && allowed == (uint64_t)n) {
+        if (due == 0 && allowed == (uint64_t)n && allowed < WORKER_PUBLISH_BURST) {
             due = now + WORKER_FLOW_WAIT_NS;   /* ready to send, but the window is full */
             held++;
         } else if (due == 0) {
@@ -400,6 +406,8 @@ void worker_destroy(struct worker *w)
     free(w->pending);
     w->pending = NULL;
     free(w->allow);
+    free(w->ready);
+    w->ready = NULL;
     free(w->fl_issued);
     free(w->fl_allow);
     free(w->fl_frontier);

@@ -35,6 +35,9 @@ struct worker {
 
     /* flow control (env.flow): this worker's view, refreshed every loop turn */
     uint64_t *allow;            /* [npubs]: what each of its publishers may still issue */
+    bool *ready;                /* [npubs]: due to publish this turn (flow_deal) */
+    size_t deal_next;           /* the publisher the next flow_deal starts at */
+    uint64_t room;              /* uniform flow: what its publishers may issue in all */
     uint64_t *fl_issued, *fl_allow;        /* [topology npubs] */
     uint64_t *fl_frontier, *fl_received;   /* [topology nsubs] */
     uint64_t *fl_progress;      /* [topology nreceivers] */

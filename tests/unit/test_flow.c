@@ -43,12 +43,11 @@ static void test_default_backlog(void)
     CHECK("default backlog: none outside both", flow_default_backlog(&cfg) == 0);
 }
 
-/* --coalesce: only an unpaced QoS 0 `both`; --threads: 1 at QoS 1/2 there. */
-static void test_default_coalesce_threads(void)
+/* --coalesce: only an unpaced QoS 0 `both`. */
+static void test_default_coalesce(void)
 {
     struct mb_config cfg = cfg_of(1, 1, "all", NULL);
     CHECK("default coalesce: unpaced QoS 0 both", flow_default_coalesce_ns(&cfg) == 100000);
-    CHECK("default threads: QoS 0 both takes the cores", flow_default_threads(&cfg, 8) == 8);
     cfg.rate = 1000;
     CHECK("default coalesce: none in a paced run", flow_default_coalesce_ns(&cfg) == 0);
     cfg.rate = 0;
@@ -57,20 +56,41 @@ static void test_default_coalesce_threads(void)
     cfg.sub_qos = 0;
     cfg.pub_qos = 1;
     CHECK("default coalesce: none publishing at QoS 1", flow_default_coalesce_ns(&cfg) == 0);
-    CHECK("default threads: one publishing at QoS 1", flow_default_threads(&cfg, 8) == 1);
-    cfg.pub_qos = 2;
-    CHECK("default threads: one publishing at QoS 2", flow_default_threads(&cfg, 8) == 1);
-    cfg.sub_delay_ns = 1000000;
-    CHECK("default threads: a slow consumer must not hold the publishers", flow_default_threads(&cfg, 8) == 8);
-    cfg.sub_delay_ns = 0;
-    cfg.rate = 100;
-    CHECK("default threads: the cores in a paced run", flow_default_threads(&cfg, 8) == 8);
-    cfg.rate = 0;
     cfg.mode = MB_MODE_SUB;
     cfg.pub_qos = cfg.sub_qos = 0;
     CHECK("default coalesce: none in a lone sub", flow_default_coalesce_ns(&cfg) == 0);
-    CHECK("default threads: the cores in sub", flow_default_threads(&cfg, 2) == 2);
-    CHECK("default threads: at least one", flow_default_threads(&cfg, 0) == 1);
+}
+
+/* flow_deal: the room in full bursts, every publisher in turn. */
+static void test_deal(void)
+{
+    bool ready[5] = { true, true, true, true, true };
+    uint64_t out[5];
+    size_t next = flow_deal(15, 5, 8, ready, 0, out);
+    CHECK("deal: full bursts from the start", out[0] == 8 && out[1] == 7 && out[2] == 0 && out[3] == 0 && out[4] == 0);
+    CHECK("deal: the next starts after the last served", next == 2);
+    next = flow_deal(15, 5, 8, ready, next, out);
+    CHECK("deal: the others' turn", out[2] == 8 && out[3] == 7 && out[0] == 0 && out[1] == 0 && out[4] == 0);
+    next = flow_deal(15, 5, 8, ready, next, out);
+    CHECK("deal: round the end", out[4] == 8 && out[0] == 7 && next == 1);
+    ready[1] = ready[2] = false;
+    next = flow_deal(9, 5, 8, ready, 1, out);
+    CHECK("deal: only the ready", out[1] == 0 && out[2] == 0 && out[3] == 8 && out[4] == 1 && out[0] == 0 && next == 0);
+    ready[1] = ready[2] = true;
+    flow_deal(UINT64_MAX, 5, 8, ready, 3, out);
+    CHECK("deal: room for all: a burst each", out[0] == 8 && out[1] == 8 && out[2] == 8 && out[3] == 8 && out[4] == 8);
+    flow_deal(0, 5, 8, ready, 3, out);
+    CHECK("deal: no room", out[0] == 0 && out[1] == 0 && out[2] == 0 && out[3] == 0 && out[4] == 0);
+    CHECK("deal: no publishers", flow_deal(3, 0, 8, ready, 3, out) == 0);
+    uint64_t sum = 0;
+    flow_deal(3, 5, 1, ready, 0, out);
+    for (int i = 0; i < 5; i++) sum += out[i];
+    CHECK("deal: never more than the room, however small", sum == 3);
+    CHECK("room: a worker's part of it, rounded up", flow_uniform_room(10, 104, 100, 4, 3) == 5);
+    CHECK("room: all the publishers: the room itself", flow_uniform_room(10, 104, 100, 100, 100) == 6);
+    CHECK("room: no subscriber", flow_uniform_room(10, 104, UINT64_MAX, 4, 3) == UINT64_MAX);
+    CHECK("room: the allowance is the room of one", flow_uniform_room(10, 104, 100, 4, 1) ==
+                                                     flow_uniform_allowance(10, 104, 100, 4));
 }
 
 static void test_uniform(void)
@@ -160,7 +180,8 @@ static void test_paced_by_window(void)
 int main(void)
 {
     test_due();
-    test_default_coalesce_threads();
+    test_deal();
+    test_default_coalesce();
     test_default_backlog();
     test_uniform();
     test_share_group();
