@@ -77,7 +77,7 @@ RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.
                 src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c src/shard.c \
                 src/reconnect.c
 
-.PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline image
+.PHONY: all clean install run test unit-bins test-tools bench deps-build deps-test regress baseline image
 all: mqttbench
 
 mqttbench: $(BUILD)/mqttbench
@@ -125,6 +125,13 @@ bench/probe: bench/probe.c
 
 unit-bins: $(UNIT_BINS)
 
+# Programs the integration tests run besides mqttbench (tests/tools/).
+TEST_TOOLS := $(BUILD)/delayproxy
+test-tools: $(TEST_TOOLS)
+$(BUILD)/delayproxy: tests/tools/delayproxy.c | $(BUILD)
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) $(MB_LDFLAGS) $(LDFLAGS) -o $@ $<
+
 # Dependency handling: install missing Debian packages when root, else print the line.
 deps-build:
 	@tests/deps.sh $(DEB_BUILD)
@@ -137,7 +144,7 @@ run: deps-build
 	./mqttbench both --count 1000000
 
 test: deps-test
-	@$(MAKE) --no-print-directory mqttbench unit-bins
+	@$(MAKE) --no-print-directory mqttbench unit-bins test-tools
 	@BUILD=$(BUILD) tests/run.sh
 
 bench: mqttbench bench/probe
