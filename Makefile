@@ -123,6 +123,12 @@ bench/probe: bench/probe.c
 	@[ "$(V)" = 1 ] || echo "  CC    $<"
 	$(Q)$(CC) -std=c11 -Wall -Wextra -D_GNU_SOURCE -O2 -g -o $@ $<
 
+# The null broker bench/capacity.sh measures the generator against; it takes
+# the payload format from src/payload.c.
+bench/nullbroker: bench/nullbroker.c src/payload.c src/payload.h
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) -std=c11 -Wall -Wextra -D_GNU_SOURCE -O2 -g -o $@ bench/nullbroker.c src/payload.c
+
 unit-bins: $(UNIT_BINS)
 
 # Programs the integration tests run besides mqttbench (tests/tools/).
@@ -147,7 +153,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory mqttbench unit-bins test-tools
 	@BUILD=$(BUILD) tests/run.sh
 
-bench: mqttbench bench/probe
+bench: mqttbench bench/probe bench/nullbroker
 	bench/headline.sh
 
 # The CI regression gate: the standard scenario, five times, against the
@@ -177,7 +183,7 @@ image:
 	$(CONTAINER) build --build-arg GIT_REV=$(GIT_REV) -t $(IMAGE) .
 
 clean:
-	rm -rf build build-san build-tsan build-clang mqttbench bench/probe
+	rm -rf build build-san build-tsan build-clang mqttbench bench/probe bench/nullbroker
 
 -include $(wildcard $(BUILD)/*.d)
 
