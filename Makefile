@@ -77,7 +77,7 @@ RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.
                 src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c src/shard.c \
                 src/reconnect.c
 
-.PHONY: all clean install run test unit-bins bench deps-build deps-test regress baseline image
+.PHONY: all clean install run test unit-bins test-tools bench deps-build deps-test regress baseline image
 all: mqttbench
 
 mqttbench: $(BUILD)/mqttbench
@@ -123,7 +123,20 @@ bench/probe: bench/probe.c
 	@[ "$(V)" = 1 ] || echo "  CC    $<"
 	$(Q)$(CC) -std=c11 -Wall -Wextra -D_GNU_SOURCE -O2 -g -o $@ $<
 
+# The null broker bench/capacity.sh measures the generator against; it takes
+# the payload format from src/payload.c.
+bench/nullbroker: bench/nullbroker.c src/payload.c src/payload.h
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) -std=c11 -Wall -Wextra -D_GNU_SOURCE -O2 -g -o $@ bench/nullbroker.c src/payload.c
+
 unit-bins: $(UNIT_BINS)
+
+# Programs the integration tests run besides mqttbench (tests/tools/).
+TEST_TOOLS := $(BUILD)/delayproxy
+test-tools: $(TEST_TOOLS)
+$(BUILD)/delayproxy: tests/tools/delayproxy.c | $(BUILD)
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) $(MB_CFLAGS) $(OPT) $(CFLAGS) $(MB_LDFLAGS) $(LDFLAGS) -o $@ $<
 
 # Dependency handling: install missing Debian packages when root, else print the line.
 deps-build:
@@ -137,10 +150,10 @@ run: deps-build
 	./mqttbench both --count 1000000
 
 test: deps-test
-	@$(MAKE) --no-print-directory mqttbench unit-bins
+	@$(MAKE) --no-print-directory mqttbench unit-bins test-tools
 	@BUILD=$(BUILD) tests/run.sh
 
-bench: mqttbench bench/probe
+bench: mqttbench bench/probe bench/nullbroker
 	bench/headline.sh
 
 # The CI regression gate: the standard scenario, five times, against the
@@ -170,7 +183,7 @@ image:
 	$(CONTAINER) build --build-arg GIT_REV=$(GIT_REV) -t $(IMAGE) .
 
 clean:
-	rm -rf build build-san build-tsan build-clang mqttbench bench/probe
+	rm -rf build build-san build-tsan build-clang mqttbench bench/probe bench/nullbroker
 
 -include $(wildcard $(BUILD)/*.d)
 
