@@ -22,7 +22,6 @@
 #
 # Exit status: 0 when every phase ran (targets missed or not: this is a
 # benchmark, each target is marked PASS/MISS), 1 when a phase failed to run.
-# shellcheck disable=SC2317  # cleanup() is reached through trap
 set -euo pipefail
 
 # A UTF-8 locale for the µ in the table (and '.' decimals in awk whatever the user's locale).
@@ -50,38 +49,12 @@ T_RSS=1.10       # FULL: peak RSS at BIG_COUNT / peak RSS at COUNT  <=
 T_RSS_KB=16384   # mqttbench peak RSS at COUNT, kB  <=
 
 FAILED=0
-WORK=""
-BROKER_PID=""
-SUB_PID=""
-PORT=""
-
-log()  { printf 'headline: %s\n' "$*" >&2; }
-warn() { printf 'headline: WARNING: %s\n' "$*" >&2; }
-die()  { printf 'headline: error: %s\n' "$*" >&2; exit 1; }
 
 for v in COUNT QOS1_COUNT BIG_COUNT SUB_TIMEOUT; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [[ -n $SUB_PID ]]; then
-		kill "$SUB_PID" 2>/dev/null || true
-		wait "$SUB_PID" 2>/dev/null || true
-	fi
-	if [[ -n $BROKER_PID ]]; then
-		kill "$BROKER_PID" 2>/dev/null || true
-		wait "$BROKER_PID" 2>/dev/null || true
-	fi
-	[[ -n $WORK ]] && rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-headline.XXXXXX")
+bench_init
 
 # ------------------------------------------------------------------ results
 

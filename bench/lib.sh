@@ -1,13 +1,44 @@
 # bench/lib.sh — what the bench scripts share: the private broker, its CPU,
 # its $SYS drop counter, arithmetic and JSON fields. Sourced, not run.
 #
-# The caller defines warn and die (one line on stderr each) and WORK (a
-# private directory), and sets BENCH_NAME (e.g. headline) before calling
-# bench_start_broker. bench_start_broker sets PORT and BROKER_PID; the
-# caller's cleanup kills BROKER_PID.
+# The caller sets BENCH_NAME (e.g. headline) before sourcing it, then calls
+# bench_init (the work directory $WORK and the exit cleanup).
+# bench_start_broker sets PORT and BROKER_PID; a caller keeps the pids of
+# the clients it runs in the background in SUB_PID and PUB_PID. On exit the
+# cleanup ends them all and removes $WORK.
 # shellcheck shell=bash
+# shellcheck disable=SC2317  # bench_cleanup() is reached through trap
 
 NA=n/a
+WORK=""
+BROKER_PID=""
+SUB_PID=""
+PUB_PID=""
+PORT=""
+
+log()  { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
+warn() { printf '%s: WARNING: %s\n' "$BENCH_NAME" "$*" >&2; }
+die()  { printf '%s: error: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
+
+bench_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	local pid
+	for pid in $PUB_PID $SUB_PID $BROKER_PID; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	[[ -n $WORK ]] && rm -rf "$WORK"
+	exit "$rc"
+}
+
+# bench_init: the exit cleanup, then a private work directory in $WORK.
+bench_init() {
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-$BENCH_NAME.XXXXXX")
+}
 MOSQUITTO=${MOSQUITTO:-mosquitto}
 CLK_TCK=$(getconf CLK_TCK)
 

@@ -48,7 +48,6 @@
 #
 # Exit status: 0 when every run ran (targets missed or not), 1 when a run
 # failed, 2 on bad settings.
-# shellcheck disable=SC2317  # cleanup() is reached through trap
 set -euo pipefail
 
 export LC_ALL=C.UTF-8
@@ -75,15 +74,7 @@ BENCH_NAME=peers
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
-WORK=""
-BROKER_PID=""
-SUB_PID=""
-PORT=""
 FAILED=0
-
-log()  { printf 'peers: %s\n' "$*" >&2; }
-warn() { printf 'peers: WARNING: %s\n' "$*" >&2; }
-die()  { printf 'peers: error: %s\n' "$*" >&2; exit 1; }
 usage_die() { printf 'peers: error: %s\n' "$*" >&2; exit 2; }
 
 [[ $BROKER_MAX_QUEUED =~ ^[0-9]+$ ]] || usage_die "BROKER_MAX_QUEUED must be a number (got '$BROKER_MAX_QUEUED')"
@@ -96,25 +87,7 @@ for t in $TOOLS; do
 done
 [[ -x $RUSAGE ]] || usage_die "$RUSAGE missing (make bench/rusage)"
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [[ -n $SUB_PID ]]; then
-		kill "$SUB_PID" 2>/dev/null || true
-		wait "$SUB_PID" 2>/dev/null || true
-	fi
-	if [[ -n $BROKER_PID ]]; then
-		kill "$BROKER_PID" 2>/dev/null || true
-		wait "$BROKER_PID" 2>/dev/null || true
-	fi
-	[[ -n $WORK ]] && rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-peers.XXXXXX")
+bench_init
 
 # ------------------------------------------------------------------ the rows
 
@@ -195,7 +168,11 @@ run_pair() {
 	fi
 	d0=$(sys_dropped)
 	t0=$(broker_ticks)
-	"$RUSAGE" "$WORK/$name-pub.ru" "${pub[@]}" >"$WORK/$name-pub.out" 2>"$WORK/$name-pub.err" || pub_rc=$?
+	# In the background, so that a signal to this script is handled at once.
+	"$RUSAGE" "$WORK/$name-pub.ru" "${pub[@]}" >"$WORK/$name-pub.out" 2>"$WORK/$name-pub.err" &
+	PUB_PID=$!
+	wait "$PUB_PID" || pub_rc=$?
+	PUB_PID=""
 	wait "$SUB_PID" || sub_rc=$?
 	SUB_PID=""
 	t1=$(broker_ticks)
@@ -238,7 +215,10 @@ run_mqttbench() {
 	t0=$(broker_ticks)
 	"$RUSAGE" "$WORK/$name.ru" "$MQTTBENCH" both --host 127.0.0.1 --port "$PORT" \
 		--count "$COUNT" --size "$SIZE" --qos "$QOS" "${extra[@]}" --json "$json" --quiet \
-		>"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+		>"$WORK/$name.out" 2>"$WORK/$name.err" &
+	PUB_PID=$!
+	wait "$PUB_PID" || rc=$?
+	PUB_PID=""
 	t1=$(broker_ticks)
 	sleep 1.2
 	d1=$(sys_dropped)
