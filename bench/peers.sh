@@ -188,7 +188,7 @@ run_pair() {
 		return 1
 	fi
 	rx=$(kv "$sl" messages)
-	if [[ ! $rx =~ ^[0-9]+$ ]]; then
+	if [[ ! $rx =~ ^[1-9][0-9]*$ ]]; then          # none received: no rate either
 		RES="status=failed why=subscriber exit $sub_rc"
 		warn "$name: subscriber failed (exit $sub_rc): $(errline "$WORK/$name-sub.err")"
 		return 1
