@@ -132,6 +132,7 @@ deps-build:
 deps-test:
 	@tests/deps.sh $(DEB_TEST)
 	@tests/brokers/aedes.sh install || echo "mqttbench: aedes could not be installed (npm ci); its checks will SKIP" >&2
+	@bench/peers.sh install || echo "mqttbench: MQTT.js could not be installed (npm ci); its checks will SKIP" >&2
 
 run: deps-build
 	@$(MAKE) --no-print-directory mqttbench

@@ -5,6 +5,7 @@
 # Run from the repo root (make bench-peers does: make mqttbench bench/probe
 # bench/rusage, then this):
 #   bench/peers.sh
+#   bench/peers.sh install    only install MQTT.js (make deps-test does)
 # Environment:
 #   ROUNDS=5            rounds; each runs every tool once, in order (A B C A B C ...)
 #   COUNT=1000000       messages per run, 1 publisher -> 1 subscriber
@@ -85,9 +86,6 @@ done
 for t in $TOOLS; do
 	[[ $t =~ ^(mqttbench|mqttjs|probe)$ ]] || usage_die "TOOLS: unknown tool '$t' (mqttbench, mqttjs, probe)"
 done
-[[ -x $RUSAGE ]] || usage_die "$RUSAGE missing (make bench/rusage)"
-
-bench_init
 
 # ------------------------------------------------------------------ the rows
 
@@ -128,6 +126,16 @@ mqttjs_install() {
 		rm -rf "$MQTTJS_CACHE"; echo "npm ci failed"; return 1
 	fi
 }
+
+# `bench/peers.sh install` installs MQTT.js only (make deps-test, the tests).
+case ${1:-} in
+install) why=$(mqttjs_install) || die "MQTT.js could not be installed: $why"; exit 0 ;;
+"") ;;
+*) usage_die "unknown argument '$1' (bench/peers.sh [install]; settings are environment variables)" ;;
+esac
+[[ -x $RUSAGE ]] || usage_die "$RUSAGE missing (make bench/rusage)"
+
+bench_init
 
 # ------------------------------------------------------------------ one run
 
