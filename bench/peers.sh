@@ -99,7 +99,7 @@ for t in $TOOLS; do
 		i=0
 		for a in "${alts[@]}"; do
 			i=$(( i + 1 ))
-			a=$(echo "$a" | xargs)           # trim
+			read -r a <<<"$a" || true       # trim the blanks around it
 			[[ -n $a ]] && add_row "mqttbench-alt$i" mqttbench "$a"
 		done
 	fi

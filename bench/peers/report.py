@@ -104,7 +104,7 @@ def main():
           % (a.count, a.size, a.qos, a.rounds), file=out)
     for r in rows:
         if r["flags"]:
-            print("  row %-10s mqttbench both %s" % (r["name"], r["flags"]), file=out)
+            print("  row %-15s mqttbench both %s" % (r["name"], r["flags"]), file=out)
     print("  received msgs/s = received / (first sent -> last received); CPU µs per message received;",
           file=out)
     print("  client CPU: mqttbench and probe whole processes, MQTT.js without Node's start-up;", file=out)
