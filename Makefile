@@ -77,7 +77,7 @@ RESULTS_SRCS := src/reader.c src/result.c src/metrics.c src/compare.c src/merge.
                 src/hist.c src/jsonfile.c src/errmsg.c src/optspec.c src/units.c src/sweep.c src/shard.c \
                 src/reconnect.c
 
-.PHONY: all clean install run test unit-bins test-tools bench deps-build deps-test regress baseline image
+.PHONY: all clean install run test unit-bins test-tools bench bench-peers deps-build deps-test regress baseline image
 all: mqttbench
 
 mqttbench: $(BUILD)/mqttbench
@@ -119,7 +119,8 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libmb.a | $(BUILD)/t
 $(BUILD) $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
-bench/probe: bench/probe.c
+# bench/ helpers: the raw-socket probe, and the launcher that reads a command's CPU and RSS.
+bench/probe bench/rusage: bench/%: bench/%.c
 	@[ "$(V)" = 1 ] || echo "  CC    $<"
 	$(Q)$(CC) -std=c11 -Wall -Wextra -D_GNU_SOURCE -O2 -g -o $@ $<
 
@@ -144,6 +145,7 @@ deps-build:
 deps-test:
 	@tests/deps.sh $(DEB_TEST)
 	@tests/brokers/aedes.sh install || echo "mqttbench: aedes could not be installed (npm ci); its checks will SKIP" >&2
+	@bench/peers.sh install || echo "mqttbench: MQTT.js could not be installed (npm ci); its checks will SKIP" >&2
 
 run: deps-build
 	@$(MAKE) --no-print-directory mqttbench
@@ -155,6 +157,10 @@ test: deps-test
 
 bench: mqttbench bench/probe bench/nullbroker
 	bench/headline.sh
+
+# The peer benchmark (issue 10): mqttbench, MQTT.js and the probe, interleaved.
+bench-peers: mqttbench bench/probe bench/rusage
+	bench/peers.sh
 
 # The CI regression gate: the standard scenario, five times, against the
 # committed baseline of this kind of machine (docs/ci.md).
@@ -183,7 +189,7 @@ image:
 	$(CONTAINER) build --build-arg GIT_REV=$(GIT_REV) -t $(IMAGE) .
 
 clean:
-	rm -rf build build-san build-tsan build-clang mqttbench bench/probe bench/nullbroker
+	rm -rf build build-san build-tsan build-clang mqttbench bench/probe bench/nullbroker bench/rusage
 
 -include $(wildcard $(BUILD)/*.d)
 

@@ -26,7 +26,11 @@
  *
  * Output (stdout, one line):
  *   role=pub|sub messages=M seconds=S msgs_per_s=R cpu_user_s=U cpu_sys_s=Y
+ *       start_s=A end_s=B
  * CPU is getrusage(RUSAGE_SELF) for the whole process, connect included.
+ * start_s and end_s are the two ends of seconds on CLOCK_MONOTONIC (shared by
+ * every process of the machine), so that a script can time from the pub's
+ * first write to the sub's last message (bench/peers.sh does).
  *
  * Exit status: 0 done (sub: also when the timeout hit after >= 1 message; the
  * line then shows fewer messages than asked), 1 error (one line on stderr),
@@ -491,17 +495,20 @@ static void wait_for(int fd, struct parser *p, const int *flag, uint8_t *buf,
 	}
 }
 
-static void report(const char *role, uint64_t messages, double seconds)
+static void report(const char *role, uint64_t messages, double start, double end)
 {
 	struct rusage ru;
+	double seconds = end - start;
 	double rate = seconds > 0 ? (double)messages / seconds : 0.0;
 
 	if (getrusage(RUSAGE_SELF, &ru))
 		die("getrusage: %s", strerror(errno));
-	printf("role=%s messages=%" PRIu64 " seconds=%.6f msgs_per_s=%.0f cpu_user_s=%.6f cpu_sys_s=%.6f\n",
+	printf("role=%s messages=%" PRIu64 " seconds=%.6f msgs_per_s=%.0f cpu_user_s=%.6f cpu_sys_s=%.6f"
+	       " start_s=%.6f end_s=%.6f\n",
 	       role, messages, seconds, rate,
 	       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6,
+	       start, end);
 	if (fflush(stdout) || ferror(stdout))
 		die("writing the result to stdout failed");
 }
@@ -591,7 +598,7 @@ static int run_pub(const struct opts *o)
 	}
 	close(fd);
 
-	report("pub", o->count, t1 - t0);
+	report("pub", o->count, t0, t1);
 	free(batch);
 	free(rbuf);
 	return 0;
@@ -677,7 +684,7 @@ static int run_sub(const struct opts *o)
 	(void)send(fd, disconnect, sizeof disconnect, MSG_NOSIGNAL);
 	close(fd);
 
-	report("sub", p.publishes, t_last - t_first);
+	report("sub", p.publishes, t_first, t_last);
 	free(buf);
 	if (timed_out) {
 		fprintf(stderr, "%s: no data for %u s: received %" PRIu64 " of %" PRIu64 " messages\n",
