@@ -141,6 +141,9 @@ struct run_result {
     size_t nfailures;
     uint64_t clients;           /* connections the run opened (incl. the $SYS reader) */
     uint64_t publishers_done;   /* publishers that completed their quota */
+    uint64_t conn_scheduled;    /* conn: connects the schedule held (total.conn counts the rest) */
+    double conn_duration_s;     /* conn: from the first connect's due time to the last ready, at
+                                   least the schedule's length; connects/s is done over it */
 
     struct result_point *points;
     size_t npoints, cap_points;

@@ -11,6 +11,7 @@
 
 #include "accounting.h"
 #include "clock.h"
+#include "conn.h"
 #include "metricsrv.h"
 #include "payload.h"
 #include "report.h"
@@ -808,6 +809,10 @@ static void collect(struct run *r, uint64_t end_ns)
 void run_execute(const struct mb_config *cfg, const struct run_target *target,
                  struct run_result *res, volatile sig_atomic_t *interrupted)
 {
+    if (cfg->mode == MB_MODE_CONN) {   /* connection churn: its own schedule (conn.h) */
+        conn_execute(cfg, target, res, interrupted);
+        return;
+    }
     struct run r;
     memset(&r, 0, sizeof(r));
     r.cfg = cfg;
