@@ -28,12 +28,6 @@ uint64_t conn_id_number(const struct mb_config *cfg, uint64_t k)
     return cfg->id_pool > 0 ? k % (uint64_t)cfg->id_pool : k;
 }
 
-uint64_t conn_worker_share(uint64_t total, size_t w, size_t nworkers)
-{
-    if (!nworkers || w >= total) return 0;
-    return (total - w + nworkers - 1) / nworkers;
-}
-
 int conn_validate(const struct mb_config *cfg, char *err, size_t errlen)
 {
     if (!(cfg->rate > 0))

@@ -32,8 +32,4 @@ uint64_t conn_interval_ns(const struct mb_config *cfg);
 /* The client id number of connect k: k, or k mod --id-pool. */
 uint64_t conn_id_number(const struct mb_config *cfg, uint64_t k);
 
-/* Connects of the run's total that worker w of nworkers makes (k = w,
- * w + nworkers, ...). */
-uint64_t conn_worker_share(uint64_t total, size_t w, size_t nworkers);
-
 #endif
