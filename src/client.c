@@ -679,6 +679,16 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     if (env->cfg->sub_delay_ns) sub_delay(env);
 }
 
+void client_env_init(struct client_env *env, const struct mb_config *cfg, const char *connect_ip, int port,
+                     const struct tls *tls)
+{
+    memset(env, 0, sizeof(*env));
+    env->cfg = cfg;
+    env->connect_ip = connect_ip;
+    env->port = port;
+    env->tls = tls;
+}
+
 int client_init(struct client *c, struct client_env *env, enum client_role role,
                 uint32_t index, const char *topic, uint32_t quota, char *err, size_t errlen)
 {

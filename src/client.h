@@ -158,6 +158,12 @@ struct client {
                                            foreign); NULL: any */
 };
 
+/* Zero env and fill what every client of a run shares: cfg, the numeric
+ * address connected to (not copied), port, the TLS context (NULL: plain TCP).
+ * The caller sets the rest (clock, run tag, pacing ...). */
+void client_env_init(struct client_env *env, const struct mb_config *cfg, const char *connect_ip, int port,
+                     const struct tls *tls);
+
 /* Create the libmosquitto instance for role/index (client id
  * "<prefix>-<run tag>-<p|s|x><index>"). topic is the publish topic or the
  * subscription filter (not copied: must outlive the client); quota is the

@@ -140,11 +140,7 @@ static int setup(const struct mb_config *cfg, const struct run_target *target, s
                  _Atomic int *phase, struct conn_pool *pool, size_t *made, char *err, size_t errlen)
 {
     struct client_env tmpl;
-    memset(&tmpl, 0, sizeof(tmpl));
-    tmpl.cfg = cfg;
-    tmpl.connect_ip = target->ip;
-    tmpl.port = target->port;
-    tmpl.tls = target->tls;
+    client_env_init(&tmpl, cfg, target->ip, target->port, target->tls);
     tmpl.stamp_clock = CLOCK_MONOTONIC;
     tmpl.run_tag = tmpl.warm_tag = payload_run_tag(cfg->run_id);
     tmpl.conn_id_gen = pool->gen;

@@ -164,10 +164,6 @@ static void conn_summary(FILE *f, const struct run_result *r)
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
     const struct stats_conn *k = &t->conn;
-    static const char *const kinds[STATS_CONN_NFAIL] = {
-        [STATS_CONN_REFUSED] = "refused", [STATS_CONN_TIMEOUT] = "timeout", [STATS_CONN_TCP] = "tcp",
-        [STATS_CONN_TLS] = "tls", [STATS_CONN_SUBSCRIBE] = "subscribe", [STATS_CONN_LOST] = "lost",
-    };
     char a[32], b[32];
     fprintf(f, "\n  %-12s %14s %12s %14s\n", "", "connects", "seconds", "connects/s");
     fprintf(f, "  %-12s %14llu %12.3f %14.1f   (ready: CONNACK accepted%s)\n", "done", (unsigned long long)k->done,
@@ -177,7 +173,8 @@ static void conn_summary(FILE *f, const struct run_result *r)
             (unsigned long long)k->started, (unsigned long long)k->late,
             units_format_duration(k->max_lag_ns, a, sizeof(a)));
     fprintf(f, "  %-12s", "failed");
-    for (int i = 0; i < STATS_CONN_NFAIL; i++) fprintf(f, " %s %llu", kinds[i], (unsigned long long)k->failed[i]);
+    for (int i = 0; i < STATS_CONN_NFAIL; i++)
+        fprintf(f, " %s %llu", result_conn_fail_keys[i], (unsigned long long)k->failed[i]);
     fprintf(f, "\n");
     for (size_t i = 0; i < r->nfailures; i++)
         fprintf(f, "  %-12s %llu x %s\n", "", (unsigned long long)r->failures[i].count, r->failures[i].reason);

@@ -346,8 +346,7 @@ static cJSON *latency_json(const struct hist *h)
     return o;
 }
 
-/* The kinds of conn.failed, in enum stats_conn_fail's order. */
-static const char *const conn_fail_keys[STATS_CONN_NFAIL] = {
+const char *const result_conn_fail_keys[STATS_CONN_NFAIL] = {
     [STATS_CONN_REFUSED] = "refused", [STATS_CONN_TIMEOUT] = "timeout", [STATS_CONN_TCP] = "tcp",
     [STATS_CONN_TLS] = "tls", [STATS_CONN_SUBSCRIBE] = "subscribe", [STATS_CONN_LOST] = "lost",
 };
@@ -360,7 +359,7 @@ static cJSON *conn_json(const struct run_result *r)
     cJSON_AddNumberToObject(o, "started", (double)k->started);
     cJSON_AddNumberToObject(o, "done", (double)k->done);
     cJSON *f = cJSON_AddObjectToObject(o, "failed");
-    for (int i = 0; i < STATS_CONN_NFAIL; i++) cJSON_AddNumberToObject(f, conn_fail_keys[i], (double)k->failed[i]);
+    for (int i = 0; i < STATS_CONN_NFAIL; i++) cJSON_AddNumberToObject(f, result_conn_fail_keys[i], (double)k->failed[i]);
     cJSON_AddNumberToObject(o, "takeovers", (double)k->takeovers);
     cJSON_AddNumberToObject(o, "duration_s", r->conn_duration_s);
     cJSON_AddNumberToObject(o, "connects_per_s", result_rate(k->done, r->conn_duration_s));
@@ -965,7 +964,7 @@ static void read_conn(struct rd *d, struct run_result *r)
     k->started = rd_count(d, "conn.started");
     k->done = rd_count(d, "conn.done");
     for (int i = 0; i < STATS_CONN_NFAIL; i++) {
-        snprintf(key, sizeof(key), "conn.failed.%s", conn_fail_keys[i]);
+        snprintf(key, sizeof(key), "conn.failed.%s", result_conn_fail_keys[i]);
         k->failed[i] = rd_count(d, key);
     }
     k->takeovers = rd_count(d, "conn.takeovers");

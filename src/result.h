@@ -183,6 +183,10 @@ struct run_result {
     struct result_store *store;     /* memory of the above, of cfg and its strings */
 };
 
+/* conn: the keys of conn.failed, by enum stats_conn_fail ("refused", "timeout",
+ * "tcp", "tls", "subscribe", "lost"); the summary names the kinds so too. */
+extern const char *const result_conn_fail_keys[STATS_CONN_NFAIL];
+
 /* The lowest QoS in a stats grant mask (bit q: QoS q was granted), -1 for none. */
 int result_qos_granted(uint8_t mask);
 

@@ -150,11 +150,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     if (T > P + S) T = P + S;
     if (T < 1) T = 1;
     struct client_env tmpl;
-    memset(&tmpl, 0, sizeof(tmpl));
-    tmpl.cfg = cfg;
-    tmpl.connect_ip = target->ip;
-    tmpl.port = target->port;
-    tmpl.tls = target->tls;
+    client_env_init(&tmpl, cfg, target->ip, target->port, target->tls);
     tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME;
     if (r->has_ctl) {
         tmpl.control = &r->ctl;
