@@ -214,8 +214,10 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
     const struct stats *t = &r->total;
     char a[32], b[32], q[96];
     if (c->mode == MB_MODE_CONN) {
+        if (c->lifetime_ns) units_format_duration(c->lifetime_ns, a, sizeof(a));
+        else snprintf(a, sizeof(a), "0 (DISCONNECT once ready)");
         fprintf(f, "\nmqttbench conn: %s, %d client%s, lifetime %s%s%s, %zu thread%s\n", result_status_name(r->status),
-                c->conn_clients, c->conn_clients == 1 ? "" : "s", units_format_duration(c->lifetime_ns, a, sizeof(a)),
+                c->conn_clients, c->conn_clients == 1 ? "" : "s", a,
                 c->conn_subscribe ? ", subscribing" : "", r->env.tls.library[0] ? ", TLS" : "", r->nworkers,
                 r->nworkers == 1 ? "" : "s");
         fprintf(f, "broker %s%s%s%s\n", r->env.broker_address, r->env.broker_spawned ? " (started by mqttbench)" : "",

@@ -1,8 +1,9 @@
 # mqttbench conn (connection churn) against a real mosquitto with password
 # authentication, an ACL and a TLS listener: exact counts of connects (ours
 # and the broker's log), a refused CONNACK counted by reason, a TCP failure,
-# --subscribe, takeovers with --id-pool, TLS timings, compare of
-# two conn results, merge's refusal, and usage errors.
+# --subscribe, takeovers with --id-pool, TLS timings and a TLS failure,
+# compare of two conn results, merge's refusal, a timeout (the broker
+# stopped), and usage errors.
 source tests/lib.sh
 C=$TEST_TMP/certs
 if ! tests/tls/make-certs.sh "$C" > "$TEST_TMP/certs.log" 2>&1; then
@@ -126,6 +127,17 @@ check "compare: names the difference" grep -q "lifetime_s 0 vs 10" "$TEST_TMP/cm
 rc=$?
 check "merge: refuses conn results (exit not 0)" test "$rc" -ne 0
 check_eq "merge: in one line" "1 1" "$(grep -c "a conn result" "$TEST_TMP/out") $(wc -l < "$TEST_TMP/out")"
+
+# --- a timeout: the broker stopped (SIGSTOP) accepts TCP but never answers ------
+kill -STOP "$BROKER_PID"
+"$MQTTBENCH" conn -p "$BROKER_PORT" "${AUTH[@]}" --count 5 --rate 100 --connect-timeout 1s --quiet \
+    --json "$TEST_TMP/timeout.json" > "$TEST_TMP/out" 2>&1
+rc=$?
+kill -CONT "$BROKER_PID"
+check_eq "timeout: exits 1" 1 "$rc"
+json_load "$TEST_TMP/timeout.json"
+check_eq "timeout: 5 timeouts, none done" "5 0" "${J[conn.failed.timeout]} ${J[conn.done]}"
+check_eq "timeout: the reason" 5 "$(json "$TEST_TMP/timeout.json" 'd["connect"]["failure_reasons"]["no CONNACK within the connect timeout"]')"
 
 # --- usage ------------------------------------------------------------------------
 "$MQTTBENCH" conn --rate 0 > "$TEST_TMP/out" 2>&1
