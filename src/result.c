@@ -54,7 +54,7 @@ void result_init(struct run_result *r, const struct mb_config *cfg)
     r->subscribers = cfg->subscribers;
     r->target_msgs_per_s = cfg->rate;
     r->latency_intended = cfg->mode == MB_MODE_BOTH && cfg->rate > 0;
-    r->env.latency_monotonic = cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic;
+    r->env.latency_monotonic = cfg->mode == MB_MODE_BOTH || cfg->mode == MB_MODE_CONN || cfg->clock_monotonic;
 }
 
 int result_add_point(struct run_result *r, const struct result_point *p)

@@ -139,6 +139,20 @@ json_load "$TEST_TMP/timeout.json"
 check_eq "timeout: 5 timeouts, none done" "5 0" "${J[conn.failed.timeout]} ${J[conn.done]}"
 check_eq "timeout: the reason" 5 "$(json "$TEST_TMP/timeout.json" 'd["connect"]["failure_reasons"]["no CONNACK within the connect timeout"]')"
 
+# --- interrupted: the result says so, with what was started --------------------
+f=$TEST_TMP/int.json
+"$MQTTBENCH" conn -p "$BROKER_PORT" "${AUTH[@]}" --count 100000 --rate 500 --json "$f" > "$TEST_TMP/int.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 500); do grep -q "^\[ *1\.0s\] started" "$TEST_TMP/int.out" && break; sleep 0.01; done
+kill -INT "$pid"
+wait_exit "$pid" 5000
+check_eq "interrupted: exits 130" 130 "$EXIT_RC"
+json_load "$f"
+check_eq "interrupted: status aborted" aborted "${J[status]}"
+check "interrupted: part of the schedule, at most the target rate" python3 -c '
+import json,sys; c=json.load(open(sys.argv[1]))["conn"]
+assert 0 < c["started"] < c["scheduled"] and 0 < c["done"] <= c["started"] and c["connects_per_s"] <= 510, c' "$f"
+
 # --- usage ------------------------------------------------------------------------
 "$MQTTBENCH" conn --rate 0 > "$TEST_TMP/out" 2>&1
 check_eq "usage: --rate 0 exits 2" 2 "$?"
