@@ -392,11 +392,12 @@ static void handshake_step(struct client *c, uint32_t events)
         } else if (closed && c->tcp_ns) {
             /* a handshake of this worker succeeded: the port is a TLS listener */
             bool listener_ok = env->tls_facts.protocol[0] != '\0';
-            fail_as(c, STATS_CONN_TLS, closed == 1 ? "TLS: the broker closed the connection during the handshake"
-                                       : "TLS: the broker reset the connection during the handshake",
-                        listener_ok ? "(other handshakes on this port succeeded: an overloaded broker does this; "
-                                      "try a lower --connect-rate)"
-                                    : "(is the broker's port a TLS listener?)");
+            fail_as(c, STATS_CONN_TLS,
+                    closed == 1 ? "TLS: the broker closed the connection during the handshake"
+                                : "TLS: the broker reset the connection during the handshake",
+                    listener_ok ? "(other handshakes on this port succeeded: an overloaded broker does this; "
+                                  "try a lower --connect-rate)"
+                                : "(is the broker's port a TLS listener?)");
         } else if (closed) {
             mark_failed(c, strerror(closed));
         }

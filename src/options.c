@@ -314,7 +314,8 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
     } else {
         char shown[ERRMSG_SHOWN(64)];
         errmsg_sanitize(cmd, 64, shown, sizeof(shown));
-        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub, both, sweep or conn (see mqttbench --help)", shown);
+        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub, both, sweep or conn (see mqttbench --help)",
+                   shown);
         return OPTIONS_ERROR;
     }
     /* Not given: the row's default; -1 for what derive_defaults decides. */
