@@ -117,6 +117,10 @@ json_edit "$TEST_TMP/plain.json" "$TEST_TMP/slow.json" \
 "$MQTTBENCH" compare "$TEST_TMP/plain.json" "$TEST_TMP/slow.json" --max-latency-rise 1000 > "$TEST_TMP/cmp" 2>&1
 check_eq "compare: half the connects/s is a regression (exit 1)" 1 "$?"
 check "compare: says connects/s dropped" grep -q "^regression: connects/s dropped 50.0%" "$TEST_TMP/cmp"
+json_edit "$TEST_TMP/plain.json" "$TEST_TMP/liar.json" 'd["conn"]["connects_per_s"] *= 2'
+"$MQTTBENCH" compare "$TEST_TMP/plain.json" "$TEST_TMP/liar.json" > "$TEST_TMP/cmp" 2>&1
+check_eq "compare: a connects_per_s that done/duration_s does not give is refused (exit 2)" 2 "$?"
+check "compare: says which key" grep -q "conn.connects_per_s: .*but the rest of the result gives" "$TEST_TMP/cmp"
 "$MQTTBENCH" compare "$TEST_TMP/plain.json" "$TEST_TMP/refused.json" --force > "$TEST_TMP/cmp" 2>&1
 check_eq "compare: failures are a regression (exit 1)" 1 "$?"
 check "compare: says connect failures" grep -q "^regression: connect failures: 20" "$TEST_TMP/cmp"
