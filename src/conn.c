@@ -35,7 +35,10 @@ static void start_connect(struct worker *w, struct client *c, uint64_t k, uint64
     uint64_t interval = conn_interval_ns(cfg), lag = now > due ? now - due : 0;
     w->st.conn.started++;
     atomic_fetch_add_explicit(&env->conn_started, 1, memory_order_relaxed);
-    if (interval && lag >= interval) w->st.conn.late++;
+    if (interval && lag >= interval) {
+        w->st.conn.late++;
+        if (w->conn_starved) w->st.conn.slot_waits++;
+    }
     if (lag > w->st.conn.max_lag_ns) w->st.conn.max_lag_ns = lag;
     client_free(c);   /* the previous connect's buffers */
     uint64_t id = conn_id_number(cfg, k);
@@ -91,9 +94,13 @@ uint64_t conn_worker_turn(struct worker *w, uint64_t now, uint64_t max_ns)
         uint64_t due = w->env.t0_ns + w->conn_next * interval;
         if (due > now) {
             if (due < next) next = due;
+            w->conn_starved = false;   /* caught up with the schedule */
             break;
         }
-        if (!free_slots) break;   /* every slot busy: it starts late, when one frees */
+        if (!free_slots) {   /* every slot busy: it starts late, when one frees */
+            w->conn_starved = true;
+            break;
+        }
         while (w->clients[slot].m) slot++;
         start_connect(w, &w->clients[slot], w->conn_next, due, now);
         free_slots--;

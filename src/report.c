@@ -202,10 +202,16 @@ static void conn_summary(FILE *f, const struct run_result *r)
             r->peak_rss_kb);
     if (r->generator_saturated)
         fprintf(f, "  NOTE         a worker thread was near 100%% CPU: mqttbench, not the broker, may have set the pace\n");
+    else if (r->schedule_lagging && k->slot_waits * 2 >= k->late)
+        fprintf(f, "  NOTE         the schedule was not kept: %llu of %llu connects started a whole interval late,\n"
+                   "               %llu of them waiting for one of the --clients %d connections to end (connects\n"
+                   "               and lifetimes took longer than the schedule leaves them: raise --clients)\n",
+                (unsigned long long)k->late, (unsigned long long)k->started, (unsigned long long)k->slot_waits,
+                c->conn_clients);
     else if (r->schedule_lagging)
-        fprintf(f, "  NOTE         the schedule was not kept: %llu of %llu connects started a whole interval late "
-                   "(all --clients %d busy, or mqttbench itself)\n", (unsigned long long)k->late,
-                (unsigned long long)k->started, c->conn_clients);
+        fprintf(f, "  NOTE         the schedule was not kept: %llu of %llu connects started a whole interval late,\n"
+                   "               %llu of them for want of a free connection: mqttbench itself was late\n",
+                (unsigned long long)k->late, (unsigned long long)k->started, (unsigned long long)k->slot_waits);
 }
 
 void report_summary(FILE *f, const struct run_result *r, const char *json_path)

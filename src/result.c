@@ -365,6 +365,7 @@ static cJSON *conn_json(const struct run_result *r)
     cJSON_AddNumberToObject(o, "connects_per_s", result_rate(k->done, r->conn_duration_s));
     cJSON_AddNumberToObject(o, "target_per_s", r->target_msgs_per_s);
     cJSON_AddNumberToObject(o, "late", (double)k->late);
+    cJSON_AddNumberToObject(o, "slot_waits", (double)k->slot_waits);
     cJSON_AddNumberToObject(o, "max_lag_ms", (double)k->max_lag_ns / 1e6);
     return o;
 }
@@ -971,6 +972,8 @@ static void read_conn(struct rd *d, struct run_result *r)
     r->conn_duration_s = rd_real(d, "conn.duration_s", 0);
     r->target_msgs_per_s = rd_real(d, "conn.target_per_s", 0);
     k->late = rd_count(d, "conn.late");
+    k->slot_waits = rd_count(d, "conn.slot_waits");
+    if (k->slot_waits > k->late) rd_fail(d, "conn.slot_waits: more than conn.late");
     k->max_lag_ns = rd_ns(d, "conn.max_lag_ms", 1e6);
 }
 

@@ -68,6 +68,7 @@ struct stats {
         uint64_t failed[STATS_CONN_NFAIL]; /* connects or connections that failed, by kind */
         uint64_t takeovers;     /* connections the broker closed for a newer connect with their id */
         uint64_t late;          /* connects started a whole interval or more after they were due */
+        uint64_t slot_waits;    /* ... of them, because every --clients connection was busy */
         uint64_t max_lag_ns;    /* the latest a connect started after it was due */
         uint64_t last_done_ns;  /* monotonic time the last connect became ready, 0 = none */
     } conn;

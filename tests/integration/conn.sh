@@ -87,6 +87,17 @@ f=$TEST_TMP/unique.json
 json_load "$f"
 check_eq "unique ids: none taken over" "20 0" "${J[conn.done]} ${J[conn.takeovers]}"
 
+# --- too few --clients: the schedule is not kept, and the result says why -------
+f=$TEST_TMP/starved.json
+"$MQTTBENCH" conn -p "$BROKER_PORT" "${AUTH[@]}" --clients 2 --lifetime 20ms --count 60 --rate 500 \
+    --json "$f" > "$TEST_TMP/out" 2>&1
+check_eq "starved: exits 0, all done" "0 60" "$? $(json "$f" 'd["conn"]["done"]')"
+check "starved: late, each for want of a slot; schedule_lagging" python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); c=d["conn"]
+assert c["late"] > 30 and c["slot_waits"] == c["late"] and d["schedule_lagging"] and c["connects_per_s"] < 250, c' "$f"
+check "starved: the NOTE says raise --clients" grep -q "raise --clients" "$TEST_TMP/out"
+check_eq "plain: no connect waited for a slot" "0" "$(json "$TEST_TMP/plain.json" 'd["conn"]["slot_waits"]')"
+
 # --- TLS: the handshake timed on its own ----------------------------------------
 f=$TEST_TMP/tls.json
 "$MQTTBENCH" conn -p "$P_TLS" "${AUTH[@]}" --cafile "$C/ca.pem" --count 40 --rate 200 --quiet --json "$f" \
