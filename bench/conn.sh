@@ -114,7 +114,8 @@ ok = (d["status"] == "ok" and failed == 0 and c["done"] == c["scheduled"] and no
       and not d["generator_saturated"] and c["connects_per_s"] >= 0.97 * c["target_per_s"])
 why = "SUSTAINED" if ok else "not: " + ", ".join(w for w, b in (
     ("status " + d["status"], d["status"] != "ok"), ("%d failed" % failed, failed > 0),
-    ("schedule not kept", d["schedule_lagging"]), ("mqttbench saturated", d["generator_saturated"]),
+    ("schedule not kept (" + ("all --clients busy" if c["slot_waits"] * 2 >= c["late"] else "mqttbench late") + ")",
+     d["schedule_lagging"]), ("mqttbench saturated", d["generator_saturated"]),
     ("rate short", c["connects_per_s"] < 0.97 * c["target_per_s"])) if b)
 print("%7d %8d %11.0f %11s %11s %11s %7d %6d %12.0f %14.0f  %s\n%d" % (
     c["target_per_s"], c["done"], c["connects_per_s"], "%.0fus" % k["time_us"]["p50"],
