@@ -109,11 +109,49 @@ static bool schedule_reconnect(struct client *c)
     return true;
 }
 
-/* The client failed: count it under reason (short, a JSON key); the run's
- * error says reason, and hint (may be NULL) after it. */
-static void fail_client(struct client *c, const char *reason, const char *hint)
+/* conn: the connect or connection in slot c ended badly. Counted under its
+ * kind and reason, never the run's failure. A connection the broker closed
+ * after a newer connect with its client id started (--id-pool) is a
+ * takeover: the broker did what MQTT asks of it. */
+static void conn_failed(struct client *c, enum stats_conn_fail kind, const char *reason)
+{
+    struct client_env *env = c->env;
+    bool taken = env->conn_id_gen && kind != STATS_CONN_REFUSED && kind != STATS_CONN_TLS &&
+                 atomic_load_explicit(&env->conn_id_gen[c->conn_id], memory_order_relaxed) != c->conn_gen;
+    if (taken) {
+        env->st->conn.takeovers++;
+    } else {
+        env->st->conn.failed[kind]++;
+        count_failure(env, reason);
+        atomic_fetch_add_explicit(&env->conn_failed, 1, memory_order_relaxed);
+    }
+    if (!c->conn_settled) {
+        c->conn_settled = true;
+        atomic_fetch_add_explicit(&env->conn_settled, 1, memory_order_relaxed);
+    }
+    client_conn_release(c);
+    c->state = CLIENT_FAILED;
+}
+
+void client_conn_release(struct client *c)
+{
+    struct client_env *env = c->env;
+    if (!c->conn_open) return;
+    c->conn_open = false;
+    if (atomic_fetch_sub_explicit(&env->conn_id_open[c->conn_id], 1, memory_order_relaxed) >= 2)
+        atomic_fetch_sub_explicit(env->conn_overlap, 1, memory_order_relaxed);
+}
+
+/* The client failed as kind says (conn counts it so): count it under reason
+ * (short, a JSON key); the run's error says reason, and hint (may be NULL)
+ * after it. */
+static void fail_as(struct client *c, enum stats_conn_fail kind, const char *reason, const char *hint)
 {
     if (c->state == CLIENT_FAILED || c->state == CLIENT_CLOSED) return;
+    if (c->role == CLIENT_CONN) {
+        conn_failed(c, kind, reason);
+        return;
+    }
     if (schedule_reconnect(c)) return;
     count_failure(c->env, reason);
     bool was_connecting = c->state == CLIENT_CONNECTING || c->state == CLIENT_NEW;
@@ -131,6 +169,13 @@ static void fail_client(struct client *c, const char *reason, const char *hint)
     if (!was_connecting) c->env->st->disconnects++;
 }
 
+/* The client failed: a connection closed before its CONNACK counts as a TCP
+ * failure in conn, one closed after as lost. */
+static void fail_client(struct client *c, const char *reason, const char *hint)
+{
+    fail_as(c, c->connacked ? STATS_CONN_LOST : STATS_CONN_TCP, reason, hint);
+}
+
 static void mark_failed(struct client *c, const char *why)
 {
     fail_client(c, why, NULL);
@@ -143,6 +188,20 @@ static void fail_answer(struct client *c, const char *reason, const char *error)
     fail_client(c, reason, NULL);
 }
 
+void client_conn_timeout(struct client *c)
+{
+    fail_as(c, STATS_CONN_TIMEOUT, c->connacked ? "no SUBACK within the connect timeout"
+                                                : "no CONNACK within the connect timeout", NULL);
+}
+
+void client_conn_not_started(struct client_env *env, const char *reason)
+{
+    env->st->conn.failed[STATS_CONN_TCP]++;
+    count_failure(env, reason);
+    atomic_fetch_add_explicit(&env->conn_failed, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&env->conn_settled, 1, memory_order_relaxed);
+}
+
 static void mark_ready(struct client *c)
 {
     if (c->state != CLIENT_CONNECTING) return;
@@ -151,6 +210,20 @@ static void mark_ready(struct client *c)
     c->state = CLIENT_READY;
     if (!c->was_ready) atomic_fetch_add_explicit(&env->ready, 1, memory_order_relaxed);
     c->was_ready = true;
+    if (c->role == CLIENT_CONN) {
+        uint64_t now = clock_mono_ns();
+        c->conn_ready_ns = now;
+        c->conn_settled = true;
+        env->st->conn.done++;
+        env->st->conn.last_done_ns = now;
+        atomic_fetch_add_explicit(&env->conn_done, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&env->conn_settled, 1, memory_order_relaxed);
+        if (env->conn_id_open) {
+            c->conn_open = true;
+            if (atomic_fetch_add_explicit(&env->conn_id_open[c->conn_id], 1, memory_order_relaxed) >= 1)
+                atomic_fetch_add_explicit(env->conn_overlap, 1, memory_order_relaxed);
+        }
+    }
     if (c->lost_ns) {   /* back after a loss (--reconnect) */
         uint64_t now = clock_mono_ns();
         hist_record(&env->st->reconnect_time, now - c->lost_ns);
@@ -261,7 +334,7 @@ static void fail_tls(struct client *c)
     const char *why = c->env->tls_error[0] ? c->env->tls_error : c->tls_ns ? TLS_CLOSED_AFTER_HANDSHAKE : NULL;
     tls_failure(c->env->tls, c->seen.verify_error, why, reason, sizeof(reason), hint, sizeof(hint));
     c->env->tls_error[0] = '\0';
-    fail_client(c, reason, hint[0] ? hint : NULL);
+    fail_as(c, STATS_CONN_TLS, reason, hint[0] ? hint : NULL);
 }
 
 /* libmosquitto logs OpenSSL's error queue line by line, then clears it:
@@ -319,11 +392,12 @@ static void handshake_step(struct client *c, uint32_t events)
         } else if (closed && c->tcp_ns) {
             /* a handshake of this worker succeeded: the port is a TLS listener */
             bool listener_ok = env->tls_facts.protocol[0] != '\0';
-            fail_client(c, closed == 1 ? "TLS: the broker closed the connection during the handshake"
-                                       : "TLS: the broker reset the connection during the handshake",
-                        listener_ok ? "(other handshakes on this port succeeded: an overloaded broker does this; "
-                                      "try a lower --connect-rate)"
-                                    : "(is the broker's port a TLS listener?)");
+            fail_as(c, STATS_CONN_TLS,
+                    closed == 1 ? "TLS: the broker closed the connection during the handshake"
+                                : "TLS: the broker reset the connection during the handshake",
+                    listener_ok ? "(other handshakes on this port succeeded: an overloaded broker does this; "
+                                  "try a lower --connect-rate)"
+                                : "(is the broker's port a TLS listener?)");
         } else if (closed) {
             mark_failed(c, strerror(closed));
         }
@@ -351,7 +425,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags)
     if (rc != 0) {
         char text[200];
         client_connack_text(cfg->protocol, rc, text, sizeof(text));
-        fail_client(c, text, NULL);
+        fail_as(c, STATS_CONN_REFUSED, text, NULL);
         return;
     }
     c->connacked = true;
@@ -361,7 +435,14 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags)
         uint64_t from = c->tls_ns ? c->tls_ns : c->tcp_ns ? c->tcp_ns : c->connect_start_ns;
         hist_record(&c->env->st->connect_connack, now - from);
     }
-    if (c->role == CLIENT_PUB || (c->role == CLIENT_SUB && c->lost_ns && (flags & 1))) {
+    if (c->role == CLIENT_CONN) {
+        if (!cfg->conn_subscribe) {
+            mark_ready(c);
+        } else {
+            int src = mosquitto_subscribe(m, NULL, cfg->topic, cfg->qos);
+            if (src != MOSQ_ERR_SUCCESS) mark_failed(c, mosquitto_strerror(src));
+        }
+    } else if (c->role == CLIENT_PUB || (c->role == CLIENT_SUB && c->lost_ns && (flags & 1))) {
         mark_ready(c);   /* a subscriber whose session the broker kept is still subscribed */
     } else if (c->role == CLIENT_SUB) {
         int src = mosquitto_subscribe(m, NULL, c->topic, cfg->sub_qos);
@@ -390,6 +471,11 @@ static void on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const i
     char err[300];
     if (n < 1) {
         mark_failed(c, "the broker refused the subscription");
+        return;
+    }
+    if (c->role == CLIENT_CONN) {
+        if (granted[0] > 2) fail_as(c, STATS_CONN_SUBSCRIBE, "subscription refused", NULL);
+        else mark_ready(c);
         return;
     }
     if (c->role == CLIENT_SUB) {
@@ -525,6 +611,7 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
                                control_now_ns(env->control));
         return;
     }
+    if (c->role == CLIENT_CONN) return;   /* conn measures connects, not messages */
     uint64_t now = clock_ns(env->stamp_clock) + (uint64_t)env->stamp_skew_ns;
     uint64_t mono = env->stamp_clock == CLOCK_MONOTONIC && !env->stamp_skew_ns ? now : clock_mono_ns();
     struct payload_header h;
@@ -593,6 +680,16 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     if (env->cfg->sub_delay_ns) sub_delay(env);
 }
 
+void client_env_init(struct client_env *env, const struct mb_config *cfg, const char *connect_ip, int port,
+                     const struct tls *tls)
+{
+    memset(env, 0, sizeof(*env));
+    env->cfg = cfg;
+    env->connect_ip = connect_ip;
+    env->port = port;
+    env->tls = tls;
+}
+
 int client_init(struct client *c, struct client_env *env, enum client_role role,
                 uint32_t index, const char *topic, uint32_t quota, char *err, size_t errlen)
 {
@@ -609,7 +706,7 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
     c->state = CLIENT_NEW;
     const struct mb_config *cfg = env->cfg;
     char id[128];
-    static const char role_ch[] = { 'p', 's', 'x' };
+    static const char role_ch[] = { 'p', 's', 'x', 'c' };
     /* The $SYS reader of every process gets its own id: two processes of one
      * run (pub here, sub there) must not take each other's connection. */
     if (role == CLIENT_SYS) {

@@ -21,7 +21,7 @@
 
 struct mosquitto;
 
-enum client_role { CLIENT_PUB, CLIENT_SUB, CLIENT_SYS };
+enum client_role { CLIENT_PUB, CLIENT_SUB, CLIENT_SYS, CLIENT_CONN /* conn: one connection slot (conn.h) */ };
 
 enum client_state {
     CLIENT_NEW,         /* created, not connecting yet */
@@ -94,6 +94,17 @@ struct client_env {
     char tls_error[160];        /* the first OpenSSL error libmosquitto logged for a client
                                    still connecting; consumed by its failure */
     struct tls_facts tls_facts; /* negotiated by this worker's first handshake; read after join */
+
+    /* conn (conn.h) */
+    _Atomic uint64_t *conn_id_gen;  /* --id-pool: per id number, connects started with it (every
+                                       worker's); NULL without a pool */
+    _Atomic uint64_t *conn_id_open; /* --id-pool: per id number, ready connections not yet closed */
+    _Atomic uint64_t *conn_overlap; /* --id-pool: connections ready while another with their id was:
+                                       a takeover the broker has still to make (or we to see) */
+    _Atomic uint64_t conn_started;  /* = st->conn.started, for the controller */
+    _Atomic uint64_t conn_settled;  /* connects that became ready or ended before it */
+    _Atomic uint64_t conn_done;     /* = st->conn.done */
+    _Atomic uint64_t conn_failed;   /* failures of every kind */
 };
 
 struct client {
@@ -123,6 +134,14 @@ struct client {
     unsigned attempts;          /* attempts since the loss */
     size_t lost_event;          /* its entry in env->lost_log, plus 1; 0: none */
 
+    /* conn: one connect of the schedule in this slot */
+    uint64_t conn_seq;          /* its number k in the run */
+    uint64_t conn_id;           /* its client id number (conn_id_number) */
+    uint64_t conn_gen;          /* --id-pool: the value of env->conn_id_gen[conn_id] it set */
+    uint64_t conn_ready_ns;     /* monotonic time it became ready; 0 = not yet */
+    bool conn_settled;          /* ready, or ended before it */
+    bool conn_open;             /* --id-pool: counted in env->conn_id_open */
+
     /* publisher */
     uint32_t warm_issued, warm_done; /* warm-up messages; completions come first, in order */
     uint64_t warm_t0_ns;        /* schedule origin of the warm-up */
@@ -138,6 +157,12 @@ struct client {
     const struct topology_match *hears; /* `both`: the publishers it should hear (others are
                                            foreign); NULL: any */
 };
+
+/* Zero env and fill what every client of a run shares: cfg, the numeric
+ * address connected to (not copied), port, the TLS context (NULL: plain TCP).
+ * The caller sets the rest (clock, run tag, pacing ...). */
+void client_env_init(struct client_env *env, const struct mb_config *cfg, const char *connect_ip, int port,
+                     const struct tls *tls);
 
 /* Create the libmosquitto instance for role/index (client id
  * "<prefix>-<run tag>-<p|s|x><index>"). topic is the publish topic or the
@@ -197,6 +222,18 @@ int client_check_grant(const struct mb_config *cfg, int requested, int granted, 
 /* The QoS of the $SYS/control client's subscriptions: the publish QoS (the
  * probe of what the broker supports), at least 1 for the control topics. */
 int client_sys_qos(const struct mb_config *cfg, bool control);
+
+/* conn: the connect in slot c took longer than --connect-timeout to become
+ * ready: counted as a timeout (the caller then closes it). */
+void client_conn_timeout(struct client *c);
+
+/* conn: the slot's connection is closing (lifetime over, or the run's end):
+ * it no longer holds its client id. */
+void client_conn_release(struct client *c);
+
+/* conn: count a connect that could not even start (client_init failed) under
+ * reason, as a TCP-level failure. */
+void client_conn_not_started(struct client_env *env, const char *reason);
 
 /* Keepalive and housekeeping, about once a second. */
 void client_misc(struct client *c);

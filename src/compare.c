@@ -226,6 +226,14 @@ void compare_scenario_line(const struct run_result *res, char *buf, size_t len)
     const struct mb_config *c = res->cfg;
     size_t used;
 #define APPEND(...) do { if (used < len) used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__); } while (0)
+    if (c->mode == MB_MODE_CONN) {
+        used = (size_t)snprintf(buf, len, "conn, %d clients, %.15g connects/s, lifetime %.15g s%s", c->conn_clients,
+                                c->rate, (double)c->lifetime_ns / 1e9, c->conn_subscribe ? ", subscribing" : "");
+        if (c->count > 0) APPEND(", %llu connects", (unsigned long long)c->count);
+        if (c->duration_ns > 0) APPEND(", %.15g s", (double)c->duration_ns / 1e9);
+        if (c->id_pool) APPEND(", id pool %ld", c->id_pool);
+        return;
+    }
     used = (size_t)snprintf(buf, len, "%s, QoS %d, %llu-byte payloads", result_mode_name(c->mode), c->qos,
                             (unsigned long long)c->size);
     if (c->count > 0) APPEND(", %llu messages", (unsigned long long)c->count);
@@ -261,6 +269,20 @@ static void format_cells(const struct compare_row *r, size_t i, struct row_cells
     }
 }
 
+/* Whether the tables show metric i: conn's metrics when a side is a conn
+ * run, the message metrics when a side is not (the JSON has every row). */
+static bool row_shown(const struct metrics_spread *base, const struct metrics_spread *nw, size_t i)
+{
+    bool conn = base->median.has_conn || nw->median.has_conn;
+    switch (metrics_fields[i].side) {
+    case METRICS_CONN: return conn;
+    case METRICS_PUB:
+    case METRICS_SUB: return !base->median.has_conn || !nw->median.has_conn;
+    case METRICS_ANY: return true;
+    }
+    return true;
+}
+
 static void print_text(FILE *f, const struct compare_cli *c, const struct compare_report *rep,
                        const struct metrics_spread *base, const struct metrics_spread *nw, const char *scenario)
 {
@@ -277,6 +299,7 @@ static void print_text(FILE *f, const struct compare_cli *c, const struct compar
     for (size_t i = 0; i < METRICS_NFIELDS; i++) {
         const struct compare_row *r = &rep->rows[i];
         struct row_cells cl;
+        if (!row_shown(base, nw, i)) continue;
         format_cells(r, i, &cl);
         fprintf(f, fmt, metrics_fields[i].row, cl.base, cl.new_value, cl.delta, cl.pct,
                 compare_verdict_name(r->verdict), cl.range);
@@ -306,6 +329,7 @@ static void print_markdown(FILE *f, const struct compare_cli *c, const struct co
     for (size_t i = 0; i < METRICS_NFIELDS; i++) {
         const struct compare_row *r = &rep->rows[i];
         struct row_cells cl;
+        if (!row_shown(base, nw, i)) continue;
         format_cells(r, i, &cl);
         const char *v = compare_verdict_name(r->verdict);
         fprintf(f, "| %s | %s | %s | %s | %s | %s%s%s |", metrics_fields[i].row, cl.base, cl.new_value, cl.delta,

@@ -97,7 +97,7 @@ static int choose_target(const struct mb_config *cfg, struct broker *broker, cha
         !broker_accepts("127.0.0.1", 1883, 300))
         spawn = true;
     if (spawn) {
-        long nfiles = 4L * (cfg->publishers + cfg->subscribers) + 1024;
+        long nfiles = 4L * (cfg->publishers + cfg->subscribers + cfg->conn_clients) + 1024;
         if (broker_spawn(broker, cfg->broker_max_queued, nfiles, err, errlen) != 0) return -1;
         snprintf(ip, iplen, "127.0.0.1");
         *port = broker->port;

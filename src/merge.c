@@ -17,8 +17,8 @@
 #include "result.h"
 #include "series.h"
 
-static bool has_pub(const struct run_result *r) { return r->cfg->mode != MB_MODE_SUB; }
-static bool has_sub(const struct run_result *r) { return r->cfg->mode != MB_MODE_PUB; }
+static bool has_pub(const struct run_result *r) { return mb_mode_publishes(r->cfg->mode); }
+static bool has_sub(const struct run_result *r) { return mb_mode_subscribes(r->cfg->mode); }
 
 /* Same scenario, or pub + sub of one run id. Sets *split for the latter. */
 static int check_scenarios(const struct run_result *in, const char *const *names, size_t n, bool *split,
@@ -32,6 +32,9 @@ static int check_scenarios(const struct run_result *in, const char *const *names
         if (in[i].repeat || in[i].runs)
             return errmsg_set(err, errlen, "%s: a --repeat result; merge takes the results of one run's processes",
                               names[i]);
+        if (in[i].cfg->mode == MB_MODE_CONN)
+            return errmsg_set(err, errlen, "%s: a conn result; merge takes pub, sub and both results (compare conn "
+                              "results instead)", names[i]);
         if (has_pub(&in[i]) && has_sub(&in[i])) any_both = true;
         else if (has_pub(&in[i]) && first_pub == n) first_pub = i;
         else if (has_sub(&in[i]) && first_sub == n) first_sub = i;

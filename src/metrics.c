@@ -22,6 +22,10 @@ const struct metrics_field metrics_fields[METRICS_NFIELDS] = {
     { "lost",                 "lost",             "lost",               F(lost),           METRICS_SUB, METRICS_LOSS, 0 },
     { "duplicates",           "duplicates",       "duplicates",         F(duplicates),     METRICS_SUB, METRICS_LOSS, 0 },
     { "cpu_s",                "tool CPU",         "tool CPU (s)",       F(cpu_s),          METRICS_ANY, METRICS_INFO, 3 },
+    { "connects_per_s",       "connects/s",       "connects/s",         F(connects_per_s), METRICS_CONN, METRICS_THROUGHPUT, 1 },
+    { "connect_p50_us",       "connect p50",      "connect p50 (us)",   F(connect_p50_us), METRICS_CONN, METRICS_LATENCY, 1 },
+    { "connect_p99_us",       "connect p99",      "connect p99 (us)",   F(connect_p99_us), METRICS_CONN, METRICS_LATENCY, 1 },
+    { "connect_failures",     "connect failures", "connect failures",   F(connect_failures), METRICS_CONN, METRICS_LOSS, 0 },
 };
 #undef F
 
@@ -42,6 +46,7 @@ bool metrics_has(const struct metrics *m, size_t i)
     switch (metrics_fields[i].side) {
     case METRICS_PUB: return m->has_pub;
     case METRICS_SUB: return m->has_sub;
+    case METRICS_CONN: return m->has_conn;
     case METRICS_ANY: return true;
     }
     return false;
@@ -51,8 +56,15 @@ void metrics_extract(const struct run_result *r, struct metrics *m)
 {
     const struct stats *t = &r->total;
     memset(m, 0, sizeof(*m));
-    m->has_pub = r->cfg->mode != MB_MODE_SUB;
-    m->has_sub = r->cfg->mode != MB_MODE_PUB;
+    m->has_pub = mb_mode_publishes(r->cfg->mode);
+    m->has_sub = mb_mode_subscribes(r->cfg->mode);
+    m->has_conn = r->cfg->mode == MB_MODE_CONN;
+    if (m->has_conn) {
+        m->connects_per_s = result_rate(t->conn.done, r->conn_duration_s);
+        m->connect_p50_us = result_percentile_us(&t->connect_lat, 50);
+        m->connect_p99_us = result_percentile_us(&t->connect_lat, 99);
+        for (int k = 0; k < STATS_CONN_NFAIL; k++) m->connect_failures += (double)t->conn.failed[k];
+    }
     if (m->has_pub)
         m->pub_msgs_per_s = result_rate(t->pub_done, r->pub_duration_s);
     if (m->has_sub) {
@@ -92,13 +104,15 @@ int metrics_repeat(const struct metrics *runs, size_t n, struct metrics_spread *
     if (!v)
         return -1;
     s->runs = (int)n;
-    s->median.has_pub = s->median.has_sub = n > 0;
+    s->median.has_pub = s->median.has_sub = s->median.has_conn = n > 0;
     for (size_t r = 0; r < n; r++) {
         s->median.has_pub = s->median.has_pub && runs[r].has_pub;
         s->median.has_sub = s->median.has_sub && runs[r].has_sub;
+        s->median.has_conn = s->median.has_conn && runs[r].has_conn;
     }
     s->min.has_pub = s->max.has_pub = s->median.has_pub;
     s->min.has_sub = s->max.has_sub = s->median.has_sub;
+    s->min.has_conn = s->max.has_conn = s->median.has_conn;
     for (size_t i = 0; n && i < METRICS_NFIELDS; i++) {
         if (!metrics_has(&s->median, i))
             continue;

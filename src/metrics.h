@@ -13,14 +13,18 @@ struct run_result;
 
 
 /* One result's comparable metrics. Rates in messages/s, latencies in µs,
- * cpu_s in seconds (user + system of the tool). Fields of a side the result
- * does not have (has_pub / has_sub false) are 0. */
+ * cpu_s in seconds (user + system of the tool); conn's in connects/s and µs.
+ * Fields of a side the result does not have (has_pub / has_sub / has_conn
+ * false) are 0. */
 struct metrics {
     double pub_msgs_per_s, sub_msgs_per_s;
     double p50_us, p90_us, p99_us, p999_us, max_us;
     double lost, duplicates;        /* messages */
     double cpu_s;
-    bool has_pub, has_sub;
+    double connects_per_s;          /* conn: connects done per second */
+    double connect_p50_us, connect_p99_us; /* conn: connect call to ready (connect.time_us) */
+    double connect_failures;        /* conn: failed connects and connections, every kind */
+    bool has_pub, has_sub, has_conn;
 };
 
 /* The metrics of a --repeat result: medians, and the spread over the runs.
@@ -32,11 +36,12 @@ struct metrics_spread {
 
 /* The fields of struct metrics in a fixed order, for tables and JSON, and
  * how compare judges and prints each. */
-enum metrics_side { METRICS_ANY, METRICS_PUB, METRICS_SUB };
+enum metrics_side { METRICS_ANY, METRICS_PUB, METRICS_SUB, METRICS_CONN };
 enum metrics_kind {
     METRICS_THROUGHPUT,     /* regresses when it drops beyond the limit */
     METRICS_LATENCY,        /* regresses when it rises beyond the limit */
-    METRICS_LOSS,           /* regresses when above 0 and above the base; the worst run counts */
+    METRICS_LOSS,           /* regresses when above 0 and above the base; the worst run counts
+                               (messages lost or duplicated, connects failed) */
     METRICS_INFO,           /* shown, never judged */
 };
 struct metrics_field {
@@ -48,7 +53,7 @@ struct metrics_field {
     enum metrics_kind kind;
     int decimals;           /* in compare's table */
 };
-#define METRICS_NFIELDS 10
+#define METRICS_NFIELDS 14
 extern const struct metrics_field metrics_fields[METRICS_NFIELDS];
 
 /* The value of field i (< METRICS_NFIELDS) in m. */

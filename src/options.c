@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn_plan.h"
 #include "control.h"
 #include "errmsg.h"
 #include "flow.h"
@@ -78,6 +79,7 @@ static void print_top_help(FILE *f)
         "  sweep  both at rising rates: the highest rate that meets an objective (--slo), and its curve\n"
         "  pub    run publishers only (pair with `mqttbench sub` elsewhere)\n"
         "  sub    run subscribers only\n"
+        "  conn   connection churn: clients connect and disconnect at a rate; CONNACK latency, failures\n"
         "  compare BASE.json NEW.json   compare two results; exit 1 on a regression\n"
         "  merge A.json B.json ... -o OUT.json   combine results of one run (hosts, processes)\n"
         "  report A.json [B.json ...] -o OUT.html   HTML report with charts; --csv, --hgrm exports\n"
@@ -125,7 +127,8 @@ static void print_help(FILE *f, const char *name, enum mb_mode mode, unsigned mo
             first = false;
             char left[64], text[512];
             const char *help = mode == MB_MODE_PUB && s->help_pub ? s->help_pub
-                             : mode == MB_MODE_SUB && s->help_sub ? s->help_sub : s->help;
+                             : mode == MB_MODE_SUB && s->help_sub ? s->help_sub
+                             : mode == MB_MODE_CONN && s->help_conn ? s->help_conn : s->help;
             int col = snprintf(left, sizeof(left), "  %c%c%s--%s%s%s", s->short_name ? '-' : ' ',
                                s->short_name ? s->short_name : ' ', s->short_name ? ", " : "  ", s->name,
                                s->arg ? " " : "", s->arg ? s->arg : "");
@@ -170,9 +173,10 @@ static uint64_t random_run_id(void)
 /* Defaults that follow from other options, once every option was read. */
 static int derive_defaults(struct mb_config *cfg, char *err, size_t errlen)
 {
-    bool pub = cfg->mode != MB_MODE_SUB;
-    if (cfg->mode == MB_MODE_SUB) cfg->publishers = 0;
-    if (cfg->mode == MB_MODE_PUB) cfg->subscribers = 0;
+    bool pub = mb_mode_publishes(cfg->mode);
+    if (!pub) cfg->publishers = 0;
+    if (!mb_mode_subscribes(cfg->mode)) cfg->subscribers = 0;
+    if (cfg->mode == MB_MODE_CONN) conn_defaults(cfg);
     if (cfg->pub_qos < 0) cfg->pub_qos = cfg->qos;
     if (cfg->sub_qos < 0) cfg->sub_qos = cfg->qos;
     if (!cfg->threads) cfg->threads = options_ncpus();
@@ -214,7 +218,7 @@ static int validate_sweep(const struct mb_config *c, char *err, size_t errlen)
 /* Cross-option checks, after every option was read and the defaults derived. */
 static int validate(const struct mb_config *cfg, char *err, size_t errlen)
 {
-    bool pub = cfg->mode != MB_MODE_SUB;
+    bool pub = mb_mode_publishes(cfg->mode);
     char topic[ERRMSG_SHOWN(64)], sub_topic[ERRMSG_SHOWN(64)];
     errmsg_sanitize(cfg->topic, 64, topic, sizeof(topic));
     errmsg_sanitize(cfg->sub_topic, 64, sub_topic, sizeof(sub_topic));
@@ -281,6 +285,7 @@ static int validate(const struct mb_config *cfg, char *err, size_t errlen)
     if (pub && cfg->rate > 0 && cfg->rate < 0.001)
         return errmsg_set(err, errlen, "--rate: too small");
     if (cfg->tls && tls_options_check(cfg, err, errlen) != 0) return -1;
+    if (cfg->mode == MB_MODE_CONN && conn_validate(cfg, err, errlen) != 0) return -1;
     return cfg->sweep ? validate_sweep(cfg, err, errlen) : 0;
 }
 
@@ -288,7 +293,7 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
                                   char *err, size_t errlen)
 {
     if (argc < 2) {
-        errmsg_set(err, errlen, "missing command: expected pub, sub or both");
+        errmsg_set(err, errlen, "missing command: expected pub, sub, both, sweep or conn");
         return OPTIONS_ERROR;
     }
     const char *cmd = argv[1];
@@ -305,10 +310,13 @@ enum options_status options_parse(int argc, char **argv, struct mb_config *cfg,
         mode = MB_MODE_SUB;
     } else if (!strcmp(cmd, "both") || !strcmp(cmd, "sweep")) {
         mode = MB_MODE_BOTH;
+    } else if (!strcmp(cmd, "conn")) {
+        mode = MB_MODE_CONN;
     } else {
         char shown[ERRMSG_SHOWN(64)];
         errmsg_sanitize(cmd, 64, shown, sizeof(shown));
-        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub, both or sweep (see mqttbench --help)", shown);
+        errmsg_set(err, errlen, "unknown command '%s': expected pub, sub, both, sweep or conn (see mqttbench --help)",
+                   shown);
         return OPTIONS_ERROR;
     }
     /* Not given: the row's default; -1 for what derive_defaults decides. */

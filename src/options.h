@@ -14,7 +14,12 @@
 #define MB_MAX_BIND 64    /* --bind-address: most addresses */
 #define MB_ADDR_LEN 46    /* room for a numeric IPv6 address and its NUL (INET6_ADDRSTRLEN) */
 
-enum mb_mode { MB_MODE_PUB, MB_MODE_SUB, MB_MODE_BOTH };
+enum mb_mode { MB_MODE_PUB, MB_MODE_SUB, MB_MODE_BOTH, MB_MODE_CONN };
+
+/* Whether a command runs publishers, subscribers (conn runs neither: it
+ * only connects and disconnects, see conn.h). */
+static inline bool mb_mode_publishes(enum mb_mode m) { return m == MB_MODE_PUB || m == MB_MODE_BOTH; }
+static inline bool mb_mode_subscribes(enum mb_mode m) { return m == MB_MODE_SUB || m == MB_MODE_BOTH; }
 
 struct mb_config {
     enum mb_mode mode;
@@ -63,7 +68,8 @@ struct mb_config {
     int publishers;
     int subscribers;
     int threads;               /* worker threads */
-    double rate;               /* aggregate msgs/s; 0 = as fast as the broker takes them */
+    double rate;               /* aggregate msgs/s; 0 = as fast as the broker takes them (conn: connects/s) */
+    bool rate_given;
     int inflight;              /* per publisher: queued-unwritten (QoS 0) or unacked (QoS 1/2) */
     uint64_t backlog;          /* both: publishers pause while subscribers are this many
                                   messages behind; 0 = never pause (flood) */
@@ -135,6 +141,12 @@ struct mb_config {
     bool find_max;
     double resolution;         /* a fraction: 0.05 for "5%" */
     uint64_t step_duration_ns;
+
+    /* conn (conn.h): connection churn; --rate is connects/s, --count the connects */
+    int conn_clients;          /* --clients: connections open at most at once (slots) */
+    uint64_t lifetime_ns;      /* --lifetime: how long each connection stays once ready; 0 = none */
+    bool conn_subscribe;       /* --subscribe: SUBSCRIBE to --topic, ready at its SUBACK */
+    long id_pool;              /* --id-pool: client ids cycle over this many; 0 = every id unique */
 };
 
 /* What options_parse asks main to do. */

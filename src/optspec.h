@@ -65,8 +65,9 @@ enum {
     OPT_PUB = 1u << MB_MODE_PUB,
     OPT_SUB = 1u << MB_MODE_SUB,
     OPT_BOTH = 1u << MB_MODE_BOTH,
-    OPT_ALL = OPT_PUB | OPT_SUB | OPT_BOTH,
-    OPT_SWEEP = 1u << 3,   /* sweep only; sweep also takes every OPT_BOTH row */
+    OPT_CONN = 1u << MB_MODE_CONN,
+    OPT_ALL = OPT_PUB | OPT_SUB | OPT_BOTH,   /* the commands that publish or subscribe (not conn) */
+    OPT_SWEEP = 1u << 4,   /* sweep only; sweep also takes every OPT_BOTH row */
 };
 
 /* Row flags. */
@@ -87,7 +88,7 @@ enum {
 /* The --help sections, named as the man page's subsections of OPTIONS. */
 enum opt_section {
     OPT_SEC_CONNECTION, OPT_SEC_TLS, OPT_SEC_TOPICS, OPT_SEC_MESSAGES, OPT_SEC_CLIENTS, OPT_SEC_PROCESSES,
-    OPT_SEC_OUTPUT, OPT_SEC_SWEEP,
+    OPT_SEC_OUTPUT, OPT_SEC_SWEEP, OPT_SEC_CONN,
     OPT_NSECTIONS
 };
 extern const char *const opt_section_names[OPT_NSECTIONS];
@@ -126,6 +127,7 @@ struct opt_spec {
     const char *help;           /* the --help text */
     const char *help_pub;       /* the text in pub, when it differs */
     const char *help_sub;       /* the text in sub, when it differs */
+    const char *help_conn;      /* the text in conn, when it differs */
 };
 #define OPT_GIVEN(f) .given_at = offsetof(struct mb_config, f)
 

@@ -20,7 +20,7 @@ long preflight_raise_nofile(void)
 
 long preflight_fds_needed(const struct mb_config *cfg)
 {
-    return (long)cfg->publishers + cfg->subscribers + 1 + cfg->threads * 2 + PREFLIGHT_FD_MARGIN;
+    return (long)cfg->publishers + cfg->subscribers + cfg->conn_clients + 1 + cfg->threads * 2 + PREFLIGHT_FD_MARGIN;
 }
 
 /* Local ports per source address, from net.ipv4.ip_local_port_range. */
@@ -40,7 +40,7 @@ static long local_ports(void)
 
 int preflight_check(const struct mb_config *cfg, long nofile, char *err, size_t errlen)
 {
-    long clients = (long)cfg->publishers + cfg->subscribers + 1;
+    long clients = (long)cfg->publishers + cfg->subscribers + cfg->conn_clients + 1;
     long need = preflight_fds_needed(cfg);
     if (need > nofile) {
         struct rlimit rl;

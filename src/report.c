@@ -28,6 +28,15 @@ void report_progress(FILE *f, enum mb_mode mode, double elapsed_s, uint64_t sent
     fprintf(f, "\n");
 }
 
+void report_conn_progress(FILE *f, double elapsed_s, uint64_t started, uint64_t done, uint64_t failed,
+                          double done_per_s)
+{
+    char a[32], b[32], c[32], d[32];
+    fprintf(f, "[%6.1fs] started %8s  done %8s  failed %8s  %8s connects/s\n", elapsed_s,
+            units_format_count(started, a, sizeof(a)), units_format_count(done, b, sizeof(b)),
+            units_format_count(failed, c, sizeof(c)), units_format_count((uint64_t)(done_per_s + 0.5), d, sizeof(d)));
+}
+
 static double per_s(uint64_t n, double s)
 {
     return s > 0 ? (double)n / s : 0;
@@ -149,11 +158,82 @@ static const char *qos_text(const struct run_result *r, char *buf, size_t len)
     return buf;
 }
 
+/* conn: the connect timings (TCP, TLS, MQTT parts) and the counts. */
+static void conn_summary(FILE *f, const struct run_result *r)
+{
+    const struct mb_config *c = r->cfg;
+    const struct stats *t = &r->total;
+    const struct stats_conn *k = &t->conn;
+    char a[32], b[32];
+    fprintf(f, "\n  %-12s %14s %12s %14s\n", "", "connects", "seconds", "connects/s");
+    fprintf(f, "  %-12s %14llu %12.3f %14.1f   (ready: CONNACK accepted%s)\n", "done", (unsigned long long)k->done,
+            r->conn_duration_s, per_s(k->done, r->conn_duration_s), c->conn_subscribe ? ", then SUBACK" : "");
+    fprintf(f, "  %-12s target %.0f connects/s, %llu scheduled, %llu started; %llu started a whole interval late, "
+               "the latest by %s\n", "schedule", c->rate, (unsigned long long)r->conn_scheduled,
+            (unsigned long long)k->started, (unsigned long long)k->late,
+            units_format_duration(k->max_lag_ns, a, sizeof(a)));
+    fprintf(f, "  %-12s", "failed");
+    for (int i = 0; i < STATS_CONN_NFAIL; i++)
+        fprintf(f, " %s %llu", result_conn_fail_keys[i], (unsigned long long)k->failed[i]);
+    fprintf(f, "\n");
+    for (size_t i = 0; i < r->nfailures; i++)
+        fprintf(f, "  %-12s %llu x %s\n", "", (unsigned long long)r->failures[i].count, r->failures[i].reason);
+    if (c->id_pool) fprintf(f, "  %-12s %llu (connections the broker closed for a newer connect with their id)\n",
+                            "takeovers", (unsigned long long)k->takeovers);
+    static const struct { const char *name; double pct; } ps[] = { { "p50", 50 }, { "p90", 90 }, { "p99", 99 },
+                                                                     { "p99.9", 99.9 }, { "max", 100 } };
+    const struct { const char *name; const struct hist *h; } parts[] = {
+        { "connect", &t->connect_lat }, { "  tcp", &t->connect_tcp },
+        { "  tls", r->env.tls.library[0] ? &t->connect_tls : NULL }, { "  connack", &t->connect_connack },
+    };
+    fprintf(f, "\n  %-12s", "latency");
+    for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) fprintf(f, " %10s", ps[i].name);
+    fprintf(f, "\n");
+    for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
+        if (!parts[p].h || !parts[p].h->count) continue;
+        fprintf(f, "  %-12s", parts[p].name);
+        for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+            fprintf(f, " %10s", units_format_duration(hist_percentile(parts[p].h, ps[i].pct), b, sizeof(b)));
+        fprintf(f, "\n");
+    }
+    if (r->env.tls.library[0] && r->env.tls.protocol[0])
+        fprintf(f, "  %-12s %s %s, %.0f handshakes/s\n", "tls", r->env.tls.protocol, r->env.tls.cipher, r->tls_per_s);
+    fprintf(f, "\n  mqttbench    cpu %.2fs user + %.2fs sys, peak RSS %ld KiB\n", r->cpu_user_s, r->cpu_sys_s,
+            r->peak_rss_kb);
+    if (r->generator_saturated)
+        fprintf(f, "  NOTE         a worker thread was near 100%% CPU: mqttbench, not the broker, may have set the pace\n");
+    else if (r->schedule_lagging && k->slot_waits * 2 >= k->late)
+        fprintf(f, "  NOTE         the schedule was not kept: %llu of %llu connects started a whole interval late,\n"
+                   "               %llu of them waiting for one of the --clients %d connections to end (connects\n"
+                   "               and lifetimes took longer than the schedule leaves them: raise --clients)\n",
+                (unsigned long long)k->late, (unsigned long long)k->started, (unsigned long long)k->slot_waits,
+                c->conn_clients);
+    else if (r->schedule_lagging)
+        fprintf(f, "  NOTE         the schedule was not kept: %llu of %llu connects started a whole interval late,\n"
+                   "               %llu of them for want of a free connection: mqttbench itself was late\n",
+                (unsigned long long)k->late, (unsigned long long)k->started, (unsigned long long)k->slot_waits);
+}
+
 void report_summary(FILE *f, const struct run_result *r, const char *json_path)
 {
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
     char a[32], b[32], q[96];
+    if (c->mode == MB_MODE_CONN) {
+        if (c->lifetime_ns) units_format_duration(c->lifetime_ns, a, sizeof(a));
+        else snprintf(a, sizeof(a), "0 (DISCONNECT once ready)");
+        fprintf(f, "\nmqttbench conn: %s, %d client%s, lifetime %s%s%s, %zu thread%s\n", result_status_name(r->status),
+                c->conn_clients, c->conn_clients == 1 ? "" : "s", a,
+                c->conn_subscribe ? ", subscribing" : "", r->env.tls.library[0] ? ", TLS" : "", r->nworkers,
+                r->nworkers == 1 ? "" : "s");
+        fprintf(f, "broker %s%s%s%s\n", r->env.broker_address, r->env.broker_spawned ? " (started by mqttbench)" : "",
+                r->env.broker_version[0] ? ", " : "", r->env.broker_version);
+        if (r->status != RESULT_OK) fprintf(f, "error: %s\n", r->error);
+        if (r->nworkers) conn_summary(f, r);
+        for (size_t i = 0; i < r->nwarnings; i++) fprintf(f, "  WARNING      %s\n", r->warnings[i]);
+        if (json_path) fprintf(f, "\n  results      %s\n", json_path);
+        return;
+    }
     fprintf(f, "\nmqttbench %s: %s, %s", result_mode_name(c->mode), result_status_name(r->status),
             qos_text(r, q, sizeof(q)));
     /* Only the side this mode runs: a `sub` knows no payload size or publishers. */

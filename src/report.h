@@ -15,6 +15,11 @@
 void report_progress(FILE *f, enum mb_mode mode, double elapsed_s, uint64_t sent, uint64_t received,
                      double msgs_per_s, double p99_us);
 
+/* conn: one progress line on f: elapsed, connects started, done (ready) and
+ * failed so far, connects done per second of the last interval. */
+void report_conn_progress(FILE *f, double elapsed_s, uint64_t started, uint64_t done, uint64_t failed,
+                          double done_per_s);
+
 /* What a run saw when it stalled (nothing completed or arrived for the
  * drain timeout), so the error says no more about the broker than that. */
 struct report_stall {

@@ -54,7 +54,7 @@ void result_init(struct run_result *r, const struct mb_config *cfg)
     r->subscribers = cfg->subscribers;
     r->target_msgs_per_s = cfg->rate;
     r->latency_intended = cfg->mode == MB_MODE_BOTH && cfg->rate > 0;
-    r->env.latency_monotonic = cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic;
+    r->env.latency_monotonic = cfg->mode == MB_MODE_BOTH || cfg->mode == MB_MODE_CONN || cfg->clock_monotonic;
 }
 
 int result_add_point(struct run_result *r, const struct result_point *p)
@@ -123,6 +123,7 @@ const char *result_mode_name(enum mb_mode m)
     case MB_MODE_PUB: return "pub";
     case MB_MODE_SUB: return "sub";
     case MB_MODE_BOTH: return "both";
+    case MB_MODE_CONN: return "conn";
     }
     return "both";
 }
@@ -345,11 +346,35 @@ static cJSON *latency_json(const struct hist *h)
     return o;
 }
 
+const char *const result_conn_fail_keys[STATS_CONN_NFAIL] = {
+    [STATS_CONN_REFUSED] = "refused", [STATS_CONN_TIMEOUT] = "timeout", [STATS_CONN_TCP] = "tcp",
+    [STATS_CONN_TLS] = "tls", [STATS_CONN_SUBSCRIBE] = "subscribe", [STATS_CONN_LOST] = "lost",
+};
+
+static cJSON *conn_json(const struct run_result *r)
+{
+    const struct stats_conn *k = &r->total.conn;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "scheduled", (double)r->conn_scheduled);
+    cJSON_AddNumberToObject(o, "started", (double)k->started);
+    cJSON_AddNumberToObject(o, "done", (double)k->done);
+    cJSON *f = cJSON_AddObjectToObject(o, "failed");
+    for (int i = 0; i < STATS_CONN_NFAIL; i++) cJSON_AddNumberToObject(f, result_conn_fail_keys[i], (double)k->failed[i]);
+    cJSON_AddNumberToObject(o, "takeovers", (double)k->takeovers);
+    cJSON_AddNumberToObject(o, "duration_s", r->conn_duration_s);
+    cJSON_AddNumberToObject(o, "connects_per_s", result_rate(k->done, r->conn_duration_s));
+    cJSON_AddNumberToObject(o, "target_per_s", r->target_msgs_per_s);
+    cJSON_AddNumberToObject(o, "late", (double)k->late);
+    cJSON_AddNumberToObject(o, "slot_waits", (double)k->slot_waits);
+    cJSON_AddNumberToObject(o, "max_lag_ms", (double)k->max_lag_ns / 1e6);
+    return o;
+}
+
 cJSON *result_to_json(const struct run_result *r)
 {
     const struct mb_config *c = r->cfg;
     const struct stats *t = &r->total;
-    bool pub = c->mode != MB_MODE_SUB, sub = c->mode != MB_MODE_PUB;
+    bool pub = mb_mode_publishes(c->mode), sub = mb_mode_subscribes(c->mode);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", RESULT_SCHEMA);
     cJSON_AddStringToObject(root, "status", result_status_name(r->status));
@@ -503,6 +528,8 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddItemToArray(outs, e);
     }
     cJSON_AddNumberToObject(root, "outages_total", (double)r->outages_total);
+    if (c->mode == MB_MODE_CONN) cJSON_AddItemToObject(root, "conn", conn_json(r));
+    else cJSON_AddNullToObject(root, "conn");
     cJSON *ss = cJSON_AddObjectToObject(root, "self_stall");
     cJSON_AddNumberToObject(ss, "count", (double)r->self_stall.count);
     cJSON_AddNumberToObject(ss, "total_s", r->self_stall.total_s);
@@ -667,8 +694,8 @@ static int rd_pick(struct rd *d, const char *key, const char *const *names, int 
 static enum mb_mode rd_mode(struct rd *d, const char *key)
 {
     const char *const names[] = { result_mode_name(MB_MODE_PUB), result_mode_name(MB_MODE_SUB),
-                                  result_mode_name(MB_MODE_BOTH) };
-    return (enum mb_mode)rd_pick(d, key, names, 3);
+                                  result_mode_name(MB_MODE_BOTH), result_mode_name(MB_MODE_CONN) };
+    return (enum mb_mode)rd_pick(d, key, names, 4);
 }
 
 static enum result_status rd_status(struct rd *d, const char *key)
@@ -929,6 +956,27 @@ static void read_counts(struct rd *d, struct run_result *r, bool pub, bool sub)
     r->write_syscalls = rd_count(d, "resources.write_syscalls");
 }
 
+/* conn's counts (newer key: only conn results have it). */
+static void read_conn(struct rd *d, struct run_result *r)
+{
+    struct stats_conn *k = &r->total.conn;
+    char key[48];
+    r->conn_scheduled = rd_count(d, "conn.scheduled");
+    k->started = rd_count(d, "conn.started");
+    k->done = rd_count(d, "conn.done");
+    for (int i = 0; i < STATS_CONN_NFAIL; i++) {
+        snprintf(key, sizeof(key), "conn.failed.%s", result_conn_fail_keys[i]);
+        k->failed[i] = rd_count(d, key);
+    }
+    k->takeovers = rd_count(d, "conn.takeovers");
+    r->conn_duration_s = rd_real(d, "conn.duration_s", 0);
+    r->target_msgs_per_s = rd_real(d, "conn.target_per_s", 0);
+    k->late = rd_count(d, "conn.late");
+    k->slot_waits = rd_count(d, "conn.slot_waits");
+    if (k->slot_waits > k->late) rd_fail(d, "conn.slot_waits: more than conn.late");
+    k->max_lag_ns = rd_ns(d, "conn.max_lag_ms", 1e6);
+}
+
 /* One side of `qos`: its granted QoS as a stats grant mask (0: none). */
 static uint8_t rd_qos_side(struct rd *d, const char *side, int requested)
 {
@@ -1133,8 +1181,9 @@ int result_from_json(const cJSON *doc, struct run_result *r, char *err, size_t e
     if (!d.rc && cfg->mode != mode)
         rd_fail(&d, "config.mode: \"%s\", but mode is \"%s\"", result_mode_name(cfg->mode), result_mode_name(mode));
     read_env(&d, &r->env);
-    read_counts(&d, r, mode != MB_MODE_SUB, mode != MB_MODE_PUB);
-    read_qos_flow(&d, r, mode != MB_MODE_SUB, mode != MB_MODE_PUB);
+    read_counts(&d, r, mb_mode_publishes(mode), mb_mode_subscribes(mode));
+    read_qos_flow(&d, r, mb_mode_publishes(mode), mb_mode_subscribes(mode));
+    if (mode == MB_MODE_CONN) read_conn(&d, r);
     read_lists(&d, r);
 
     /* --repeat: the summary, then every run (each a whole result) */

@@ -141,6 +141,9 @@ struct run_result {
     size_t nfailures;
     uint64_t clients;           /* connections the run opened (incl. the $SYS reader) */
     uint64_t publishers_done;   /* publishers that completed their quota */
+    uint64_t conn_scheduled;    /* conn: connects the schedule held (total.conn counts the rest) */
+    double conn_duration_s;     /* conn: from the first connect's due time to the last ready, at
+                                   least the schedule's length; connects/s is done over it */
 
     struct result_point *points;
     size_t npoints, cap_points;
@@ -179,6 +182,10 @@ struct run_result {
     struct sweep *sweep;            /* a sweep (sweep.h): runs are its steps; NULL when none */
     struct result_store *store;     /* memory of the above, of cfg and its strings */
 };
+
+/* conn: the keys of conn.failed, by enum stats_conn_fail ("refused", "timeout",
+ * "tcp", "tls", "subscribe", "lost"); the summary names the kinds so too. */
+extern const char *const result_conn_fail_keys[STATS_CONN_NFAIL];
 
 /* The lowest QoS in a stats grant mask (bit q: QoS q was granted), -1 for none. */
 int result_qos_granted(uint8_t mask);

@@ -11,6 +11,7 @@
 
 #include "accounting.h"
 #include "clock.h"
+#include "conn.h"
 #include "metricsrv.h"
 #include "payload.h"
 #include "report.h"
@@ -149,11 +150,7 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     if (T > P + S) T = P + S;
     if (T < 1) T = 1;
     struct client_env tmpl;
-    memset(&tmpl, 0, sizeof(tmpl));
-    tmpl.cfg = cfg;
-    tmpl.connect_ip = target->ip;
-    tmpl.port = target->port;
-    tmpl.tls = target->tls;
+    client_env_init(&tmpl, cfg, target->ip, target->port, target->tls);
     tmpl.stamp_clock = cfg->mode == MB_MODE_BOTH || cfg->clock_monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME;
     if (r->has_ctl) {
         tmpl.control = &r->ctl;
@@ -820,6 +817,10 @@ static void collect(struct run *r, uint64_t end_ns)
 void run_execute(const struct mb_config *cfg, const struct run_target *target,
                  struct run_result *res, volatile sig_atomic_t *interrupted)
 {
+    if (cfg->mode == MB_MODE_CONN) {   /* connection churn: its own schedule (conn.h) */
+        conn_execute(cfg, target, res, interrupted);
+        return;
+    }
     struct run r;
     memset(&r, 0, sizeof(r));
     r.cfg = cfg;

@@ -56,5 +56,13 @@ void stats_merge(struct stats *dst, const struct stats *src)
     if (src->tls_last_ns > dst->tls_last_ns) dst->tls_last_ns = src->tls_last_ns;
     dst->sub_qos_granted |= src->sub_qos_granted;
     dst->pub_qos_granted |= src->pub_qos_granted;
+    dst->conn.started += src->conn.started;
+    dst->conn.done += src->conn.done;
+    for (int k = 0; k < STATS_CONN_NFAIL; k++) dst->conn.failed[k] += src->conn.failed[k];
+    dst->conn.takeovers += src->conn.takeovers;
+    dst->conn.late += src->conn.late;
+    dst->conn.slot_waits += src->conn.slot_waits;
+    if (src->conn.max_lag_ns > dst->conn.max_lag_ns) dst->conn.max_lag_ns = src->conn.max_lag_ns;
+    if (src->conn.last_done_ns > dst->conn.last_done_ns) dst->conn.last_done_ns = src->conn.last_done_ns;
     if (src->flow_held_ns > dst->flow_held_ns) dst->flow_held_ns = src->flow_held_ns;
 }

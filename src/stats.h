@@ -8,6 +8,17 @@
 
 #include "hist.h"
 
+/* conn: the kinds of failure, in the order of the result's conn.failed. */
+enum stats_conn_fail {
+    STATS_CONN_REFUSED,     /* CONNACK with a refusal code */
+    STATS_CONN_TIMEOUT,     /* no CONNACK (or SUBACK) within --connect-timeout */
+    STATS_CONN_TCP,         /* the TCP connect failed, or the connection closed before CONNACK */
+    STATS_CONN_TLS,         /* the TLS handshake failed */
+    STATS_CONN_SUBSCRIBE,   /* --subscribe: the SUBACK refused it */
+    STATS_CONN_LOST,        /* a ready connection closed before its lifetime ended (not a takeover) */
+    STATS_CONN_NFAIL
+};
+
 struct stats {
     /* publishing: counted at completion (on_publish), never at enqueue */
     uint64_t pub_done;          /* completed publishes */
@@ -49,6 +60,18 @@ struct stats {
     uint8_t sub_qos_granted;    /* bit q set: a subscriber's SUBACK granted QoS q */
     uint8_t pub_qos_granted;    /* bit q set: the broker supports publishing at QoS q (the
                                    $SYS/control client's SUBACK, capped at the publish QoS) */
+
+    /* conn (conn.h): connection churn, counted per connect */
+    struct stats_conn {
+        uint64_t started;       /* connects started */
+        uint64_t done;          /* connects that became ready (CONNACK accepted; SUBACK with --subscribe) */
+        uint64_t failed[STATS_CONN_NFAIL]; /* connects or connections that failed, by kind */
+        uint64_t takeovers;     /* connections the broker closed for a newer connect with their id */
+        uint64_t late;          /* connects started a whole interval or more after they were due */
+        uint64_t slot_waits;    /* ... of them, because every --clients connection was busy */
+        uint64_t max_lag_ns;    /* the latest a connect started after it was due */
+        uint64_t last_done_ns;  /* monotonic time the last connect became ready, 0 = none */
+    } conn;
 
     /* flow control (`both`) */
     uint64_t flow_held_ns;      /* measured phase: time the publishers were held by the

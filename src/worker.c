@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "conn.h"
 #include "payload.h"
 
 #define WORKER_MAX_EVENTS 512
@@ -273,6 +274,10 @@ static void *worker_main(void *arg)
         }
         uint64_t now = clock_mono_ns();
         uint64_t timeout = WORKER_IDLE_NS;
+        if (cfg->mode == MB_MODE_CONN) {   /* connection churn: conn.c starts and ends the connects */
+            if (phase == PHASE_MEASURE) timeout = conn_worker_turn(w, now, timeout);
+            next_connect = w->nclients;
+        }
         /* Connect ramp: --connect-rate spreads the connects so the broker's
          * listen backlog does not overflow. */
         while (next_connect < w->nclients &&

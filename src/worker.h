@@ -45,6 +45,12 @@ struct worker {
     bool held_counting;         /* ... and counted as holding the publishers */
 
     uint64_t cpu_measure_ns;    /* thread CPU time when the measured phase began */
+
+    /* conn (conn.h): this worker's part of the schedule; its clients are slots */
+    uint64_t conn_next;         /* the next connect k it makes (k mod conn_nworkers == id) */
+    uint64_t conn_total;        /* connects in the whole run */
+    size_t conn_nworkers;
+    bool conn_starved;          /* a connect was due with every slot busy, and the schedule not caught up */
     uint64_t cpu_end_ns;        /* thread CPU time when the thread left */
 
     int wakefd;                 /* eventfd in the worker's epoll set: main pokes it so a

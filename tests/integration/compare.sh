@@ -149,11 +149,11 @@ vdir="$TEST_TMP/verdicts"
 mkdir -p "$vdir"
 cmp_run "$B" "$TEST_TMP/slow.json" --json "$vdir/verdict.json"
 check_eq "--json: exit still 1" 1 "$RC"
-check_eq "--json: verdict" "regression 1 10 worse" \
+check_eq "--json: verdict" "regression 1 14 worse" \
     "$(json "$vdir/verdict.json" '"%s %d %d %s" % (d["verdict"], d["exit_code"], len(d["rows"]), d["rows"][1]["verdict"])')"
 check_eq "--json: regressions listed" '["subscribe msgs/s dropped 20.0% (limit 10%)"]' "$(json "$vdir/verdict.json" 'd["regressions"]')"
 check_eq "--json: every row" \
-    '["publish_msgs_per_s", "subscribe_msgs_per_s", "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us", "lost", "duplicates", "cpu_s"]' \
+    '["publish_msgs_per_s", "subscribe_msgs_per_s", "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_p999_us", "latency_max_us", "lost", "duplicates", "cpu_s", "connects_per_s", "connect_p50_us", "connect_p99_us", "connect_failures"]' \
     "$(json "$vdir/verdict.json" '[r["metric"] for r in d["rows"]]')"
 check_eq "--json: no temp file left" "verdict.json" "$(ls -A "$vdir" | paste -sd' ')"
 cmp_run "$B" "$TEST_TMP/qos1.json" --json "$vdir/unusable.json"

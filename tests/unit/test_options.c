@@ -244,7 +244,7 @@ static void test_table(void)
         snprintf(label, sizeof(label), "table: --%s has a letter only if it takes a value", s->name);
         CHECK(label, !s->short_name || optspec_takes_value(s));
         snprintf(label, sizeof(label), "table: --%s has commands, a section, and what its kind needs", s->name);
-        CHECK(label, s->modes && !(s->modes & ~(unsigned)(OPT_ALL | OPT_SWEEP)) && s->section < OPT_NSECTIONS &&
+        CHECK(label, s->modes && !(s->modes & ~(unsigned)(OPT_ALL | OPT_CONN | OPT_SWEEP)) && s->section < OPT_NSECTIONS &&
                          (s->kind != OPT_CHOICE || s->choices) && (s->kind != OPT_CUSTOM || s->parse) &&
                          (s->kind != OPT_RATE || s->unit) && s->min <= (s->max ? s->max : s->min) &&
                          (!(s->flags & OPT_RECORD_NOT) || s->kind == OPT_FLAG) &&
@@ -285,7 +285,7 @@ static void test_table(void)
     struct mb_config cfg;
     char err[256] = "";
     int rc = 0;
-    for (int m = MB_MODE_PUB; m <= MB_MODE_BOTH; m++) rc |= optspec_defaults(&cfg, (enum mb_mode)m, err, sizeof(err));
+    for (int m = MB_MODE_PUB; m <= MB_MODE_CONN; m++) rc |= optspec_defaults(&cfg, (enum mb_mode)m, err, sizeof(err));
     CHECKF("table: every row's defaults for every command", rc == 0, "%s", err);
 }
 
@@ -306,7 +306,7 @@ static bool help_lists(const char *help, const char *name)
 static void test_help(void)
 {
     char label[160];
-    for (int m = MB_MODE_PUB; m <= MB_MODE_BOTH; m++) {
+    for (int m = MB_MODE_PUB; m <= MB_MODE_CONN; m++) {
         char *help = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&help, &len);
@@ -520,6 +520,8 @@ static const char *mode_mark(unsigned modes)
     case OPT_SUB | OPT_BOTH: return "(sub, both)";
     case OPT_PUB | OPT_SUB: return "(pub, sub)";
     case OPT_SWEEP: return "(sweep only)";
+    case OPT_CONN: return "(conn only)";
+    case OPT_PUB | OPT_BOTH | OPT_CONN: return "(pub, both, conn)";
     default: return NULL;
     }
 }
