@@ -59,7 +59,7 @@ MOSQUITTO=${MQTTBENCH_MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosqui
 [[ -z $RESULTS ]] || mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-recovery-bench.XXXXXX")
-BROKER_PID= BENCH_PID=
+BROKER_PID='' BENCH_PID=''
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM

@@ -13,14 +13,14 @@ NETNS=()      # namespaces created so far, removed on exit
 # Kill every process inside our namespaces (TERM, then KILL after ~3 s) and
 # delete the namespaces; their veths and bridges go with them.
 netns_cleanup() {
-    local ns pids i
+    local ns pids
     for ns in "${NETNS[@]}"; do
         pids=$(ip netns pids "$ns" 2> /dev/null)
         # shellcheck disable=SC2086
         [ -n "$pids" ] && kill $pids 2> /dev/null
     done
     for ns in "${NETNS[@]}"; do
-        for i in $(seq 1 150); do
+        for _ in $(seq 1 150); do
             [ -z "$(ip netns pids "$ns" 2> /dev/null)" ] && break
             sleep 0.02
         done
@@ -42,7 +42,27 @@ netns_add() {
     ip -n "$1" link set lo up
 }
 
-# netns_reachable NS IP PORT: a TCP connection from namespace NS to IP:PORT succeeds.
-netns_reachable() {
-    ip netns exec "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/$3" 2> /dev/null
+# netns_broker NS IP NAME FROM...: mosquitto in namespace NS on IP:1883
+# (anonymous, no persistence, unlimited queues; its log in
+# $TEST_TMP/broker.log), then a check NAME that every namespace FROM reaches
+# it (within 5 s); exits 1 when one does not.
+netns_broker() {
+    local ns=$1 ip=$2 name=$3 from up=0
+    shift 3
+    printf '%s\n' "listener 1883 $ip" "allow_anonymous true" "persistence false" "max_queued_messages 0" \
+        "user root" > "$TEST_TMP/broker.conf"
+    ip netns exec "$ns" "$(mosquitto_bin)" -c "$TEST_TMP/broker.conf" > "$TEST_TMP/broker.log" 2>&1 &
+    for _ in $(seq 1 200); do
+        up=1
+        for from in "$@"; do
+            ip netns exec "$from" timeout 1 bash -c "exec 3<>/dev/tcp/$ip/1883" 2> /dev/null || { up=0; break; }
+        done
+        [ "$up" = 1 ] && break
+        sleep 0.025
+    done
+    if [ "$up" != 1 ]; then
+        fail "$name" "no TCP connection to $ip:1883: $(tail -n 3 "$TEST_TMP/broker.log")"
+        exit 1
+    fi
+    pass "$name"
 }

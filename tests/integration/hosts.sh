@@ -31,28 +31,7 @@ for ns in "$NS_BK" "$NS_PUB" "$NS_SUB"; do
 done
 
 # --- the broker host ------------------------------------------------------------
-conf=$TEST_TMP/broker.conf
-{
-    echo "listener 1883 $BROKER_IP"
-    echo "allow_anonymous true"
-    echo "persistence false"
-    echo "max_queued_messages 0"
-    [ "$(id -u)" -eq 0 ] && echo "user root"
-} > "$conf"
-ip netns exec "$NS_BK" "$(mosquitto_bin)" -c "$conf" > "$TEST_TMP/broker.log" 2>&1 &
-
-# reachable NS: a TCP connection from namespace NS to the broker succeeds.
-reachable() { netns_reachable "$1" "$BROKER_IP" 1883; }
-up=0
-for _ in $(seq 1 200); do
-    if reachable "$NS_SUB" && reachable "$NS_PUB"; then up=1; break; fi
-    sleep 0.025
-done
-if [ "$up" != 1 ]; then
-    fail "broker reachable from the pub and sub namespaces" "no TCP connection to $BROKER_IP:1883: $(tail -n 3 "$TEST_TMP/broker.log")"
-    exit 1
-fi
-pass "broker reachable from the pub and sub namespaces"
+netns_broker "$NS_BK" "$BROKER_IP" "broker reachable from the pub and sub namespaces" "$NS_SUB" "$NS_PUB"
 
 # Every mqttbench runs in the background and is waited for with `wait`, so a
 # Ctrl-C runs the cleanup at once; `timeout 60` bounds each one.

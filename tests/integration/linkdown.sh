@@ -27,20 +27,7 @@ ip -n "$NS_CL" addr add 198.18.1.2/24 dev vc
 ip -n "$NS_BK" link set vb up
 ip -n "$NS_CL" link set vc up
 
-conf=$TEST_TMP/broker.conf
-printf '%s\n' "listener 1883 $BROKER_IP" "allow_anonymous true" "persistence false" "max_queued_messages 0" \
-    "user root" > "$conf"
-ip netns exec "$NS_BK" "$(mosquitto_bin)" -c "$conf" > "$TEST_TMP/broker.log" 2>&1 &
-up=0
-for _ in $(seq 1 200); do
-    if netns_reachable "$NS_CL" "$BROKER_IP" 1883; then up=1; break; fi
-    sleep 0.025
-done
-if [ "$up" != 1 ]; then
-    fail "broker reachable across the veth pair" "no TCP connection to $BROKER_IP:1883: $(tail -n 3 "$TEST_TMP/broker.log")"
-    exit 1
-fi
-pass "broker reachable across the veth pair"
+netns_broker "$NS_BK" "$BROKER_IP" "broker reachable across the veth pair" "$NS_CL"
 
 # run NAME ARGS...: `mqttbench both` in the client namespace, 14 s at 500
 # msgs/s, in the background; sets RUN_PID. The drain timeout outlasts the
