@@ -480,6 +480,19 @@ static void test_gap_times(void)
               t.gaps[t.first].after_ns == 140 && t.gaps[t.first + 1].lo == 5 && t.gaps[t.first + 1].hi == 6 &&
               t.gaps[t.first + 1].before_ns == 140 && t.gaps[t.first + 1].after_ns == 170);
     tracker_free(&t);
+    /* gaps [1,1] [3,7] [9,9]; filling 1 drops the first from the left, so
+     * the split of [3,7] shifts to the left (the other branch) */
+    const uint32_t seqs[] = { 0, 2, 8, 10, 1 };
+    for (size_t i = 0; i < 5; i++) tracker_record(&t, seqs[i], seqs[i] * 10u);
+    uint32_t first = t.first;
+    tracker_record(&t, 5, 50);
+    CHECK("gap times: a split shifting left keeps the times",
+          first == 1 && t.first == 0 && t.count == 3 && t.gaps[t.first].lo == 3 && t.gaps[t.first].hi == 4 &&
+              t.gaps[t.first].before_ns == 20 && t.gaps[t.first].after_ns == 50 && t.gaps[t.first + 1].lo == 6 &&
+              t.gaps[t.first + 1].hi == 7 && t.gaps[t.first + 1].before_ns == 50 &&
+              t.gaps[t.first + 1].after_ns == 80 && t.gaps[t.first + 2].before_ns == 80 &&
+              t.gaps[t.first + 2].after_ns == 100);
+    tracker_free(&t);
     tracker_record(&t, 5, 50);    /* the first message is not seq 0: nothing before the gap */
     CHECK("gap times: a leading gap has no time before it",
           t.count == 1 && t.gaps[t.first].before_ns == 0 && t.gaps[t.first].after_ns == 50);
