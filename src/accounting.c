@@ -21,6 +21,7 @@ struct pass {
     const uint64_t *sent;           /* BASIS_PER_PUBLISHER: by publisher index */
     size_t npubs;                   /* entries in sent */
     bool by_topology;               /* `both`: receiver r hears tp->matches[r] only */
+    struct delivery_outages *ob;    /* --reconnect: outages to give losses to; NULL: none */
 };
 
 /* What receiver r should get from publisher p; UINT64_MAX when unknown or
@@ -34,15 +35,50 @@ static uint64_t expected_of(const struct pass *ps, size_t r, uint32_t p)
 
 /* Expected messages that did not arrive: all lost when the run waited for
  * the tail; else lost only as far as gaps prove it, the rest in flight. */
-static void add_missing(const struct pass *ps, uint64_t missing, uint64_t proven, struct delivery *d)
+static uint64_t add_missing(const struct pass *ps, uint64_t missing, uint64_t proven, struct delivery *d)
 {
     if (ps->tail_waited) {
         d->lost += missing;
-        return;
+        return missing;
     }
     uint64_t lost = proven < missing ? proven : missing;
     d->lost += lost;
     d->in_flight += missing - lost;
+    return lost;
+}
+
+/* n messages lost, sent between from_ns and to_ns: to the outage that owns
+ * them, else outside. */
+static void give(struct delivery_outages *ob, uint64_t n, uint64_t from_ns, uint64_t to_ns)
+{
+    size_t k = outage_owner(ob->w, ob->n, from_ns, to_ns);
+    if (k < ob->n) ob->count[k].lost += n;
+    else ob->outside.lost += n;
+}
+
+/* A plain subscriber lost `lost` messages of a publisher that sent e, t its
+ * tracker (NULL: nothing arrived): gap by gap below e, then the tail when
+ * the run waited for it. What is left (ranges gap tracking forgot, whose
+ * send times are gone) is outside. */
+static void give_loss(const struct pass *ps, const struct tracker *t, uint64_t e, uint64_t lost)
+{
+    struct delivery_outages *ob = ps->ob;
+    uint64_t given = 0;
+    for (uint32_t i = 0; t && i < t->count && given < lost; i++) {
+        const struct tracker_gap *g = &t->gaps[t->first + i];
+        if (g->lo >= e) break;
+        uint64_t n = (g->hi < e ? (uint64_t)g->hi : e - 1) - g->lo + 1;
+        if (n > lost - given) n = lost - given;
+        give(ob, n, g->before_ns, g->after_ns);
+        given += n;
+    }
+    uint64_t next = t ? t->next : 0;
+    if (ps->tail_waited && e > next && given < lost) {
+        uint64_t n = e - next < lost - given ? e - next : lost - given;
+        give(ob, n, next ? t->last_ns : 0, UINT64_MAX);
+        given += n;
+    }
+    ob->outside.lost += lost - given;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -115,9 +151,12 @@ static int account_receiver(const struct pass *ps, size_t r, const struct tracke
         received += all;
         if (e != UINT64_MAX) {
             d->expected += e;
-            add_missing(ps, missing, gaps, d);
+            uint64_t lost = add_missing(ps, missing, gaps, d);
+            if (ps->ob && nm == 1) give_loss(ps, tracker_set_get(members[0], p), e, lost);
+            else if (ps->ob) ps->ob->outside.lost += lost;
         } else if (ps->basis == BASIS_GAPS) {
             d->lost += skipped;   /* the tail, and what came before the first seen, unknown */
+            if (ps->ob) ps->ob->outside.lost += skipped;
         }
         proven += gaps;
     }
@@ -125,7 +164,8 @@ static int account_receiver(const struct pass *ps, size_t r, const struct tracke
     d->received += received;
     if (rc == 0 && ps->basis == BASIS_COUNT) {
         d->expected += ps->count;
-        add_missing(ps, ps->count > received ? ps->count - received : 0, nm == 1 ? proven : 0, d);
+        uint64_t lost = add_missing(ps, ps->count > received ? ps->count - received : 0, nm == 1 ? proven : 0, d);
+        if (ps->ob) ps->ob->outside.lost += lost;
     }
     return rc;
 }
@@ -134,6 +174,10 @@ static int account(const struct pass *ps, bool complete, struct delivery *d)
 {
     const struct topology *tp = ps->tp;
     memset(d, 0, sizeof(*d));
+    if (ps->ob) {
+        memset(ps->ob->count, 0, ps->ob->n * sizeof(*ps->ob->count));
+        ps->ob->outside = (struct outage_count){ 0 };
+    }
     for (size_t j = 0; j < tp->nsubs; j++) {
         if (!ps->subs[j]) continue;
         struct tracker_totals tt;
@@ -154,23 +198,28 @@ static int account(const struct pass *ps, bool complete, struct delivery *d)
     free(members);
     free(ts);
     d->duplicates += d->shared_copies;
+    if (ps->ob) {
+        uint64_t owned = outage_count_flights(ps->ob->w, ps->ob->n, ps->ob->flights, ps->ob->nflights, ps->ob->count);
+        ps->ob->outside.duplicates = d->duplicates > owned ? d->duplicates - owned : 0;
+    }
     d->expected_known = ps->basis != BASIS_GAPS;
     d->lost_exact = d->expected_known && complete && d->forgotten == 0 && d->in_flight == 0;
     return rc;
 }
 
 int accounting_both(const struct topology *tp, const struct tracker_set *const *subs, const uint64_t *sent,
-                    bool tail_waited, struct delivery *out)
+                    bool tail_waited, struct delivery *out, struct delivery_outages *outages)
 {
     struct pass ps = { .tp = tp, .subs = subs, .basis = BASIS_PER_PUBLISHER, .tail_waited = tail_waited,
-                       .sent = sent, .npubs = tp->npubs, .by_topology = true };
+                       .sent = sent, .npubs = tp->npubs, .by_topology = true, .ob = outages };
     return account(&ps, true, out);
 }
 
 int accounting_sub(const struct topology *tp, const struct tracker_set *const *subs,
-                   const struct accounting_sub_basis *basis, struct delivery *out)
+                   const struct accounting_sub_basis *basis, struct delivery *out,
+                   struct delivery_outages *outages)
 {
-    struct pass ps = { .tp = tp, .subs = subs, .tail_waited = basis->tail_waited };
+    struct pass ps = { .tp = tp, .subs = subs, .tail_waited = basis->tail_waited, .ob = outages };
     if (basis->sent) {
         ps.basis = BASIS_PER_PUBLISHER;
         ps.sent = basis->sent;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outage.h"
 #include "topology.h"
 #include "tracker.h"
 
@@ -42,13 +43,32 @@ struct delivery {
     uint64_t forgotten;         /* > 0: gap tracking overflowed, counts approximate */
 };
 
+/* --reconnect: the outages to give deliveries to, and what they got. A
+ * plain subscriber's lost messages go to the outage outage_owner names for
+ * each gap (from the send time of the message seen before it to that of the
+ * one seen after; the tail the run waited for: from the last one seen, open
+ * ended); duplicates and redelivered messages by their flights
+ * (outage_count_flights). What no outage owns is outside: losses in no
+ * window, a share group's (its members' gaps prove nothing), what gap
+ * tracking forgot, and duplicates no flight was logged for (copies across a
+ * share group). So for lost and duplicates, the sum over the outages plus
+ * outside is the run's total. */
+struct delivery_outages {
+    const struct outage_window *w;      /* in time order */
+    size_t n;
+    const struct outage_flight *flights;
+    size_t nflights;
+    struct outage_count *count;         /* out: n entries */
+    struct outage_count outside;        /* out: lost and duplicates (redelivered 0) */
+};
+
 /* `both`: receiver r of tp should hear the publishers tp->matches[r] names,
  * and publisher i completed sent[i] messages (i < tp->npubs). subs[j] is
  * subscriber j's tracker set (NULL: the subscriber was never made).
  * tail_waited: the run waited for the last messages (it was not cut short).
- * Fills *out. Returns 0, or -1 when out of memory (*out then incomplete). */
+ * Fills *out, and outages' counts when it is not NULL. Returns 0, or -1 when out of memory (*out then incomplete). */
 int accounting_both(const struct topology *tp, const struct tracker_set *const *subs, const uint64_t *sent,
-                    bool tail_waited, struct delivery *out);
+                    bool tail_waited, struct delivery *out, struct delivery_outages *outages);
 
 /* What a `sub` knows of what the publishers sent. */
 struct accounting_sub_basis {
@@ -64,9 +84,11 @@ struct accounting_sub_basis {
 /* `sub`: every receiver of tp hears every publisher. Against the announced
  * counts when there are any, else against --count, else the gaps only
  * (expected unknown: lost counts what plain subscribers skipped between the
- * first and the highest sequence number seen of each publisher). Returns 0,
- * or -1 when out of memory. */
+ * first and the highest sequence number seen of each publisher). outages as
+ * in accounting_both (NULL: none); only losses against announced counts are
+ * given to outages. Returns 0, or -1 when out of memory. */
 int accounting_sub(const struct topology *tp, const struct tracker_set *const *subs,
-                   const struct accounting_sub_basis *basis, struct delivery *out);
+                   const struct accounting_sub_basis *basis, struct delivery *out,
+                   struct delivery_outages *outages);
 
 #endif

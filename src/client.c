@@ -70,6 +70,15 @@ static bool log_grow(void **items, size_t *n, size_t *cap, size_t size)
 }
 static void complete_publish(struct client *c);
 
+/* --reconnect: a duplicate, or a message redelivered after a reconnect,
+ * for the per-outage counts (outage_count_flights). One the log cannot hold
+ * (out of memory) is counted outside every outage. */
+static void log_flight(struct client_env *env, uint64_t from_ns, uint64_t to_ns, bool duplicate)
+{
+    if (log_grow((void **)&env->flights, &env->nflights, &env->cap_flights, sizeof(*env->flights)))
+        env->flights[env->nflights++] = (struct outage_flight){ from_ns, to_ns, duplicate };
+}
+
 /* --reconnect: the connection of a client that was ready is gone, or an
  * attempt to make it again failed: wait the backoff, then try again (the
  * worker calls client_retry). Returns false when the client does not
@@ -228,6 +237,8 @@ static void mark_ready(struct client *c)
         uint64_t now = clock_mono_ns();
         hist_record(&env->st->reconnect_time, now - c->lost_ns);
         if (c->lost_event) env->lost_log[c->lost_event - 1].back_ns = now;
+        c->was_lost_ns = c->lost_ns;
+        c->back_ns = now;
         if (env->down_all && atomic_fetch_sub_explicit(env->down_all, 1, memory_order_relaxed) == 1)
             atomic_store_explicit(env->all_back_ns, now, memory_order_relaxed);
         env->st->reconnects++;
@@ -627,9 +638,13 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     }
     const struct tracker *t = tracker_set_get(&c->tracks, h.pub_index);
     uint64_t before = t ? t->next : 0;
+    /* Across hosts: our clock = publisher clock + offset (control.c). */
+    int64_t offset = env->control && env->stamp_clock == CLOCK_REALTIME ? control_offset(env->control, h.pub_index) : 0;
+    int64_t lat = payload_latency_ns(now - (uint64_t)offset, h.ts_ns48);
+    uint64_t sent_mono = lat > 0 && (uint64_t)lat < mono ? mono - (uint64_t)lat : mono;   /* on this process's clock */
     int outcome;
     if ((env->match_run_tag && h.run_tag != env->run_tag) || (c->hears && !topology_match_has(c->hears, h.pub_index)) ||
-        (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq)) < 0) {
+        (outcome = tracker_set_record(&c->tracks, h.pub_index, h.seq, sent_mono)) < 0) {
         st->sub_foreign++;
         return;
     }
@@ -650,12 +665,10 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     }
     st->rx_last_ns = mono;
     atomic_store_explicit(&env->live_last_rx_ns, mono, memory_order_relaxed);
+    if (outcome == TRACKER_DUPLICATE && env->all_back_ns) log_flight(env, sent_mono, mono, true);
     if (outcome != TRACKER_DUPLICATE) {
         st->sub_unique++;
         atomic_store_explicit(&env->live_received, st->sub_unique, memory_order_relaxed);
-        /* Across hosts: our clock = publisher clock + offset (control.c). */
-        int64_t offset = env->control && env->stamp_clock == CLOCK_REALTIME ? control_offset(env->control, h.pub_index) : 0;
-        int64_t lat = payload_latency_ns(now - (uint64_t)offset, h.ts_ns48);
         if (lat < 0) {
             st->sub_negative++;
             lat = 0;
@@ -675,6 +688,9 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
                        (atomic_load_explicit(env->down_all, memory_order_relaxed) ||
                         mono - (uint64_t)lat < atomic_load_explicit(env->all_back_ns, memory_order_relaxed));
         hist_record(delayed ? &st->lat_outage : &st->lat, (uint64_t)lat);
+        /* sent before this subscriber lost its connection, here after it
+         * came back: its session (or the publisher) carried it across */
+        if (c->was_lost_ns && sent_mono < c->was_lost_ns) log_flight(env, c->was_lost_ns, c->back_ns, false);
         hist_record(&st->lat_tick, (uint64_t)lat);
     }
     if (env->cfg->sub_delay_ns) sub_delay(env);

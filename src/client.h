@@ -76,6 +76,8 @@ struct client_env {
                                    all_back_ns; read after join */
     size_t nrx, cap_rx;
     uint64_t rx_mark_seen;      /* the all_back_ns of the last mark */
+    struct outage_flight *flights; /* --reconnect: duplicates and delayed messages received; read after join */
+    size_t nflights, cap_flights;
     _Atomic uint64_t live_sent;       /* = st->pub_done, for progress lines */
     _Atomic uint64_t live_sent_weighted; /* completed publishes times their fanout: what
                                             the subscribers should receive in all */
@@ -133,6 +135,7 @@ struct client {
     uint64_t retry_at_ns;       /* next attempt; 0 = none waiting (connected, or an attempt under way) */
     unsigned attempts;          /* attempts since the loss */
     size_t lost_event;          /* its entry in env->lost_log, plus 1; 0: none */
+    uint64_t was_lost_ns, back_ns; /* its last loss that ended, and when it was back; 0: none */
 
     /* conn: one connect of the schedule in this slot */
     uint64_t conn_seq;          /* its number k in the run */

@@ -269,9 +269,18 @@ static int merge_one(struct run_result *dst, const struct run_result *src, const
      * measured phase), one after another; not combined into the run's. */
     if (src->noutages && !dst->outages && !(dst->outages = result_alloc(dst, RESULT_MAX_OUTAGES * sizeof(*dst->outages))))
         return -2;
-    for (size_t k = 0; k < src->noutages && dst->noutages < RESULT_MAX_OUTAGES; k++)
-        dst->outages[dst->noutages++] = src->outages[k];
+    for (size_t k = 0; k < src->noutages; k++) {
+        if (dst->noutages < RESULT_MAX_OUTAGES) {
+            dst->outages[dst->noutages++] = src->outages[k];
+        } else if (src->outages[k].counted) {   /* not listed: what it owns is outside the list */
+            dst->outages_outside.lost += src->outages[k].lost;
+            dst->outages_outside.duplicates += src->outages[k].duplicates;
+        }
+    }
     dst->outages_total += src->outages_total;
+    if (has_sub(src)) dst->outside_counted = dst->outside_counted && src->outside_counted;
+    dst->outages_outside.lost += src->outages_outside.lost;
+    dst->outages_outside.duplicates += src->outages_outside.duplicates;
     dst->max_utilization = MAX_OF(dst->max_utilization, src->max_utilization);
     dst->generator_saturated = dst->generator_saturated || src->generator_saturated;
     dst->schedule_lagging = dst->schedule_lagging || src->schedule_lagging;
@@ -316,6 +325,7 @@ static int merge_header(const struct run_result *in, size_t n, bool split, long 
     out->clock = in[first_sub < n ? first_sub : 0].clock;
     out->merged_split = split;
     out->expected_known = out->lost_exact = out->latency_intended = true;
+    out->outside_counted = first_sub < n;   /* then as every subscribing input */
     return 0;
 }
 

@@ -52,3 +52,27 @@ size_t outage_group(struct outage_event *ev, size_t n, const struct outage_rx *r
     }
     return k;
 }
+
+size_t outage_owner(const struct outage_window *w, size_t n, uint64_t from_ns, uint64_t to_ns)
+{
+    for (size_t k = 0; k < n; k++)
+        if (w[k].start_ns <= to_ns && (!w[k].end_ns || w[k].end_ns >= from_ns)) return k;
+    return n;
+}
+
+uint64_t outage_count_flights(const struct outage_window *w, size_t n, const struct outage_flight *f, size_t nf,
+                              struct outage_count *counts)
+{
+    uint64_t owned = 0;
+    for (size_t i = 0; i < nf; i++) {
+        size_t k = outage_owner(w, n, f[i].from_ns, f[i].to_ns);
+        if (k == n) continue;
+        if (f[i].duplicate) {
+            counts[k].duplicates++;
+            owned++;
+        } else {
+            counts[k].redelivered++;
+        }
+    }
+    return owned;
+}

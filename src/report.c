@@ -335,7 +335,13 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
                     units_format_duration(o->reconnect.max_ns, mx, sizeof(mx)), flow);
         else
             fprintf(f, "not all back by the end\n");
+        if (o->counted)
+            fprintf(f, "               messages: %" PRIu64 " lost, %" PRIu64 " duplicated, %" PRIu64 " redelivered\n",
+                    o->lost, o->duplicates, o->redelivered);
     }
+    if (r->noutages && r->outside_counted)
+        fprintf(f, "  outside      outages: %" PRIu64 " lost, %" PRIu64 " duplicated\n", r->outages_outside.lost,
+                r->outages_outside.duplicates);
     if (t->lat_outage.count) {
         char p50[32], p99[32], mx[32];
         fprintf(f, "  outage lat   %" PRIu64 " messages delayed by outages: p50 %s p99 %s max %s (not in the latency "

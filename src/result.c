@@ -525,9 +525,21 @@ cJSON *result_to_json(const struct run_result *r)
         cJSON_AddItemToObject(e, "reconnect_us", latency_json(&o->reconnect));
         if (o->flowed) cJSON_AddNumberToObject(e, "flowing_s", o->flowing_s);
         else cJSON_AddNullToObject(e, "flowing_s");
+        const char *const cname[] = { "lost", "duplicates", "redelivered" };
+        const uint64_t cv[] = { o->lost, o->duplicates, o->redelivered };
+        for (size_t k = 0; k < 3; k++)
+            if (o->counted) cJSON_AddNumberToObject(e, cname[k], (double)cv[k]);
+            else cJSON_AddNullToObject(e, cname[k]);
         cJSON_AddItemToArray(outs, e);
     }
     cJSON_AddNumberToObject(root, "outages_total", (double)r->outages_total);
+    if (r->outside_counted) {
+        cJSON *os = cJSON_AddObjectToObject(root, "outages_outside");
+        cJSON_AddNumberToObject(os, "lost", (double)r->outages_outside.lost);
+        cJSON_AddNumberToObject(os, "duplicates", (double)r->outages_outside.duplicates);
+    } else {
+        cJSON_AddNullToObject(root, "outages_outside");
+    }
     if (c->mode == MB_MODE_CONN) cJSON_AddItemToObject(root, "conn", conn_json(r));
     else cJSON_AddNullToObject(root, "conn");
     cJSON *ss = cJSON_AddObjectToObject(root, "self_stall");
@@ -1054,9 +1066,22 @@ static void read_lists(struct rd *d, struct run_result *r)
         rd_hist(&e, "reconnect_us", &o->reconnect);
         o->flowed = !cJSON_IsNull(reader_find(x, "flowing_s"));
         if (o->flowed) o->flowing_s = rd_real(&e, "flowing_s", 0);
+        const cJSON *lost = reader_find(x, "lost");   /* newer keys */
+        o->counted = lost && !cJSON_IsNull(lost);
+        if (o->counted) {
+            o->lost = rd_count(&e, "lost");
+            o->duplicates = rd_count(&e, "duplicates");
+            o->redelivered = rd_count(&e, "redelivered");
+        }
         d->rc = e.rc;
     }
     if (reader_find(d->obj, "outages_total")) r->outages_total = rd_count(d, "outages_total");
+    const cJSON *os = reader_find(d->obj, "outages_outside");   /* newer key */
+    r->outside_counted = os && !cJSON_IsNull(os);
+    if (r->outside_counted) {
+        r->outages_outside.lost = rd_count(d, "outages_outside.lost");
+        r->outages_outside.duplicates = rd_count(d, "outages_outside.duplicates");
+    }
     a = rd_array(d, "workers", SIZE_MAX, false);
     if (a && a->child && !(r->workers = calloc((size_t)cJSON_GetArraySize(a), sizeof(*r->workers))))
         rd_fail(d, "out of memory");

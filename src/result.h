@@ -46,6 +46,8 @@ struct result_outage {
     double flowing_s;       /* from start_s to the first message received after it ended (flowed) */
     uint64_t clients;       /* connections lost in it */
     struct hist reconnect;  /* per connection: lost to back */
+    bool counted;           /* the message counts below are known (a subscribing run) */
+    uint64_t lost, duplicates, redelivered;   /* the messages it owns (accounting.h) */
 };
 
 /* Per worker thread: how busy it was (the self-check). */
@@ -151,6 +153,10 @@ struct run_result {
     struct result_outage *outages;  /* --reconnect: the first RESULT_MAX_OUTAGES (result_alloc) */
     size_t noutages;
     uint64_t outages_total;         /* all of them */
+    bool outside_counted;           /* outages_outside is known (outages' counts with it) */
+    struct {
+        uint64_t lost, duplicates;  /* owned by no outage in outages[] */
+    } outages_outside;
 
     struct result_worker *workers;
     size_t nworkers;

@@ -45,6 +45,7 @@ struct run {
     _Atomic int phase;
     _Atomic uint32_t down_all;     /* --reconnect: clients down, every worker's (client_env) */
     _Atomic uint64_t all_back_ns;  /* --reconnect: when the last of them was back */
+    struct outage_window *outage_win; /* --reconnect: res->outages' intervals, for the accounting */
     uint64_t t0_ns;
     /* progress state */
     uint64_t next_tick_ns, last_tick_ns, last_tick_sent, last_tick_received;
@@ -592,17 +593,64 @@ static void take_delivery(struct run_result *res, const struct delivery *d)
     res->total.sub_unique -= d->shared_copies < res->total.sub_unique ? d->shared_copies : res->total.sub_unique;
 }
 
+/* --reconnect: what the accounting needs to give messages to the outages
+ * (the workers' flights gathered); NULL without --reconnect or out of memory
+ * (the outages then show no counts). Free with outages_done. */
+static struct delivery_outages *outages_basis(struct run *r, struct delivery_outages *ob)
+{
+    if (!r->cfg->reconnect) return NULL;
+    size_t nf = 0;
+    for (size_t i = 0; i < r->nworkers; i++) nf += r->workers[i].env.nflights;
+    struct outage_flight *f = malloc((nf ? nf : 1) * sizeof(*f));
+    struct outage_count *c = calloc(r->res->noutages + 1, sizeof(*c));
+    if (!f || !c || (r->res->noutages && !r->outage_win)) {
+        free(f);
+        free(c);
+        return NULL;
+    }
+    nf = 0;
+    for (size_t i = 0; i < r->nworkers; i++) {
+        const struct client_env *e = &r->workers[i].env;
+        if (e->nflights) memcpy(f + nf, e->flights, e->nflights * sizeof(*f));
+        nf += e->nflights;
+    }
+    *ob = (struct delivery_outages){ .w = r->outage_win, .n = r->res->noutages, .flights = f, .nflights = nf,
+                                     .count = c };
+    return ob;
+}
+
+/* The counts into the result (ok: the accounting succeeded), and free ob. */
+static void outages_done(struct run_result *res, struct delivery_outages *ob, bool ok)
+{
+    if (!ob) return;
+    for (size_t k = 0; ok && k < res->noutages; k++) {
+        struct result_outage *o = &res->outages[k];
+        o->counted = true;
+        o->lost = ob->count[k].lost;
+        o->duplicates = ob->count[k].duplicates;
+        o->redelivered = ob->count[k].redelivered;
+    }
+    res->outside_counted = ok;
+    res->outages_outside.lost = ob->outside.lost;
+    res->outages_outside.duplicates = ob->outside.duplicates;
+    free((void *)ob->flights);
+    free(ob->count);
+}
+
 /* `both`: every receiver against what each publisher it should hear really sent. */
 static void account_both(struct run *r)
 {
     uint64_t *done = publisher_done_counts(r);
     const struct tracker_set **subs = subscriber_trackers(r);
     struct delivery d;
+    struct delivery_outages obs, *ob = outages_basis(r, &obs);
     bool waited = r->tail_waited && r->res->status == RESULT_OK;
-    if (!done || !subs || accounting_both(&r->topo, subs, done, waited, &d) != 0)
+    bool ok = done && subs && accounting_both(&r->topo, subs, done, waited, &d, ob) == 0;
+    if (!ok)
         set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
     else
         take_delivery(r->res, &d);
+    outages_done(r->res, ob, ok);
     free(done);
     free(subs);
 }
@@ -679,10 +727,13 @@ static void account_sub(struct run *r)
         .count = cfg->count, .tail_waited = r->tail_waited && res->status == RESULT_OK,
     };
     struct delivery d;
-    if (!subs || (ended && !expected) || accounting_sub(&r->topo, subs, &basis, &d) != 0)
+    struct delivery_outages obs, *ob = outages_basis(r, &obs);
+    bool ok = subs && !(ended && !expected) && accounting_sub(&r->topo, subs, &basis, &d, ob) == 0;
+    if (!ok)
         set_status(r, RESULT_FAILED, "out of memory counting deliveries%s", "");
     else
         take_delivery(res, &d);
+    outages_done(res, ob, ok);
     free(subs);
     free(expected);
 }
@@ -715,7 +766,9 @@ static void collect_outages(struct run *r)
         }
         res->outages_total = outage_group(ev, n, rx, nrx, out, RESULT_MAX_OUTAGES);
         res->noutages = res->outages_total < RESULT_MAX_OUTAGES ? res->outages_total : RESULT_MAX_OUTAGES;
+        r->outage_win = malloc((res->noutages ? res->noutages : 1) * sizeof(*r->outage_win));
         for (size_t k = 0; k < res->noutages; k++) {
+            if (r->outage_win) r->outage_win[k] = (struct outage_window){ out[k].start_ns, out[k].end_ns };
             struct result_outage *o = &res->outages[k];
             /* before the measured phase (t0 0: it never began): from the run's first connect */
             uint64_t t0 = r->t0_ns ? r->t0_ns : res->total.connect_first_ns;
@@ -800,6 +853,8 @@ static void collect(struct run *r, uint64_t end_ns)
     /* Delivery accounting, when the clients it counts exist. */
     if (r->clients_made && cfg->mode == MB_MODE_BOTH) account_both(r);
     else if (r->clients_made && cfg->mode == MB_MODE_SUB) account_sub(r);
+    free(r->outage_win);
+    r->outage_win = NULL;
     if (r->clients_made && cfg->mode != MB_MODE_PUB) warn_strangers(r);
     account_clock(r);
     /* This run's share of the process's CPU and syscalls (--repeat runs

@@ -116,41 +116,43 @@ static void tracker_remove(struct tracker *t, uint32_t i)
         t->first = 0;
 }
 
-/* seq lies strictly inside range i: replace it by [lo, seq-1] and [seq+1, hi].
- * Returns 0, or -1 if making room forgot the range (seq is then a duplicate). */
-static int tracker_split(struct tracker *t, uint32_t i, uint32_t seq)
+/* seq, sent at sent_ns, lies strictly inside range i: replace it by
+ * [lo, seq-1] and [seq+1, hi]. Returns 0, or -1 if making room forgot the
+ * range (seq is then a duplicate). */
+static int tracker_split(struct tracker *t, uint32_t i, uint32_t seq, uint64_t sent_ns)
 {
     uint32_t left = i - t->first;
     uint32_t right = t->first + t->count - 1 - i;
 
     if (t->first > 0 && left < right) {
         /* Shift gaps[first .. i] down one slot: range i now sits at i - 1 and i. */
-        uint32_t lo = t->gaps[i].lo, hi = t->gaps[i].hi;
+        struct tracker_gap g = t->gaps[i];
         memmove(&t->gaps[t->first - 1], &t->gaps[t->first], (size_t)(left + 1) * sizeof *t->gaps);
         t->first--;
-        t->gaps[i - 1] = (struct tracker_gap){ lo, seq - 1 };
-        t->gaps[i] = (struct tracker_gap){ seq + 1, hi };
+        t->gaps[i - 1] = (struct tracker_gap){ g.lo, seq - 1, g.before_ns, sent_ns };
+        t->gaps[i] = (struct tracker_gap){ seq + 1, g.hi, sent_ns, g.after_ns };
     } else {
         if (tracker_make_room(t) != 0 || !tracker_find(t, seq, &i))
             return -1;
-        uint32_t lo = t->gaps[i].lo, hi = t->gaps[i].hi;
+        struct tracker_gap g = t->gaps[i];
         right = t->first + t->count - 1 - i;
         memmove(&t->gaps[i + 2], &t->gaps[i + 1], (size_t)right * sizeof *t->gaps);
-        t->gaps[i] = (struct tracker_gap){ lo, seq - 1 };
-        t->gaps[i + 1] = (struct tracker_gap){ seq + 1, hi };
+        t->gaps[i] = (struct tracker_gap){ g.lo, seq - 1, g.before_ns, sent_ns };
+        t->gaps[i + 1] = (struct tracker_gap){ seq + 1, g.hi, sent_ns, g.after_ns };
     }
     t->count++;
     return 0;
 }
 
-enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq)
+enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq, uint64_t sent_ns)
 {
     if ((uint64_t)seq > t->next) {
         if (t->next == 0)
             t->lowest = seq;        /* the first message, and not seq 0 */
         uint64_t size = (uint64_t)seq - t->next;
         if (tracker_make_room(t) == 0) {
-            t->gaps[t->first + t->count] = (struct tracker_gap){ (uint32_t)t->next, seq - 1 };
+            t->gaps[t->first + t->count] =
+                (struct tracker_gap){ (uint32_t)t->next, seq - 1, t->next ? t->last_ns : 0, sent_ns };
             t->count++;
             t->missing += size;
             if (t->count > TRACKER_MAX_GAPS)
@@ -159,6 +161,7 @@ enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq)
             t->forgotten += size;   /* no memory at all: cannot remember this gap */
         }
         t->next = (uint64_t)seq + 1;
+        t->last_ns = sent_ns;
         return TRACKER_IN_ORDER;
     }
 
@@ -173,9 +176,11 @@ enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq)
         tracker_remove(t, i);
     } else if (seq == g->lo) {
         g->lo++;
+        g->before_ns = sent_ns;
     } else if (seq == g->hi) {
         g->hi--;
-    } else if (tracker_split(t, i, seq) != 0) {
+        g->after_ns = sent_ns;
+    } else if (tracker_split(t, i, seq, sent_ns) != 0) {
         t->duplicates++;            /* its range was just forgotten */
         return TRACKER_DUPLICATE;
     }
@@ -317,14 +322,14 @@ static int dense_grow(struct tracker_set *set, size_t n)
     return 0;
 }
 
-int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq)
+int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq, uint64_t sent_ns)
 {
     if (pub_index >= set->max_publishers || pub_index < set->base)
         return -1;
     size_t idx = (size_t)(pub_index - set->base);
     size_t limit = set->max_publishers - set->base;
     if (idx < set->count)
-        return (int)tracker_record(&set->trackers[idx], seq);
+        return (int)tracker_record(&set->trackers[idx], seq, sent_ns);
     if (idx < 2 * set->count + TRACKER_SET_INITIAL) {
         /* Near the end: publishers appearing one after another. */
         size_t n = set->count * 2;
@@ -336,10 +341,10 @@ int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_
             n = limit;
         if (dense_grow(set, n) != 0)
             return -1;
-        return (int)tracker_record(&set->trackers[idx], seq);
+        return (int)tracker_record(&set->trackers[idx], seq, sent_ns);
     }
     struct tracker *t = far_tracker(set, pub_index);
-    return t ? (int)tracker_record(t, seq) : -1;
+    return t ? (int)tracker_record(t, seq, sent_ns) : -1;
 }
 
 const struct tracker *tracker_set_get(const struct tracker_set *set, uint32_t pub_index)

@@ -11,8 +11,12 @@
  *                otherwise it is a duplicate.
  * So received (unique) = next - missing - forgotten, computed, not counted.
  *
+ * Each gap keeps the send times of the messages seen on either side of it
+ * (the payload carries them): the lost messages were sent between the two,
+ * which is what gives a loss to an outage (outage_owner).
+ *
  * Memory is bounded: at most TRACKER_MAX_GAPS live ranges per tracker, in an
- * array of at most 2 * TRACKER_MAX_GAPS slots of 8 bytes (1 MiB; the slack keeps
+ * array of at most 2 * TRACKER_MAX_GAPS slots of 24 bytes (3 MiB; the slack keeps
  * dropping the oldest range O(1) amortised). When a new range would exceed the cap,
  * the oldest (lowest) range is dropped and its size added to `forgotten`; a
  * message that later arrives from a forgotten range is counted as a duplicate,
@@ -36,10 +40,12 @@
 struct tracker_gap {
     uint32_t lo;
     uint32_t hi;
+    uint64_t before_ns;         /* send time of seq lo - 1 (0: not seen, lo is the first) */
+    uint64_t after_ns;          /* send time of seq hi + 1 */
 };
 
 /* Accounting for one publisher stream. Zero-initialised == empty (tracker_init).
- * Read the counters directly or through the accessors below. 64 bytes. */
+ * Read the counters directly or through the accessors below. 72 bytes. */
 struct tracker {
     uint64_t next;              /* highest seq seen + 1; 0 = nothing seen yet */
     uint64_t missing;           /* total size of the gaps (seqs not seen yet) */
@@ -52,6 +58,7 @@ struct tracker {
     uint32_t count;             /* number of live ranges, <= TRACKER_MAX_GAPS */
     uint32_t cap;               /* slots allocated in gaps */
     uint32_t lowest;            /* lowest seq seen (0 until something was seen) */
+    uint64_t last_ns;           /* send time of seq next - 1 */
 };
 
 /* What tracker_record made of one message. */
@@ -69,17 +76,20 @@ void tracker_free(struct tracker *t);
 
 /* Out-of-line part of tracker_record for seq != next; do not call directly.
  * May allocate (a new gap); never fails: on malloc failure it forgets ranges. */
-enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq);
+enum tracker_outcome tracker_record_slow(struct tracker *t, uint32_t seq, uint64_t sent_ns);
 
-/* Account for one received message with sequence number seq. The in-order case
- * is one compare and one increment, with no allocation. Never fails. */
-static inline enum tracker_outcome tracker_record(struct tracker *t, uint32_t seq)
+/* Account for one received message with sequence number seq, sent at
+ * sent_ns (any clock the caller compares it with; 0 when unknown). The
+ * in-order case is one compare, one increment and one store, with no
+ * allocation. Never fails. */
+static inline enum tracker_outcome tracker_record(struct tracker *t, uint32_t seq, uint64_t sent_ns)
 {
     if (__builtin_expect((uint64_t)seq == t->next, 1)) {
         t->next++;
+        t->last_ns = sent_ns;
         return TRACKER_IN_ORDER;
     }
-    return tracker_record_slow(t, seq);
+    return tracker_record_slow(t, seq, sent_ns);
 }
 
 /* Unique messages received (counted once each, whatever their order). */
@@ -123,7 +133,8 @@ struct tracker_far {
 /* Trackers by publisher index: a dense array for a range that grows as
  * publishers appear one after another, and a sorted array for indexes far
  * beyond it (a stray message with publisher index 0xFFFFF costs one entry,
- * not a million). Memory is about 72 bytes per publisher seen. */
+ * not a million). Memory is about 72 bytes per publisher seen (80 far from
+ * the others). */
 struct tracker_set {
     struct tracker *trackers;   /* owned; trackers[0 .. count) are initialised */
     size_t count;               /* slots initialised (a slot with next == 0 was never seen) */
@@ -163,20 +174,21 @@ void tracker_set_free(struct tracker_set *set);
  * max_publishers); one further away gets an entry in the far array (at most
  * TRACKER_SET_MAX_FAR). Returns the tracker_outcome (>= 0), or -1 on an index
  * >= max_publishers or below base, a full far array, or malloc failure. */
-int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq);
+int tracker_set_record_grow(struct tracker_set *set, uint32_t pub_index, uint32_t seq, uint64_t sent_ns);
 
-/* Account for message seq of publisher pub_index. Returns the message's
+/* Account for message seq of publisher pub_index, sent at sent_ns (as
+ * tracker_record). Returns the message's
  * enum tracker_outcome (>= 0), or -1 when
  * pub_index >= max_publishers or the array could not grow: the message was not
  * accounted and the caller counts it as foreign. Allocates only when the set
  * grows or a gap appears. */
-static inline int tracker_set_record(struct tracker_set *set, uint32_t pub_index, uint32_t seq)
+static inline int tracker_set_record(struct tracker_set *set, uint32_t pub_index, uint32_t seq, uint64_t sent_ns)
 {
     uint32_t i = pub_index - set->base;   /* wraps for indexes below base */
     if (__builtin_expect(i < set->count, 1)) {
-        return (int)tracker_record(&set->trackers[i], seq);
+        return (int)tracker_record(&set->trackers[i], seq, sent_ns);
     }
-    return tracker_set_record_grow(set, pub_index, seq);
+    return tracker_set_record_grow(set, pub_index, seq, sent_ns);
 }
 
 /* The tracker of publisher pub_index, or NULL if none was ever created for it

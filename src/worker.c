@@ -423,6 +423,8 @@ void worker_destroy(struct worker *w)
     w->env.scratch = NULL;
     free(w->env.lost_log);
     free(w->env.rx_marks);
+    free(w->env.flights);
+    w->env.flights = NULL;
     w->env.lost_log = NULL;
     w->env.rx_marks = NULL;
     if (w->env.epfd >= 0) close(w->env.epfd);

@@ -10,53 +10,20 @@
 # Needs root and iproute2; prints "SKIP hosts: why" and exits 0 otherwise.
 source tests/lib.sh
 
-skip() { echo "SKIP hosts: $1"; exit 0; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-command -v ip > /dev/null 2>&1 || skip "needs iproute2 (no 'ip' command)"
+NETNS_TEST=hosts
+source tests/netns.sh
 
 NS_BR=mbt-br-$$ NS_BK=mbt-bk-$$ NS_PUB=mbt-pub-$$ NS_SUB=mbt-sub-$$
 BROKER_IP=198.18.0.1
-NETNS=()      # namespaces created so far, removed on exit
-
-# Kill every process inside our namespaces (TERM, then KILL after ~3 s) and
-# delete the namespaces; their veths and the bridge go with them.
-hosts_cleanup() {
-    local ns pids i
-    for ns in "${NETNS[@]}"; do
-        pids=$(ip netns pids "$ns" 2> /dev/null)
-        # shellcheck disable=SC2086
-        [ -n "$pids" ] && kill $pids 2> /dev/null
-    done
-    for ns in "${NETNS[@]}"; do
-        for i in $(seq 1 150); do
-            [ -z "$(ip netns pids "$ns" 2> /dev/null)" ] && break
-            sleep 0.02
-        done
-        pids=$(ip netns pids "$ns" 2> /dev/null)
-        # shellcheck disable=SC2086
-        [ -n "$pids" ] && kill -9 $pids 2> /dev/null
-        ip netns del "$ns" 2> /dev/null
-    done
-    NETNS=()
-}
-# lib.sh turns INT and TERM into exit 1, so this runs on Ctrl-C too.
-trap 'hosts_cleanup; cleanup' EXIT
-
-add_ns() {
-    NETNS+=("$1")   # before the add: a half-made namespace is removed too
-    ip netns add "$1" 2> "$TEST_TMP/ns.err" || skip "cannot create network namespace $1: $(head -n 1 "$TEST_TMP/ns.err")"
-    ip netns exec "$1" true 2> "$TEST_TMP/ns.err" || skip "cannot enter network namespace $1: $(head -n 1 "$TEST_TMP/ns.err")"
-    ip -n "$1" link set lo up
-}
 
 # --- the network: bridge br0 in NS_BR, one veth pair per host ------------------
-for ns in "$NS_BR" "$NS_BK" "$NS_PUB" "$NS_SUB"; do add_ns "$ns"; done
-ip -n "$NS_BR" link add br0 type bridge 2> "$TEST_TMP/ns.err" || skip "cannot create a bridge: $(head -n 1 "$TEST_TMP/ns.err")"
+for ns in "$NS_BR" "$NS_BK" "$NS_PUB" "$NS_SUB"; do netns_add "$ns"; done
+ip -n "$NS_BR" link add br0 type bridge 2> "$TEST_TMP/ns.err" || netns_skip "cannot create a bridge: $(head -n 1 "$TEST_TMP/ns.err")"
 ip -n "$NS_BR" link set br0 up
 n=1
 for ns in "$NS_BK" "$NS_PUB" "$NS_SUB"; do
     ip -n "$NS_BR" link add "v$n" type veth peer name eth0 netns "$ns" 2> "$TEST_TMP/ns.err" ||
-        skip "cannot create a veth pair: $(head -n 1 "$TEST_TMP/ns.err")"
+        netns_skip "cannot create a veth pair: $(head -n 1 "$TEST_TMP/ns.err")"
     ip -n "$NS_BR" link set "v$n" master br0 up
     ip -n "$ns" addr add "198.18.0.$n/24" dev eth0
     ip -n "$ns" link set eth0 up
@@ -64,30 +31,7 @@ for ns in "$NS_BK" "$NS_PUB" "$NS_SUB"; do
 done
 
 # --- the broker host ------------------------------------------------------------
-conf=$TEST_TMP/broker.conf
-{
-    echo "listener 1883 $BROKER_IP"
-    echo "allow_anonymous true"
-    echo "persistence false"
-    echo "max_queued_messages 0"
-    [ "$(id -u)" -eq 0 ] && echo "user root"
-} > "$conf"
-ip netns exec "$NS_BK" "$(mosquitto_bin)" -c "$conf" > "$TEST_TMP/broker.log" 2>&1 &
-
-# reachable NS: a TCP connection from namespace NS to the broker succeeds.
-reachable() {
-    ip netns exec "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$BROKER_IP/1883" 2> /dev/null
-}
-up=0
-for _ in $(seq 1 200); do
-    if reachable "$NS_SUB" && reachable "$NS_PUB"; then up=1; break; fi
-    sleep 0.025
-done
-if [ "$up" != 1 ]; then
-    fail "broker reachable from the pub and sub namespaces" "no TCP connection to $BROKER_IP:1883: $(tail -n 3 "$TEST_TMP/broker.log")"
-    exit 1
-fi
-pass "broker reachable from the pub and sub namespaces"
+netns_broker "$NS_BK" "$BROKER_IP" "broker reachable from the pub and sub namespaces" "$NS_SUB" "$NS_PUB"
 
 # Every mqttbench runs in the background and is waited for with `wait`, so a
 # Ctrl-C runs the cleanup at once; `timeout 60` bounds each one.

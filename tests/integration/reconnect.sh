@@ -39,6 +39,14 @@ outage() {
     json_load "$OUT"
 }
 
+# sums_add_up NAME: in $OUT, lost and duplicates over the outages plus
+# outside are the run's (accounting.h), and every outage has its counts.
+sums_add_up() {
+    local got
+    got=$(json "$OUT" 'sum(o["lost"] for o in d["outages"]) + d["outages_outside"]["lost"] == d["subscribe"]["lost"] and sum(o["duplicates"] for o in d["outages"]) + d["outages_outside"]["duplicates"] == d["subscribe"]["duplicates"]')
+    check_eq "$1: lost and duplicates over the outages plus outside are the run's" true "$got"
+}
+
 # --- usage ---------------------------------------------------------------------
 for a in "sub --reconnect 1s" "pub --reconnect 1s" "both --processes --reconnect 1s"; do
     # shellcheck disable=SC2086
@@ -89,6 +97,13 @@ check "qos1 persistent restart: the steady state's p99 is not the outage's (${J[
     [ "${J[latency_us.p99]%.*}" -lt "${J[outage_latency_us.p99]%.*}" ]
 check "qos1 persistent restart: the summary has the outage line" grep -q "outage 1 .* 3 connections lost, all back after" \
     "$TEST_TMP/persist.out"
+sums_add_up "qos1 persistent restart"
+check_eq "qos1 persistent restart: the outage lost 0, and every duplicate is its" "0 ${J[subscribe.duplicates]} 0 0" \
+    "$(json "$OUT" '"%d %d %d %d" % (d["outages"][0]["lost"], d["outages"][0]["duplicates"], d["outages_outside"]["lost"], d["outages_outside"]["duplicates"])')"
+check "qos1 persistent restart: messages carried across the outage are redelivered ($(json "$OUT" 'd["outages"][0]["redelivered"]'))" \
+    json "$OUT" 'exit(not d["outages"][0]["redelivered"] > 0)'
+check "qos1 persistent restart: the summary has the outage's messages" \
+    grep -q "messages: 0 lost, ${J[subscribe.duplicates]} duplicated, [0-9]* redelivered" "$TEST_TMP/persist.out"
 
 # --- QoS 2, the same: exactly once across the restart -------------------------
 outage persist2 TERM 1 -q 2 --no-clean
@@ -96,6 +111,9 @@ check_eq "qos2 persistent restart: exit 0" 0 "$EXIT_RC"
 check_eq "qos2 persistent restart: every client reconnected" 3 "${J[connect.reconnects]}"
 check_eq "qos2 persistent restart: lost 0" 0 "${J[subscribe.lost]}"
 check_eq "qos2 persistent restart: no duplicates" 0 "${J[subscribe.duplicates]}"
+sums_add_up "qos2 persistent restart"
+check_eq "qos2 persistent restart: the outage lost 0, duplicated 0" "0 0" \
+    "$(json "$OUT" '"%d %d" % (d["outages"][0]["lost"], d["outages"][0]["duplicates"])')"
 check_eq "qos2 persistent restart: every message published was received" "${J[publish.messages]}" \
     "${J[subscribe.messages]}"
 stop_broker
@@ -113,6 +131,10 @@ check_eq "qos0 clean kill: received + lost = expected" "${J[subscribe.expected]}
 check "qos0 clean kill: the publishes lost in the client are among the lost (${J[connect.lost_unsent]} <= ${J[subscribe.lost]})" \
     [ "${J[connect.lost_unsent]:-x}" -le "${J[subscribe.lost]:-0}" ]
 check_eq "qos0 clean kill: no duplicates" 0 "${J[subscribe.duplicates]}"
+sums_add_up "qos0 clean kill"
+check_eq "qos0 clean kill: every loss is the outage's, none outside" "${J[subscribe.lost]} 0" \
+    "$(json "$OUT" '"%d %d" % (d["outages"][0]["lost"], d["outages_outside"]["lost"])')"
+check "qos0 clean kill: the outage lost messages (${J[subscribe.lost]})" [ "${J[subscribe.lost]:-0}" -gt 0 ]
 check_eq "qos0 clean kill: the metrics count the reconnects" "mqttbench_reconnects_total 3" \
     "$(grep '^mqttbench_reconnects_total ' "$TEST_TMP/clean.prom")"
 check "qos0 clean kill: the subscriber resubscribed: messages after the outage (${J[subscribe.messages]})" \

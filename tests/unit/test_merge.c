@@ -284,11 +284,40 @@ static void test_shards(void)
     free_all();
 }
 
+/* --reconnect: each process's outages kept with their counts; outside summed,
+ * known only when every subscribing process knew it. */
+static void test_outages(void)
+{
+    const char *names[] = { "a.json", "b.json" };
+    for (int i = 0; i < 2; i++) {
+        sample_result(&in[i], &cfg[i], MB_MODE_BOTH);
+        in[i].env.pid = 4242 + i;
+        in[i].outages = result_alloc(&in[i], sizeof(*in[i].outages));
+        in[i].noutages = in[i].outages_total = 1;
+        in[i].outages[0] = (struct result_outage){ .start_s = 1, .clients = 1, .counted = true, .lost = 3u + i };
+        hist_init(&in[i].outages[0].reconnect);
+        in[i].outside_counted = true;
+        in[i].outages_outside.lost = 10u * (i + 1);
+        in[i].outages_outside.duplicates = 1;
+    }
+    int rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("outages: kept one after another, outside summed",
+           rc == 0 && out.noutages == 2 && out.outages[0].lost == 3 && out.outages[1].lost == 4 &&
+               out.outside_counted && out.outages_outside.lost == 30 && out.outages_outside.duplicates == 2,
+           "%d %s", rc, err);
+    result_free(&out);
+    in[1].outside_counted = false;   /* an older file */
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECK("outages: outside unknown when one process did not count it", rc == 0 && !out.outside_counted);
+    free_all();
+}
+
 int main(void)
 {
     test_shards();
     test_halves();
     test_same_scenario();
     test_pub_sub();
+    test_outages();
     return test_failures ? 1 : 0;
 }

@@ -54,10 +54,38 @@ static void test_max(void)
     CHECK("more than max: all counted, max filled", n == 6 && out[3].start_ns == 4000);
 }
 
+/* The owner rule: the first outage a flight overlaps. */
+static void test_owner(void)
+{
+    const struct outage_window w[] = { { 200, 250 }, { 800, 0 } };   /* the second never ended */
+    CHECK("owner: a gap around the first outage", outage_owner(w, 2, 190, 300) == 0);
+    CHECK("owner: touching the start counts", outage_owner(w, 2, 100, 200) == 0);
+    CHECK("owner: touching the end counts", outage_owner(w, 2, 250, 260) == 0);
+    CHECK("owner: between the two, none", outage_owner(w, 2, 251, 799) == 2);
+    CHECK("owner: an open outage owns everything after it", outage_owner(w, 2, 5000, UINT64_MAX) == 1);
+    CHECK("owner: spanning both, the first", outage_owner(w, 2, 0, UINT64_MAX) == 0);
+    CHECK("owner: no outages, none", outage_owner(w, 0, 0, UINT64_MAX) == 0);
+    const struct outage_flight f[] = {
+        { 190, 260, true },    /* a copy in flight across the first */
+        { 500, 501, true },    /* a duplicate outside */
+        { 210, 240, false },   /* redelivered to a subscriber down from 210 to 240 */
+        { 900, 950, false },   /* one down in the open second */
+        { 300, 400, false },   /* a down time in no outage (cannot happen; counts nowhere) */
+    };
+    struct outage_count c[2] = { { 0 } };
+    uint64_t owned = outage_count_flights(w, 2, f, 5, c);
+    CHECKF("flights: duplicates and redelivered by outage", owned == 1 && c[0].duplicates == 1 &&
+           c[0].redelivered == 1 && c[1].duplicates == 0 && c[1].redelivered == 1 && c[0].lost == 0,
+           "owned %llu dup %llu/%llu redelivered %llu/%llu", (unsigned long long)owned,
+           (unsigned long long)c[0].duplicates, (unsigned long long)c[1].duplicates,
+           (unsigned long long)c[0].redelivered, (unsigned long long)c[1].redelivered);
+}
+
 int main(void)
 {
     test_group();
     test_open();
     test_max();
+    test_owner();
     return test_failures ? 1 : 0;
 }

@@ -85,6 +85,29 @@ static void test_round_trip(void)
     result_free(&runs[0]);
     result_free(&runs[1]);
 
+    /* --reconnect: two outages with what they own, and the rest outside */
+    sample_result(&r, &c, MB_MODE_BOTH);
+    r.outages = result_alloc(&r, 2 * sizeof(*r.outages));
+    r.noutages = r.outages_total = 2;
+    r.outages[0] = (struct result_outage){ .start_s = 1.5, .ended = true, .end_s = 2.25, .flowed = true,
+                                           .flowing_s = 0.8, .clients = 3, .counted = true, .lost = 7,
+                                           .duplicates = 2, .redelivered = 20 };
+    r.outages[1] = (struct result_outage){ .start_s = 4, .clients = 1, .counted = true };
+    hist_init(&r.outages[0].reconnect);
+    hist_init(&r.outages[1].reconnect);
+    hist_record(&r.outages[0].reconnect, 700000000);
+    r.outside_counted = true;
+    r.outages_outside.lost = 5;
+    r.outages_outside.duplicates = 1;
+    round_trip("outages with their counts", &r);
+    char *text = sample_text(&r);
+    CHECK("outages: the counts are written", text && strstr(text, "\"redelivered\":\t20") &&
+                                                 strstr(text, "\"outages_outside\":\t{"));
+    free(text);
+    r.outages[0].counted = r.outages[1].counted = r.outside_counted = false;   /* an older file */
+    round_trip("outages without counts (null)", &r);
+    result_free(&r);
+
     /* merged: sources */
     struct result_source src[2] = {
         { "a.json", "host-a", 11, "2026-12-01T10:00:00Z", MB_MODE_PUB, RESULT_OK, 0x42 },

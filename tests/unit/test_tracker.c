@@ -13,7 +13,7 @@ static enum tracker_outcome feed(struct tracker *t, const uint32_t *seqs, size_t
 {
     enum tracker_outcome o = TRACKER_IN_ORDER;
     for (size_t i = 0; i < n; i++)
-        o = tracker_record(t, seqs[i]);
+        o = tracker_record(t, seqs[i], 0);
     return o;
 }
 
@@ -24,7 +24,7 @@ static void test_in_order(void)
 
     tracker_init(&t);
     for (uint32_t s = 0; s < 1000; s++)
-        if (tracker_record(&t, s) != TRACKER_IN_ORDER)
+        if (tracker_record(&t, s, 0) != TRACKER_IN_ORDER)
             all_in_order = 0;
     CHECK("tracker in order: every outcome in order", all_in_order);
     CHECK("tracker in order: counters",
@@ -47,10 +47,10 @@ static void test_gap_then_tail(void)
 
     tracker_init(&t);
     for (uint32_t s = 0; s < 5; s++)
-        tracker_record(&t, s);
-    CHECK("tracker gap: jump counts as in order", tracker_record(&t, 10) == TRACKER_IN_ORDER);
+        tracker_record(&t, s, 0);
+    CHECK("tracker gap: jump counts as in order", tracker_record(&t, 10, 0) == TRACKER_IN_ORDER);
     for (uint32_t s = 11; s < 20; s++)
-        tracker_record(&t, s);
+        tracker_record(&t, s, 0);
     CHECK("tracker gap: received 15, missing 5",
           tracker_received(&t) == 15 && tracker_missing(&t) == 5 && t.out_of_order == 0 &&
           t.duplicates == 0);
@@ -82,10 +82,10 @@ static void test_reorder(void)
     struct tracker t;
 
     tracker_init(&t);
-    tracker_record(&t, 0);
-    tracker_record(&t, 2);
-    CHECK("tracker reorder: late seq is out of order", tracker_record(&t, 1) == TRACKER_OUT_OF_ORDER);
-    tracker_record(&t, 3);
+    tracker_record(&t, 0, 0);
+    tracker_record(&t, 2, 0);
+    CHECK("tracker reorder: late seq is out of order", tracker_record(&t, 1, 0) == TRACKER_OUT_OF_ORDER);
+    tracker_record(&t, 3, 0);
     CHECK("tracker reorder 0 2 1 3: out_of_order 1, lost 0, no dups",
           t.out_of_order == 1 && tracker_lost(&t, 4) == 0 && t.duplicates == 0 &&
           tracker_received(&t) == 4 && t.count == 0);
@@ -105,9 +105,9 @@ static void test_reorder(void)
 
     /* Splitting: 0, 10, then 5 leaves [1,4] and [6,9]. */
     tracker_init(&t);
-    tracker_record(&t, 0);
-    tracker_record(&t, 10);
-    tracker_record(&t, 5);
+    tracker_record(&t, 0, 0);
+    tracker_record(&t, 10, 0);
+    tracker_record(&t, 5, 0);
     CHECK("tracker split: two ranges [1,4] [6,9]",
           t.count == 2 && t.gaps[t.first].lo == 1 && t.gaps[t.first].hi == 4 &&
           t.gaps[t.first + 1].lo == 6 && t.gaps[t.first + 1].hi == 9 && tracker_missing(&t) == 8);
@@ -116,7 +116,7 @@ static void test_reorder(void)
     feed(&t, fill, sizeof fill / sizeof fill[0]);
     CHECK("tracker split: all filled, no ranges left",
           t.count == 0 && tracker_missing(&t) == 0 && t.out_of_order == 9 && tracker_received(&t) == 11);
-    CHECK("tracker split: refill is a duplicate", tracker_record(&t, 5) == TRACKER_DUPLICATE);
+    CHECK("tracker split: refill is a duplicate", tracker_record(&t, 5, 0) == TRACKER_DUPLICATE);
     tracker_free(&t);
 }
 
@@ -194,7 +194,7 @@ static int random_run(uint64_t seed, uint32_t n, unsigned drop_pct, unsigned dup
             bf_received++;
             bf_ooo++;
         }
-        if (tracker_record(&t, s) != want && first_bad == SIZE_MAX)
+        if (tracker_record(&t, s, 0) != want && first_bad == SIZE_MAX)
             first_bad = i;
     }
     uint64_t bf_missing = 0;
@@ -249,7 +249,7 @@ static void test_gap_cap(void)
     /* 0, 2, 4, ...: every even seq opens a one-seq gap below it. */
     tracker_init(&t);
     for (uint32_t k = 0; k <= TRACKER_MAX_GAPS + extra; k++)
-        tracker_record(&t, 2 * k);
+        tracker_record(&t, 2 * k, 0);
     CHECKF("tracker cap: ranges capped at TRACKER_MAX_GAPS", t.count == TRACKER_MAX_GAPS,
            "count %" PRIu32, t.count);
     CHECKF("tracker cap: oldest ranges forgotten", t.forgotten == extra && tracker_missing(&t) == TRACKER_MAX_GAPS,
@@ -264,16 +264,16 @@ static void test_gap_cap(void)
     CHECK("tracker cap: lost(unknown) = missing + forgotten",
           tracker_lost(&t, UINT64_MAX) == TRACKER_MAX_GAPS + extra);
     CHECK("tracker cap: seq from a forgotten range counts as duplicate",
-          tracker_record(&t, 1) == TRACKER_DUPLICATE && t.duplicates == 1);
+          tracker_record(&t, 1, 0) == TRACKER_DUPLICATE && t.duplicates == 1);
     CHECK("tracker cap: forgotten imprecision: lost stays one too high",
           tracker_lost(&t, sent) == lost_before);
     CHECK("tracker cap: seq from the oldest live range is out of order",
-          tracker_record(&t, 2 * extra + 1) == TRACKER_OUT_OF_ORDER && t.out_of_order == 1 &&
+          tracker_record(&t, 2 * extra + 1, 0) == TRACKER_OUT_OF_ORDER && t.out_of_order == 1 &&
           tracker_lost(&t, sent) == lost_before - 1);
 
     /* Steady state: keep opening ranges well past the cap. */
     for (uint32_t k = TRACKER_MAX_GAPS + extra + 1; k <= 4 * TRACKER_MAX_GAPS; k++)
-        tracker_record(&t, 2 * k);
+        tracker_record(&t, 2 * k, 0);
     CHECK("tracker cap: steady state keeps the cap and the array bound",
           t.count == TRACKER_MAX_GAPS && t.cap <= 2 * TRACKER_MAX_GAPS &&
           tracker_received(&t) + tracker_missing(&t) + t.forgotten == t.next);
@@ -282,11 +282,11 @@ static void test_gap_cap(void)
     /* Splitting a range while at the cap forgets the oldest range. */
     tracker_init(&t);
     for (uint32_t k = 0; k <= TRACKER_MAX_GAPS; k++)
-        tracker_record(&t, 4 * k);   /* ranges [4k+1, 4k+3] */
+        tracker_record(&t, 4 * k, 0);   /* ranges [4k+1, 4k+3] */
     uint64_t missing = tracker_missing(&t);
     CHECK("tracker cap split: full", t.count == TRACKER_MAX_GAPS && t.forgotten == 0);
     CHECK("tracker cap split: middle of a range is out of order",
-          tracker_record(&t, 4 * 1000 + 2) == TRACKER_OUT_OF_ORDER);
+          tracker_record(&t, 4 * 1000 + 2, 0) == TRACKER_OUT_OF_ORDER);
     CHECK("tracker cap split: oldest range (3 seqs) forgotten",
           t.count == TRACKER_MAX_GAPS && t.forgotten == 3 && tracker_missing(&t) == missing - 4 &&
           t.gaps[t.first].lo == 5);
@@ -299,19 +299,19 @@ static void test_set(void)
     struct tracker_totals tot;
 
     CHECK("tracker set init", tracker_set_init(&set, 2, 100) == 0 && set.count == 2);
-    CHECK("tracker set record pub 0", tracker_set_record(&set, 0, 0) == 0);
-    tracker_set_record(&set, 0, 5);  /* pub 0: gap [1,4] */
+    CHECK("tracker set record pub 0", tracker_set_record(&set, 0, 0, 0) == 0);
+    tracker_set_record(&set, 0, 5, 0);  /* pub 0: gap [1,4] */
     CHECK("tracker set: pub 50, far beyond 2 slots, goes to the far array",
-          tracker_set_record(&set, 50, 0) == 0 && set.count == 2 && set.nfar == 1);
+          tracker_set_record(&set, 50, 0, 0) == 0 && set.count == 2 && set.nfar == 1);
     CHECK("tracker set keeps state across growth",
           tracker_set_get(&set, 0) && tracker_missing(tracker_set_get(&set, 0)) == 4 &&
           tracker_set_get(&set, 0)->next == 6);
-    tracker_set_record(&set, 0, 3);  /* out of order */
-    tracker_set_record(&set, 50, 0); /* duplicate */
-    tracker_set_record(&set, 50, 1);
-    CHECK("tracker set max index ok", tracker_set_record(&set, 99, 0) == 0 && set.nfar == 2);
-    CHECK("tracker set index == max rejected", tracker_set_record(&set, 100, 0) == -1);
-    CHECK("tracker set index UINT32_MAX rejected", tracker_set_record(&set, UINT32_MAX, 0) == -1);
+    tracker_set_record(&set, 0, 3, 0);  /* out of order */
+    tracker_set_record(&set, 50, 0, 0); /* duplicate */
+    tracker_set_record(&set, 50, 1, 0);
+    CHECK("tracker set max index ok", tracker_set_record(&set, 99, 0, 0) == 0 && set.nfar == 2);
+    CHECK("tracker set index == max rejected", tracker_set_record(&set, 100, 0, 0) == -1);
+    CHECK("tracker set index UINT32_MAX rejected", tracker_set_record(&set, UINT32_MAX, 0, 0) == -1);
     CHECK("tracker set get out of range is NULL", tracker_set_get(&set, 100) == NULL);
     CHECK("tracker set get unseen has next 0", tracker_set_get(&set, 1) && tracker_set_get(&set, 1)->next == 0);
     CHECK("tracker set get never created is NULL", tracker_set_get(&set, 7) == NULL);
@@ -329,11 +329,11 @@ static void test_set(void)
     CHECK("tracker set init with no capacity", tracker_set_init(&set, 0, UINT32_C(1) << 24) == 0 &&
           set.count == 0 && set.trackers == NULL);
     CHECK("tracker set index 1<<24 rejected without allocating",
-          tracker_set_record(&set, UINT32_C(1) << 24, 0) == -1 && set.count == 0);
-    CHECK("tracker set first record allocates", tracker_set_record(&set, 3, 0) == 0 && set.count >= 4);
+          tracker_set_record(&set, UINT32_C(1) << 24, 0, 0) == -1 && set.count == 0);
+    CHECK("tracker set first record allocates", tracker_set_record(&set, 3, 0, 0) == 0 && set.count >= 4);
     int grew_ok = 1;
     for (uint32_t p = 0; p < 5000; p += 7)
-        if (tracker_set_record(&set, p, 1) != 0)
+        if (tracker_set_record(&set, p, 1, 0) != 0)
             grew_ok = 0;
     tracker_set_totals(&set, &tot);
     CHECK("tracker set repeated growth", grew_ok && set.count >= 4995 && set.nfar == 0 && tot.publishers_seen == 716);
@@ -354,8 +354,8 @@ static void test_set_sparse(void)
 
     tracker_set_init(&set, 1, UINT32_C(1) << 20);
     for (uint32_t p = 0; p < 4; p++)
-        tracker_set_record(&set, p, 0);
-    CHECK("tracker set sparse: stray index 0xFFFFF accepted", tracker_set_record(&set, 0xFFFFF, 7) == 0);
+        tracker_set_record(&set, p, 0, 0);
+    CHECK("tracker set sparse: stray index 0xFFFFF accepted", tracker_set_record(&set, 0xFFFFF, 7, 0) == 0);
     CHECKF("tracker set sparse: the dense array stays small", set.count <= 64 && set.nfar == 1,
            "count %zu nfar %zu", set.count, set.nfar);
     CHECK("tracker set sparse: the stray's tracker", tracker_set_get(&set, 0xFFFFF) &&
@@ -377,26 +377,26 @@ static void test_set_sparse(void)
 
     /* A far entry moves into the dense array when it grows over it. */
     tracker_set_init(&set, 1, 1000);
-    tracker_set_record(&set, 40, 0);
-    tracker_set_record(&set, 40, 2);   /* gap [1,1] */
+    tracker_set_record(&set, 40, 0, 0);
+    tracker_set_record(&set, 40, 2, 0);   /* gap [1,1] */
     CHECK("tracker set migrate: 40 starts far", set.nfar == 1);
     for (uint32_t p = 0; p < 40; p++)
-        tracker_set_record(&set, p, 0);
+        tracker_set_record(&set, p, 0, 0);
     CHECK("tracker set migrate: dense now covers 40", set.count > 40 && set.nfar == 0);
     CHECK("tracker set migrate: state kept", tracker_set_get(&set, 40) && tracker_set_get(&set, 40)->next == 3 &&
           tracker_missing(tracker_set_get(&set, 40)) == 1);
-    CHECK("tracker set migrate: record after the move", tracker_set_record(&set, 40, 1) == TRACKER_OUT_OF_ORDER);
+    CHECK("tracker set migrate: record after the move", tracker_set_record(&set, 40, 1, 0) == TRACKER_OUT_OF_ORDER);
     tracker_set_free(&set);
 
     /* The far array is bounded: a flood of distinct stray indexes ends as foreign. */
     tracker_set_init(&set, 1, UINT32_C(1) << 24);
     int all_ok = 1;
     for (uint32_t k = 0; k < TRACKER_SET_MAX_FAR; k++)
-        if (tracker_set_record(&set, (UINT32_C(1) << 23) + 2 * k, 0) != 0) all_ok = 0;
+        if (tracker_set_record(&set, (UINT32_C(1) << 23) + 2 * k, 0, 0) != 0) all_ok = 0;
     CHECK("tracker set far cap: up to the cap accepted", all_ok && set.nfar == TRACKER_SET_MAX_FAR);
-    CHECK("tracker set far cap: one more rejected", tracker_set_record(&set, (UINT32_C(1) << 23) - 100, 0) == -1);
+    CHECK("tracker set far cap: one more rejected", tracker_set_record(&set, (UINT32_C(1) << 23) - 100, 0, 0) == -1);
     CHECK("tracker set far cap: known ones still recorded",
-          tracker_set_record(&set, UINT32_C(1) << 23, 1) == TRACKER_IN_ORDER);
+          tracker_set_record(&set, UINT32_C(1) << 23, 1, 0) == TRACKER_IN_ORDER);
     tracker_set_free(&set);
 }
 
@@ -412,19 +412,19 @@ static void test_skipped(void)
     feed(&t, s1, 3);
     CHECK("tracker skipped: first seen 1000", t.lowest == 1000 && tracker_skipped(&t) == 1 &&
           tracker_lost(&t, UINT64_MAX) == 1001);
-    tracker_record(&t, 500);
+    tracker_record(&t, 500, 0);
     CHECK("tracker skipped: an earlier one lowers it", t.lowest == 500 && tracker_skipped(&t) == 500);
     tracker_free(&t);
 
     tracker_init(&t);
-    tracker_record(&t, 0);
-    tracker_record(&t, 3);
+    tracker_record(&t, 0, 0);
+    tracker_record(&t, 3, 0);
     CHECK("tracker skipped: from seq 0", t.lowest == 0 && tracker_skipped(&t) == 2);
     tracker_free(&t);
 
     /* reliability #7: one message with seq 0xFFFFFFFF skipped nothing. */
     tracker_init(&t);
-    tracker_record(&t, UINT32_MAX);
+    tracker_record(&t, UINT32_MAX, 0);
     CHECKF("tracker skipped: a lone seq 0xFFFFFFFF skipped nothing", tracker_skipped(&t) == 0,
            "%" PRIu64, tracker_skipped(&t));
     tracker_free(&t);
@@ -447,7 +447,7 @@ static void test_union(void)
     CHECK("tracker union: all", tracker_union(two, 3, UINT64_MAX, &below, &all) == 0 && all == 13 && below == 13);
     CHECK("tracker union: below 10", tracker_union(two, 3, 10, &below, &all) == 0 && all == 13 && below == 10);
     CHECK("tracker union: below 4", tracker_union(two, 3, 4, &below, &all) == 0 && below == 4);
-    tracker_record(&c, UINT32_MAX);
+    tracker_record(&c, UINT32_MAX, 0);
     const struct tracker *three[] = { &a, &b, &c };
     CHECK("tracker union: a seq 0xFFFFFFFF is one message",
           tracker_union(three, 3, UINT64_MAX, &below, &all) == 0 && all == 14);
@@ -456,6 +456,47 @@ static void test_union(void)
     tracker_free(&a);
     tracker_free(&b);
     tracker_free(&c);
+}
+
+/* A gap keeps the send times of its neighbours, and fills narrow them. */
+static void test_gap_times(void)
+{
+    struct tracker t;
+    tracker_init(&t);
+    tracker_record(&t, 0, 100);
+    tracker_record(&t, 1, 110);
+    tracker_record(&t, 8, 180);   /* gap [2, 7] sent between 110 and 180 */
+    const struct tracker_gap *g = &t.gaps[t.first];
+    CHECK("gap times: the neighbours' send times", t.count == 1 && g->lo == 2 && g->hi == 7 && g->before_ns == 110 &&
+                                                       g->after_ns == 180 && t.last_ns == 180);
+    tracker_record(&t, 2, 120);   /* from below */
+    tracker_record(&t, 7, 170);   /* from above */
+    g = &t.gaps[t.first];
+    CHECK("gap times: a fill at either end moves that end's time",
+          t.count == 1 && g->lo == 3 && g->hi == 6 && g->before_ns == 120 && g->after_ns == 170);
+    tracker_record(&t, 4, 140);   /* splits [3, 6] */
+    CHECK("gap times: a split gives each half the filler's time",
+          t.count == 2 && t.gaps[t.first].lo == 3 && t.gaps[t.first].hi == 3 && t.gaps[t.first].before_ns == 120 &&
+              t.gaps[t.first].after_ns == 140 && t.gaps[t.first + 1].lo == 5 && t.gaps[t.first + 1].hi == 6 &&
+              t.gaps[t.first + 1].before_ns == 140 && t.gaps[t.first + 1].after_ns == 170);
+    tracker_free(&t);
+    /* gaps [1,1] [3,7] [9,9]; filling 1 drops the first from the left, so
+     * the split of [3,7] shifts to the left (the other branch) */
+    const uint32_t seqs[] = { 0, 2, 8, 10, 1 };
+    for (size_t i = 0; i < 5; i++) tracker_record(&t, seqs[i], seqs[i] * 10u);
+    uint32_t first = t.first;
+    tracker_record(&t, 5, 50);
+    CHECK("gap times: a split shifting left keeps the times",
+          first == 1 && t.first == 0 && t.count == 3 && t.gaps[t.first].lo == 3 && t.gaps[t.first].hi == 4 &&
+              t.gaps[t.first].before_ns == 20 && t.gaps[t.first].after_ns == 50 && t.gaps[t.first + 1].lo == 6 &&
+              t.gaps[t.first + 1].hi == 7 && t.gaps[t.first + 1].before_ns == 50 &&
+              t.gaps[t.first + 1].after_ns == 80 && t.gaps[t.first + 2].before_ns == 80 &&
+              t.gaps[t.first + 2].after_ns == 100);
+    tracker_free(&t);
+    tracker_record(&t, 5, 50);    /* the first message is not seq 0: nothing before the gap */
+    CHECK("gap times: a leading gap has no time before it",
+          t.count == 1 && t.gaps[t.first].before_ns == 0 && t.gaps[t.first].after_ns == 50);
+    tracker_free(&t);
 }
 
 int main(void)
@@ -470,5 +511,6 @@ int main(void)
     test_set_sparse();
     test_skipped();
     test_union();
+    test_gap_times();
     return test_failures ? 1 : 0;
 }
