@@ -102,7 +102,9 @@ struct flow {
     struct flow_worker {             /* uniform: one worker's totals */
         _Atomic uint64_t issued;     /* its publishers' issued messages */
         _Atomic uint64_t min_frontier; /* its subscribers' least frontier; UINT64_MAX if none */
-        char pad[48];                /* a cache line each */
+        _Atomic int held;            /* its publishers wait for room: wake it when there is some */
+        int wakefd;                  /* its wake-up eventfd (worker.c) */
+        char pad[40];                /* a cache line each */
     } *workers;
     _Atomic uint64_t *pub_issued;    /* otherwise: [npubs] by publisher index */
     _Atomic uint64_t *sub_frontier;  /* [nsubs] by subscriber index */

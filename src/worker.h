@@ -38,6 +38,7 @@ struct worker {
     bool *ready;                /* [npubs]: due to publish this turn (flow_deal) */
     size_t deal_next;           /* the publisher the next flow_deal starts at */
     uint64_t room;              /* uniform flow: what its publishers may issue in all */
+    uint64_t last_min;          /* its subscribers' least frontier last published */
     uint64_t *fl_issued, *fl_allow;        /* [topology npubs] */
     uint64_t *fl_frontier, *fl_received;   /* [topology nsubs] */
     uint64_t *fl_progress;      /* [topology nreceivers] */
