@@ -190,8 +190,11 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         ts0 = tp;
         ts = T - tp;
     }
-    size_t per = (P + tp - 1) / tp + (S + ts - 1) / ts + 1;
+    /* Room per worker: its publishers, its subscribers, and one more (the
+     * $SYS/control client of worker 0). */
+    size_t pubs_per = (P + tp - 1) / tp, subs_per = (S + ts - 1) / ts;
     for (size_t i = 0; i < T; i++) {
+        size_t per = (i < tp ? pubs_per : 0) + (i >= ts0 ? subs_per : 0) + 1;
         if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
         r->nworkers++;
     }
