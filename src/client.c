@@ -885,6 +885,10 @@ bool client_handle(struct client *c, uint32_t events)
             if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK) break;
             if (mosquitto_socket(c->m) < 0) break;
             if (c->env->cfg->sub_delay_ns && stopping(c->env)) break;   /* the rest waits for nobody */
+            /* The socket was empty at the last fill: back to epoll rather
+             * than a read for EAGAIN, or for the one message that trickled
+             * in meanwhile (--coalesce then lets more gather). */
+            if (iobuf_drained(c->rbuf)) break;
         }
         if (c->env->tls) tls_release_buffers(c->env->tls, c->m);   /* the read that found EAGAIN took one */
     }

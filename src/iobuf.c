@@ -209,6 +209,7 @@ static ssize_t in_stream(int fd, struct iobuf *b, void *buf, size_t count, const
         if (n <= 0) return n;
         b->start = 0;
         b->end = (uint32_t)n;
+        b->short_fill = n < IOBUF_SIZE;
     }
     if (c->addrlen) *c->addrlen = 0;
     return (ssize_t)take(b, buf, count, peek);

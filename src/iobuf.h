@@ -123,6 +123,7 @@
 struct iobuf {
     uint32_t start, end;      /* unread bytes are data[start..end) */
     uint32_t flags;           /* IOBUF_* of the current attachment */
+    bool short_fill;          /* the last fill got less than it asked: the socket was empty then */
     uint8_t data[IOBUF_SIZE];
 
     /* Output gathering, publishers only (out_cap == 0: none). While `gather`
@@ -188,6 +189,15 @@ static inline bool iobuf_out_pending(const struct iobuf *b)
 static inline bool iobuf_pending(const struct iobuf *b)
 {
     return b->start != b->end;
+}
+
+/* True when every byte b took from the socket was read and its last fill
+ * emptied the socket: another read now would most likely say EAGAIN, or
+ * find the one message that arrived meanwhile. A reader may go back to
+ * epoll (level-triggered) instead. */
+static inline bool iobuf_drained(const struct iobuf *b)
+{
+    return b->start == b->end && b->short_fill;
 }
 
 #endif
