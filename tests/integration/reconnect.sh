@@ -5,7 +5,7 @@
 # QoS 0 and clean sessions, what the outage lost is counted to the message.
 # A broker stopped (SIGSTOP) past the keepalive is found dead and reconnected
 # to once it resumes. Without --reconnect a lost broker fails the run
-# (failures.sh, brokers.sh).
+# (failures.sh, brokers.sh). Separate pub and sub processes: failover.sh.
 source tests/lib.sh
 
 # restart_broker: start mosquitto again on BROKER_PORT with the same config.
@@ -40,14 +40,6 @@ outage() {
 }
 
 # --- usage ---------------------------------------------------------------------
-for a in "sub --reconnect 1s" "pub --reconnect 1s" "both --processes --reconnect 1s"; do
-    # shellcheck disable=SC2086
-    "$MQTTBENCH" $a -p 1 > /dev/null 2> "$TEST_TMP/usage.err"
-    rc=$?
-    check_eq "usage: $a: exit 2" 2 "$rc"
-    check "usage: $a: says the control plane is why" grep -q "^mqttbench: --reconnect: not with separate pub and sub" \
-        "$TEST_TMP/usage.err"
-done
 "$MQTTBENCH" both --reconnect 5s..1s -p 1 > /dev/null 2> "$TEST_TMP/usage.err"
 check_eq "usage: a backoff that shrinks: exit 2" 2 "$?"
 check "usage: a backoff that shrinks: says so" grep -q "longest wait is shorter than the first" "$TEST_TMP/usage.err"
