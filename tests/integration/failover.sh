@@ -10,18 +10,6 @@ source tests/lib.sh
 
 RECONNECT=(--reconnect 100ms..500ms)
 
-# restart_broker: start mosquitto again on BROKER_PORT with the same config.
-restart_broker() {
-    "$(mosquitto_bin)" -c "$TEST_TMP/mosquitto.conf" >> "$TEST_TMP/mosquitto.log" 2>&1 &
-    BROKER_PID=$!
-    for _ in $(seq 1 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null; then return 0; fi
-        sleep 0.025
-    done
-    fail "restart_broker" "mosquitto did not start again: $(tail -n 3 "$TEST_TMP/mosquitto.log")"
-    return 1
-}
-
 # wait_line FILE PATTERN MS: wait until FILE has a line matching PATTERN.
 wait_line() {
     local deadline=$(( $(now_ms) + $3 ))

@@ -8,18 +8,6 @@
 # (failures.sh, brokers.sh). Separate pub and sub processes: failover.sh.
 source tests/lib.sh
 
-# restart_broker: start mosquitto again on BROKER_PORT with the same config.
-restart_broker() {
-    "$(mosquitto_bin)" -c "$TEST_TMP/mosquitto.conf" >> "$TEST_TMP/mosquitto.log" 2>&1 &
-    BROKER_PID=$!
-    for _ in $(seq 1 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null; then return 0; fi
-        sleep 0.025
-    done
-    fail "restart_broker" "mosquitto did not start again: $(tail -n 3 "$TEST_TMP/mosquitto.log")"
-    return 1
-}
-
 # outage NAME SIGNAL DOWN_S ARGS...: a 6 s `both` run at 2000 msgs/s with
 # --reconnect; at 1.5 s the broker gets SIGNAL and is started again DOWN_S
 # later. Leaves the result in J and the exit status in EXIT_RC.
