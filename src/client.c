@@ -144,16 +144,6 @@ static void fail_answer(struct client *c, const char *reason, const char *error)
     fail_client(c, reason, NULL);
 }
 
-/* The control client's will, for its next connection (control_will): the
- * broker tells the other processes if this one vanishes. Returns 0 or -1. */
-static int set_control_will(struct client *c)
-{
-    if (c->role != CLIENT_SYS || !c->env->control) return 0;
-    char will_topic[400], will[200];
-    control_will(c->env->control, will_topic, sizeof(will_topic), will, sizeof(will));
-    return mosquitto_will_set(c->m, will_topic, (int)strlen(will), will, 1, false) == MOSQ_ERR_SUCCESS ? 0 : -1;
-}
-
 static void mark_ready(struct client *c)
 {
     if (c->state != CLIENT_CONNECTING) return;
@@ -274,6 +264,16 @@ static void fail_tls(struct client *c)
     tls_failure(c->env->tls, c->seen.verify_error, why, reason, sizeof(reason), hint, sizeof(hint));
     c->env->tls_error[0] = '\0';
     fail_client(c, reason, hint[0] ? hint : NULL);
+}
+
+/* The control client's will, for its next connection (control_will): the
+ * broker tells the other processes if this one vanishes. Returns 0 or -1. */
+static int set_control_will(struct client *c)
+{
+    if (c->role != CLIENT_SYS || !c->env->control) return 0;
+    char will_topic[400], will[200];
+    control_will(c->env->control, will_topic, sizeof(will_topic), will, sizeof(will));
+    return mosquitto_will_set(c->m, will_topic, (int)strlen(will), will, 1, false) == MOSQ_ERR_SUCCESS ? 0 : -1;
 }
 
 /* libmosquitto logs OpenSSL's error queue line by line, then clears it:
