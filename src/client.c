@@ -94,6 +94,7 @@ static bool schedule_reconnect(struct client *c)
         c->lost_ns = now;
         c->attempts = 0;
         env->st->disconnects++;
+        if (c->role == CLIENT_SYS && env->control) control_lost(env->control);
         atomic_fetch_add_explicit(&env->down, 1, memory_order_relaxed);
         if (env->down_all) atomic_fetch_add_explicit(env->down_all, 1, memory_order_relaxed);
         c->lost_event = 0;
@@ -246,6 +247,7 @@ static void mark_ready(struct client *c)
         atomic_fetch_sub_explicit(&env->down, 1, memory_order_relaxed);
         c->lost_ns = 0;
     }
+    if (c->role == CLIENT_SYS && env->control) control_connected(env->control);   /* subscribed, too */
 }
 
 /* Whether the client needs EPOLLOUT: until TCP is seen up (to time it),
@@ -346,6 +348,16 @@ static void fail_tls(struct client *c)
     tls_failure(c->env->tls, c->seen.verify_error, why, reason, sizeof(reason), hint, sizeof(hint));
     c->env->tls_error[0] = '\0';
     fail_as(c, STATS_CONN_TLS, reason, hint[0] ? hint : NULL);
+}
+
+/* The control client's will, for its next connection (control_will): the
+ * broker tells the other processes if this one vanishes. Returns 0 or -1. */
+static int set_control_will(struct client *c)
+{
+    if (c->role != CLIENT_SYS || !c->env->control) return 0;
+    char will_topic[400], will[200];
+    control_will(c->env->control, will_topic, sizeof(will_topic), will, sizeof(will));
+    return mosquitto_will_set(c->m, will_topic, (int)strlen(will), will, 1, false) == MOSQ_ERR_SUCCESS ? 0 : -1;
 }
 
 /* libmosquitto logs OpenSSL's error queue line by line, then clears it:
@@ -773,14 +785,9 @@ int client_init(struct client *c, struct client_env *env, enum client_role role,
         snprintf(err, errlen, "cannot set username");
         return -1;
     }
-    if (role == CLIENT_SYS && env->control) {
-        /* The broker tells the other processes if this one vanishes. */
-        char will_topic[400], will[160];
-        control_will(env->control, will_topic, sizeof(will_topic), will, sizeof(will));
-        if (mosquitto_will_set(c->m, will_topic, (int)strlen(will), will, 1, false) != MOSQ_ERR_SUCCESS) {
-            snprintf(err, errlen, "cannot set the control client's will");
-            return -1;
-        }
+    if (set_control_will(c) != 0) {
+        snprintf(err, errlen, "cannot set the control client's will");
+        return -1;
     }
     mosquitto_connect_with_flags_callback_set(c->m, on_connect);
     mosquitto_disconnect_callback_set(c->m, on_disconnect);
@@ -859,6 +866,10 @@ uint64_t client_retry(struct client *c, uint64_t now_ns)
     c->connacked = false;
     memset(&c->seen, 0, sizeof(c->seen));
     if (c->env->tls) mosquitto_log_callback_set(c->m, on_log);
+    if (set_control_will(c) != 0) {   /* it names the connection it belongs to */
+        fail_client(c, "cannot set the control client's will", NULL);
+        return UINT64_MAX;
+    }
     client_connect(c, c->bind_address);
     return c->retry_at_ns ? c->retry_at_ns : UINT64_MAX;
 }

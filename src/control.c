@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,10 @@ void control_init(struct control *c, const struct mb_config *cfg, const char *ho
     snprintf(c->prefix, sizeof(c->prefix), "%s/%016llx", cfg->control_prefix, (unsigned long long)cfg->run_id);
     snprintf(c->self_id, sizeof(c->self_id), "%s-%ld", hostname, (long)getpid());
     topic_level(c->self_id);
+    /* Not the pid alone: in containers every process may be pid 1. */
+    if (getrandom(&c->inst, sizeof(c->inst), 0) != (ssize_t)sizeof(c->inst))
+        c->inst = clock_real_ns() ^ ((uint64_t)getpid() << 32);
+    if (!c->inst) c->inst = 1;   /* 0 means "none sent" */
     const char *skew = getenv("MQTTBENCH_TEST_CLOCK_SKEW_NS");
     if (skew && *skew) c->skew_ns = strtoll(skew, NULL, 10);
 }
@@ -44,6 +49,7 @@ void control_free(struct control *c)
 {
     for (size_t i = c->head; i < c->nout; i++) free(c->out[i].payload);
     for (size_t i = 0; i < c->npubs; i++) free(c->pubs[i].sent);
+    free(c->end_sent);
     free(atomic_load(&c->offsets));
     for (size_t i = 0; i < c->nretired; i++) free(c->retired[i]);
     pthread_mutex_destroy(&c->mu);
@@ -91,10 +97,26 @@ size_t control_subscriptions(struct control *c, char topics[][400], size_t max)
     return n;
 }
 
-void control_will(const struct control *c, char *topic, size_t topiclen, char *payload, size_t paylen)
+void control_will(struct control *c, char *topic, size_t topiclen, char *payload, size_t paylen)
 {
     snprintf(topic, topiclen, "%s/%s/%s/gone", c->prefix, c->cfg->mode == MB_MODE_SUB ? "sub" : "pub", c->self_id);
-    snprintf(payload, paylen, "{\"id\":\"%s\"}", c->self_id);
+    pthread_mutex_lock(&c->mu);
+    uint32_t next = c->conns + 1;
+    pthread_mutex_unlock(&c->mu);
+    snprintf(payload, paylen, "{\"id\":\"%s\",\"inst\":\"%016llx\",\"conn\":%u}", c->self_id,
+             (unsigned long long)c->inst, next);
+}
+
+/* Who we are, in every announcement: id, instance, connection. */
+static cJSON *identity_locked(const struct control *c)
+{
+    char inst[17];
+    snprintf(inst, sizeof(inst), "%016llx", (unsigned long long)c->inst);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", c->self_id);
+    cJSON_AddStringToObject(o, "inst", inst);
+    cJSON_AddNumberToObject(o, "conn", c->conns);
+    return o;
 }
 
 /* A whole number in [lo, hi] under key: true and *out, else false. */
@@ -140,6 +162,25 @@ static bool get_range(const cJSON *o, uint32_t *first, uint32_t *count)
     *first = (uint32_t)f;
     *count = (uint32_t)n;
     return true;
+}
+
+/* The sender's instance: 1 to 16 hex digits, not all zero; 0 when absent or
+ * malformed (an older mqttbench sends none). */
+static uint64_t get_inst(const cJSON *o)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, "inst") : NULL;
+    if (!cJSON_IsString(v)) return 0;
+    const char *s = v->valuestring;
+    size_t n = strlen(s);
+    if (n < 1 || n > 16 || strspn(s, "0123456789abcdefABCDEF") != n) return 0;
+    return strtoull(s, NULL, 16);
+}
+
+/* The sender's control connection (1, 2, ...); 0 when absent. */
+static uint32_t get_conn(const cJSON *o)
+{
+    double d;
+    return o && get_number(o, "conn", 1, UINT32_MAX, &d) ? (uint32_t)d : 0;
 }
 
 static struct control_pub *find_pub(struct control *c, const char *id, bool create)
@@ -188,8 +229,7 @@ static void publish_offsets_locked(struct control *c)
 static void announce_ready_locked(struct control *c)
 {
     char topic[400];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", c->self_id);
+    cJSON *o = identity_locked(c);
     cJSON_AddNumberToObject(o, "subscribers", c->cfg->subscribers);
     cJSON *synced = cJSON_AddArrayToObject(o, "synced");
     for (size_t i = 0; i < c->npubs; i++)
@@ -202,8 +242,7 @@ static void announce_start_locked(struct control *c)
 {
     const struct mb_config *cfg = c->cfg;
     char topic[400];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", c->self_id);
+    cJSON *o = identity_locked(c);
     cJSON_AddNumberToObject(o, "first", c->start_first);
     cJSON_AddNumberToObject(o, "count", c->start_count);
     cJSON_AddNumberToObject(o, "messages", (double)cfg->count);
@@ -214,6 +253,25 @@ static void announce_start_locked(struct control *c)
     queue_json(c, topic, o);
 }
 
+static void announce_end_locked(struct control *c)
+{
+    char topic[400];
+    cJSON *o = identity_locked(c);
+    cJSON_AddNumberToObject(o, "first", c->end_first);
+    cJSON *arr = cJSON_AddArrayToObject(o, "sent");
+    for (uint32_t i = 0; i < c->end_count; i++) cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)c->end_sent[i]));
+    snprintf(topic, sizeof(topic), "%s/pub/%s/end", c->prefix, c->self_id);
+    queue_json(c, topic, o);
+}
+
+/* What is repeated every second, and again at once after a reconnect. */
+static void announce_again_locked(struct control *c)
+{
+    if (c->cfg->mode == MB_MODE_SUB) announce_ready_locked(c);
+    else if (c->ended) announce_end_locked(c);
+    else announce_start_locked(c);
+}
+
 static void start_sync_locked(struct control *c, int peer)
 {
     c->sync_peer = peer;
@@ -222,13 +280,41 @@ static void start_sync_locked(struct control *c, int peer)
     c->sync_next_ns = 0;
 }
 
+/* Subscriber: the publisher entry a message of its own (start, end, abort)
+ * speaks for, NULL when it must be ignored: unknown (and not to be created),
+ * or sent by another process under the same id. */
+static struct control_pub *pub_spoke(struct control *c, const char *id, const cJSON *o, bool create)
+{
+    struct control_pub *p = find_pub(c, id, create);
+    if (!p) return NULL;
+    uint64_t inst = get_inst(o);
+    if (inst && p->inst && inst != p->inst) {
+        /* Its messages would pass for the first process's (sequence numbers
+         * from 0 again): that one has left, whatever this one says. */
+        if (!p->ended && !p->left) {
+            p->left = true;
+            snprintf(p->left_reason, sizeof(p->left_reason), "another process announced itself under its id "
+                     "(restarted? give every process its own --id-prefix or host name)");
+        }
+        return NULL;
+    }
+    if (inst) p->inst = inst;
+    uint32_t conn = get_conn(o);
+    if (conn > p->conn) {   /* a newer connection than the one whose will came: back */
+        p->conn = conn;
+        p->down = false;
+    }
+    p->heard_ns = clock_mono_ns();
+    return p;
+}
+
 /* Subscriber: a publishing process spoke. */
 static void on_pub_message(struct control *c, const char *id, const char *kind, const cJSON *o)
 {
     if (!strcmp(kind, "start")) {
         uint32_t first, count;
         if (!o || !get_range(o, &first, &count)) return;
-        struct control_pub *p = find_pub(c, id, true);
+        struct control_pub *p = pub_spoke(c, id, o, true);
         if (!p || p->ended || p->left) return;
         p->first = first;
         p->count = count;
@@ -260,7 +346,7 @@ static void on_pub_message(struct control *c, const char *id, const char *kind, 
             v[i] = (uint64_t)e->valuedouble;
             total += v[i++];
         }
-        struct control_pub *p = find_pub(c, id, true);
+        struct control_pub *p = pub_spoke(c, id, o, true);
         if (!p) {
             free(v);
             return;
@@ -272,20 +358,33 @@ static void on_pub_message(struct control *c, const char *id, const char *kind, 
         p->sent_total = total;
         p->ended = true;
         p->left = false;
-    } else if (!strcmp(kind, "abort") || !strcmp(kind, "gone")) {
-        struct control_pub *p = find_pub(c, id, false);
+        p->down = false;
+    } else if (!strcmp(kind, "abort")) {
+        struct control_pub *p = pub_spoke(c, id, o, false);
         if (!p || p->ended || p->left) return;   /* unknown to us, or already accounted for */
         p->left = true;
         const cJSON *before = o ? cJSON_GetObjectItemCaseSensitive(o, "before_publishing") : NULL;
         p->left_before_publishing = cJSON_IsTrue(before);
         const cJSON *why = o ? cJSON_GetObjectItemCaseSensitive(o, "reason") : NULL;
-        if (!strcmp(kind, "gone"))
-            snprintf(p->left_reason, sizeof(p->left_reason), "its connection to the broker ended without a "
-                     "DISCONNECT (killed?)");
-        else if (cJSON_IsString(why))
-            snprintf(p->left_reason, sizeof(p->left_reason), "%s", why->valuestring);
+        if (cJSON_IsString(why)) snprintf(p->left_reason, sizeof(p->left_reason), "%s", why->valuestring);
         for (char *s = p->left_reason; *s; s++)
             if ((unsigned char)*s < 0x20) *s = ' ';   /* one line, whatever was sent */
+    } else if (!strcmp(kind, "gone")) {
+        /* Its will: sent by the broker, so it speaks for the connection it
+         * names, and says nothing of a newer one. */
+        struct control_pub *p = find_pub(c, id, false);
+        uint64_t inst = get_inst(o);
+        uint32_t conn = get_conn(o);
+        if (!p || p->ended || p->left || (inst && p->inst && inst != p->inst) || conn < p->conn) return;
+        p->conn = conn;
+        if (c->cfg->reconnect) {
+            p->down = true;   /* it may come back; control_tick gives up on it */
+            p->heard_ns = clock_mono_ns();   /* --wait-timeout from the will */
+            return;
+        }
+        p->left = true;
+        snprintf(p->left_reason, sizeof(p->left_reason), "its connection to the broker ended without a "
+                 "DISCONNECT (killed?)");
     }
 }
 
@@ -295,7 +394,14 @@ static void on_sub_message(struct control *c, const char *id, const char *kind, 
     if (!strcmp(kind, "ready")) {
         if (!o) return;
         struct control_sub *s = find_sub(c, id, true);
-        if (!s || s->gone || s->done) return;
+        if (!s) return;
+        uint32_t conn = get_conn(o);
+        if (s->gone && conn <= s->conn) return;   /* sent before its will: still gone */
+        if (conn > s->conn) {
+            s->conn = conn;
+            s->gone = false;   /* back on a newer connection (--reconnect) */
+        }
+        if (s->done) return;
         s->ready = true;
         const cJSON *synced = cJSON_GetObjectItemCaseSensitive(o, "synced"), *e;
         if (!cJSON_IsArray(synced)) return;
@@ -306,7 +412,11 @@ static void on_sub_message(struct control *c, const char *id, const char *kind, 
         if (s) s->done = true;
     } else if (!strcmp(kind, "gone")) {
         struct control_sub *s = find_sub(c, id, false);
-        if (s) s->gone = true;
+        uint32_t conn = get_conn(o);
+        if (s && conn >= s->conn) {   /* the will of its newest connection */
+            s->conn = conn;
+            s->gone = true;
+        }
     }
 }
 
@@ -372,16 +482,37 @@ void control_on_message(struct control *c, const char *topic, const void *payloa
     cJSON_Delete(o);
 }
 
+/* Sub, --reconnect: a publisher that announces every second and has said
+ * nothing for --wait-timeout (its will, or no word at all) is not coming
+ * back: it has left. Silence while our own client was down does not count
+ * (control_connected starts every publisher's clock again). */
+static void give_up_silent_locked(struct control *c, uint64_t now_mono_ns)
+{
+    uint64_t limit = c->cfg->wait_timeout_ns;
+    for (size_t i = 0; i < c->npubs; i++) {
+        struct control_pub *p = &c->pubs[i];
+        if (p->ended || p->left || !p->count || now_mono_ns <= p->heard_ns + limit) continue;
+        p->left = true;
+        if (p->down)
+            snprintf(p->left_reason, sizeof(p->left_reason), "its connection to the broker ended without a "
+                     "DISCONNECT (killed?) and it did not come back within %.0f s (--wait-timeout)",
+                     (double)limit / 1e9);
+        else
+            snprintf(p->left_reason, sizeof(p->left_reason), "nothing heard from it for %.0f s (--wait-timeout)",
+                     (double)limit / 1e9);
+    }
+}
+
 void control_tick(struct control *c, uint64_t now_mono_ns)
 {
     pthread_mutex_lock(&c->mu);
     if (c->announcing && !c->left && now_mono_ns >= c->announce_next_ns) {
         /* Again and again: a process that subscribes later hears it within
          * a second (no retained messages, see control.h). */
-        if (c->cfg->mode == MB_MODE_SUB) announce_ready_locked(c);
-        else announce_start_locked(c);
+        announce_again_locked(c);
         c->announce_next_ns = now_mono_ns + CONTROL_ANNOUNCE_NS;
     }
+    if (c->cfg->mode == MB_MODE_SUB && c->cfg->reconnect && c->up) give_up_silent_locked(c, now_mono_ns);
     if (c->sync_peer >= 0) {
         struct control_pub *p = &c->pubs[c->sync_peer];
         bool enough = c->sync_got >= CONTROL_CLOCK_SAMPLES;
@@ -467,6 +598,29 @@ void control_announce_start(struct control *c, uint32_t first, uint32_t count)
     pthread_mutex_unlock(&c->mu);
 }
 
+void control_connected(struct control *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->conns++;
+    c->up = true;
+    uint64_t now = clock_mono_ns();
+    for (size_t i = 0; i < c->npubs; i++) c->pubs[i].heard_ns = now;
+    if (c->announcing && !c->left) {
+        /* Back after a loss: the other side may have lost what we said (a
+         * broker without persistence keeps nothing), and waits for it. */
+        announce_again_locked(c);
+        c->announce_next_ns = now + CONTROL_ANNOUNCE_NS;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+void control_lost(struct control *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->up = false;
+    pthread_mutex_unlock(&c->mu);
+}
+
 void control_publishing(struct control *c)
 {
     pthread_mutex_lock(&c->mu);
@@ -476,26 +630,31 @@ void control_publishing(struct control *c)
 
 void control_announce_end(struct control *c, uint32_t first, const uint64_t *sent, uint32_t count)
 {
-    char topic[400];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", c->self_id);
-    cJSON_AddNumberToObject(o, "first", first);
-    cJSON *arr = cJSON_AddArrayToObject(o, "sent");
-    for (uint32_t i = 0; i < count; i++) cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)sent[i]));
-    snprintf(topic, sizeof(topic), "%s/pub/%s/end", c->prefix, c->self_id);
+    uint64_t *copy = malloc((count ? count : 1) * sizeof(*copy));
+    if (copy && count) memcpy(copy, sent, count * sizeof(*copy));
     pthread_mutex_lock(&c->mu);
-    queue_json(c, topic, o);
-    c->left = true;
+    if (copy && !c->ended && !c->left) {
+        c->end_sent = copy;
+        c->end_first = first;
+        c->end_count = count;
+        c->ended = true;
+        copy = NULL;
+        announce_end_locked(c);
+        /* Repeated until we leave: a subscriber whose control client was
+         * cut off (a broker restart) missed this one. */
+        c->announcing = true;
+        c->announce_next_ns = clock_mono_ns() + CONTROL_ANNOUNCE_NS;
+    }
     pthread_mutex_unlock(&c->mu);
+    free(copy);
 }
 
 void control_announce_abort(struct control *c, const char *reason)
 {
     char topic[400];
     pthread_mutex_lock(&c->mu);
-    if (!c->left) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", c->self_id);
+    if (!c->left && !c->ended) {
+        cJSON *o = identity_locked(c);
         cJSON_AddBoolToObject(o, "before_publishing", !c->publishing);
         if (reason && *reason) cJSON_AddStringToObject(o, "reason", reason);
         snprintf(topic, sizeof(topic), "%s/pub/%s/abort", c->prefix, c->self_id);
@@ -525,7 +684,8 @@ size_t control_done_subscribers(struct control *c)
     pthread_mutex_lock(&c->mu);
     size_t n = 0;
     for (size_t i = 0; i < c->nsubs; i++)
-        if (c->subs[i].done || (c->subs[i].gone && c->subs[i].ready)) n++;
+        /* --reconnect: a vanished subscriber may come back for our end */
+        if (c->subs[i].done || (c->subs[i].gone && c->subs[i].ready && !c->cfg->reconnect)) n++;
     pthread_mutex_unlock(&c->mu);
     return n;
 }
@@ -544,7 +704,7 @@ void control_announce_done(struct control *c)
     char topic[400];
     pthread_mutex_lock(&c->mu);
     snprintf(topic, sizeof(topic), "%s/sub/%s/done", c->prefix, c->self_id);
-    queue_locked(c, topic, strdup("{}"));
+    queue_json(c, topic, identity_locked(c));
     c->left = true;
     pthread_mutex_unlock(&c->mu);
 }

@@ -6,7 +6,8 @@
  * only to exact-topic subscriptions, and others refuse retained publishes):
  *   PREFIX/pub/<pid>/start   a publishing process: its publisher indexes, count, size,
  *                            QoS; sent again every second until it ends
- *   PREFIX/pub/<pid>/end     exactly what each of its publishers sent
+ *   PREFIX/pub/<pid>/end     exactly what each of its publishers sent; sent again every
+ *                            second until it leaves (a subscriber may have been cut off)
  *   PREFIX/pub/<pid>/abort   it leaves without an end (gave up, failed, interrupted)
  *   PREFIX/pub/<pid>/gone    its will: the broker sends it when the process vanished
  *   PREFIX/sub/<sid>/ready   a subscribing process listens, and the publishing processes
@@ -18,6 +19,15 @@
  * Process ids are "<hostname>-<pid>". Payloads are small JSON objects. So the
  * start order of the processes does not matter, and a process that joins late
  * learns of the others within a second.
+ *
+ * --reconnect: every announcement and will carries "inst" (random per process:
+ * a restarted process with the same id is another participant) and "conn"
+ * (which connection of its control client sent it, from 1; the will names the
+ * connection it belongs to). A will of a publisher's newest connection marks
+ * it down, not gone; an announcement on a newer connection brings it back. A
+ * publisher neither ended nor left that has been silent for --wait-timeout,
+ * while our own control client was connected, has left. On each (re)connect
+ * a process announces again at once (start or end, ready).
  *
  * Everything arriving here comes from any client of the broker: every field
  * is checked (type, range) before use, and a message that fails is ignored.
@@ -58,6 +68,10 @@ struct control_pub {
     bool left;                  /* it announced abort, or its will arrived, before an end */
     bool left_before_publishing; /* ... and it had not started publishing */
     char left_reason[300];      /* from its abort announcement; "" when none given */
+    uint64_t inst;              /* its "inst" (0: it sends none, an older mqttbench) */
+    uint32_t conn;              /* the newest connection of its control client we heard of */
+    bool down;                  /* --reconnect: the will of that connection arrived */
+    uint64_t heard_ns;          /* monotonic: when it last announced anything, or its will came */
     uint64_t *sent;             /* [count], from its end announcement */
     uint64_t sent_total;
     struct control_clock before, after;
@@ -70,7 +84,8 @@ struct control_sub {
     bool ready;                 /* it announced ready */
     bool synced;                /* it has measured our clock */
     bool done;                  /* it announced done */
-    bool gone;                  /* its will arrived */
+    bool gone;                  /* its will arrived (of its newest connection) */
+    uint32_t conn;              /* the newest connection of its control client we heard of */
 };
 
 /* Lock-free offset lookup for the data path: publisher index ranges. */
@@ -95,6 +110,9 @@ struct control {
     const struct mb_config *cfg;
     char prefix[300];
     char self_id[96];
+    uint64_t inst;              /* this process, random: "inst" in what it sends */
+    uint32_t conns;             /* connections of our control client so far ("conn") */
+    bool up;                    /* our control client is connected */
     int64_t skew_ns;            /* MQTTBENCH_TEST_CLOCK_SKEW_NS: tests shift this clock */
 
     /* outbox, filled by any thread, sent by control_flush: out[head..nout) */
@@ -102,7 +120,10 @@ struct control {
     size_t head, nout;
     uint64_t announce_next_ns;  /* monotonic: the next periodic start/ready */
     bool announcing;            /* start (pub) or ready (sub) was announced and is repeated */
-    bool left;                  /* end, abort or done was announced: repeat nothing */
+    bool left;                  /* abort or done was announced: repeat nothing */
+    bool ended;                 /* pub: end was announced; it is repeated instead of start */
+    uint64_t *end_sent;         /* pub: the end's counts, end_count of them from end_first */
+    uint32_t end_first, end_count;
     bool publishing;            /* pub: past the start barrier */
     uint32_t start_first, start_count;
 
@@ -135,15 +156,25 @@ void control_free(struct control *c);
 size_t control_subscriptions(struct control *c, char topics[][400], size_t max);
 
 /* The control client's will (sent by the broker when this process vanishes
- * without a DISCONNECT): its topic and payload into the buffers. */
-void control_will(const struct control *c, char *topic, size_t topiclen, char *payload, size_t paylen);
+ * without a DISCONNECT) for its next connection: its topic and payload into
+ * the buffers. Set it again before every connect. */
+void control_will(struct control *c, char *topic, size_t topiclen, char *payload, size_t paylen);
+
+/* Our control client is connected and subscribed (worker thread): count the
+ * connection, and after a reconnect announce again at once what the other
+ * side needs (start or end, ready). */
+void control_connected(struct control *c);
+/* Our control client lost its connection (worker thread): until it is back,
+ * a publisher's silence is not its own. */
+void control_lost(struct control *c);
 
 /* A control message arrived (worker thread). recv_ns: our wall clock at receipt.
  * Any bytes are safe here: what does not parse or is out of range is ignored. */
 void control_on_message(struct control *c, const char *topic, const void *payload, size_t len,
                         uint64_t recv_ns);
 
-/* Drive the clock measurement and the periodic announcements (worker
+/* Drive the clock measurement and the periodic announcements, and (sub,
+ * --reconnect) give up on publishers silent for --wait-timeout (worker
  * thread, every loop turn). */
 void control_tick(struct control *c, uint64_t now_mono_ns);
 

@@ -258,9 +258,6 @@ static int validate(const struct mb_config *cfg, char *err, size_t errlen)
     if (cfg->processes && (cfg->metrics_listen || cfg->metrics_file))
         return errmsg_set(err, errlen, "%s: not with --processes (run the pub and sub commands, each with its own)",
                           cfg->metrics_listen ? "--metrics-listen" : "--metrics-file");
-    if (cfg->reconnect && (cfg->processes || (cfg->mode != MB_MODE_BOTH && !cfg->no_control)))
-        return errmsg_set(err, errlen, "--reconnect: not with separate pub and sub processes yet (their control "
-                          "plane takes a lost connection for a process that left); use both, or --no-control");
     if (cfg->repeat > 1 && cfg->processes)
         return errmsg_set(err, errlen, "--repeat: not with --processes (repeat the pub and sub commands instead)");
     if (cfg->session_expiry_s >= 0 && cfg->protocol != 5)

@@ -305,7 +305,8 @@ const struct opt_spec opt_specs[] = {
     { "wait-timeout", 0, OPT_DURATION, OPT_FIELD(wait_timeout_ns), .min = 1, .max = OPT_MAX_DURATION_NS,
       .def = "30s", .modes = OPT_PUB | OPT_SUB, .section = OPT_SEC_PROCESSES, .key = "wait_timeout_s", .arg = "T",
       .help = "how long --wait-subscribers waits for the subscribers",
-      .help_sub = "fail when the publishers have not announced themselves by then" },
+      .help_sub = "fail when the publishers have not announced themselves by then, or (--reconnect) when one "
+                  "has been silent that long" },
     { "first-publisher", 0, OPT_INT, OPT_FIELD(first_publisher), .min = 0, .max = PAYLOAD_MAX_PUBLISHERS - 1,
       .modes = OPT_PUB, .section = OPT_SEC_PROCESSES, .key = "first_publisher", .arg = "K",
       .help = "number this process's publishers from K (several pub hosts)" },

@@ -390,9 +390,15 @@ static void control_epilogue(struct run *r)
         free(done);
         size_t want = control_ready_subscribers(&r->ctl, false);
         if ((size_t)cfg->wait_subscribers > want) want = (size_t)cfg->wait_subscribers;
-        uint64_t until = clock_mono_ns() + cfg->drain_timeout_ns + 3000000000ull;
-        while (want && control_done_subscribers(&r->ctl) < want && clock_mono_ns() < until && !*r->interrupted)
+        uint64_t wait = cfg->drain_timeout_ns + 3000000000ull, until = clock_mono_ns() + wait;
+        struct run_live l;
+        while (want && control_done_subscribers(&r->ctl) < want && clock_mono_ns() < until && !*r->interrupted) {
             sleep_ns(RUN_POLL_NS * 2);
+            live_read(r, &l);
+            /* --reconnect: while a client of ours (the control client among
+             * them) is reconnecting, the subscribers may not have our end */
+            if (l.down) until = clock_mono_ns() + wait;
+        }
         control_clear_start(&r->ctl);
     } else {
         control_sync_after(&r->ctl);

@@ -79,6 +79,19 @@ stop_broker() {
     fi
 }
 
+# restart_broker: start mosquitto again (after a kill) on BROKER_PORT with the
+# same config, as a failover test does.
+restart_broker() {
+    "$(mosquitto_bin)" -c "$TEST_TMP/mosquitto.conf" >> "$TEST_TMP/mosquitto.log" 2>&1 &
+    BROKER_PID=$!
+    for _ in $(seq 1 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null; then return 0; fi
+        sleep 0.025
+    done
+    fail "restart_broker" "mosquitto did not start again: $(tail -n 3 "$TEST_TMP/mosquitto.log")"
+    return 1
+}
+
 # json FILE PYTHON-EXPR: evaluate EXPR with d = the parsed file; prints the value.
 json() {
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"

@@ -32,8 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.control_prefix = "p";
     cfg.run_id = 1;
     cfg.publishers = cfg.subscribers = 1;
+    if (data[0] & 2) {   /* --reconnect: wills mark peers down, silence is a departure */
+        cfg.reconnect = "1s";
+        cfg.wait_timeout_ns = 1000000;
+    }
     static struct control c;
     control_init(&c, &cfg, "fuzz");
+    control_connected(&c);
     if (cfg.mode == MB_MODE_SUB) control_announce_ready(&c);
     else control_announce_start(&c, 0, 1);
     size_t out = 0;

@@ -5,20 +5,8 @@
 # QoS 0 and clean sessions, what the outage lost is counted to the message.
 # A broker stopped (SIGSTOP) past the keepalive is found dead and reconnected
 # to once it resumes. Without --reconnect a lost broker fails the run
-# (failures.sh, brokers.sh).
+# (failures.sh, brokers.sh). Separate pub and sub processes: failover.sh.
 source tests/lib.sh
-
-# restart_broker: start mosquitto again on BROKER_PORT with the same config.
-restart_broker() {
-    "$(mosquitto_bin)" -c "$TEST_TMP/mosquitto.conf" >> "$TEST_TMP/mosquitto.log" 2>&1 &
-    BROKER_PID=$!
-    for _ in $(seq 1 200); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null; then return 0; fi
-        sleep 0.025
-    done
-    fail "restart_broker" "mosquitto did not start again: $(tail -n 3 "$TEST_TMP/mosquitto.log")"
-    return 1
-}
 
 # outage NAME SIGNAL DOWN_S ARGS...: a 6 s `both` run at 2000 msgs/s with
 # --reconnect; at 1.5 s the broker gets SIGNAL and is started again DOWN_S
@@ -48,14 +36,6 @@ sums_add_up() {
 }
 
 # --- usage ---------------------------------------------------------------------
-for a in "sub --reconnect 1s" "pub --reconnect 1s" "both --processes --reconnect 1s"; do
-    # shellcheck disable=SC2086
-    "$MQTTBENCH" $a -p 1 > /dev/null 2> "$TEST_TMP/usage.err"
-    rc=$?
-    check_eq "usage: $a: exit 2" 2 "$rc"
-    check "usage: $a: says the control plane is why" grep -q "^mqttbench: --reconnect: not with separate pub and sub" \
-        "$TEST_TMP/usage.err"
-done
 "$MQTTBENCH" both --reconnect 5s..1s -p 1 > /dev/null 2> "$TEST_TMP/usage.err"
 check_eq "usage: a backoff that shrinks: exit 2" 2 "$?"
 check "usage: a backoff that shrinks: says so" grep -q "longest wait is shorter than the first" "$TEST_TMP/usage.err"

@@ -1,6 +1,7 @@
 /* Unit tests for control.c: what arrives from the broker is checked before
  * use, the announcements a subscriber and a publisher act on, and the outbox
  * is sent without the control mutex held. */
+#include "clock.h"
 #include "control.h"
 #include "test.h"
 
@@ -191,6 +192,138 @@ static void test_sub_flush(void)
     control_free(&c);
 }
 
+/* --reconnect, subscriber side: a will marks a publisher down, not gone; an
+ * announcement on a newer connection brings it back; a will of an older
+ * connection says nothing; silence for --wait-timeout while we are connected
+ * is a departure; another process under the same id is one too. */
+static void test_reconnect_sub(void)
+{
+    struct mb_config cfg = cfg_of(MB_MODE_SUB);
+    cfg.reconnect = "100ms..1s";
+    cfg.wait_timeout_ns = 2000000000ull;
+    struct control c;
+    control_init(&c, &cfg, "host");
+    control_connected(&c);
+    char why[400] = "";
+    deliver(&c, PREFIX "/pub/p-1/start", "{\"first\":0,\"count\":1,\"inst\":\"00000000000000a1\",\"conn\":1}");
+    deliver(&c, PREFIX "/pub/p-1/gone", "{\"id\":\"p-1\",\"inst\":\"00000000000000a1\",\"conn\":1}");
+    CHECK("control: with --reconnect, a will is not a departure", !control_publisher_left(&c, why, sizeof(why)));
+    deliver(&c, PREFIX "/pub/p-1/start", "{\"first\":0,\"count\":1,\"inst\":\"00000000000000a1\",\"conn\":1}");
+    struct control_pub pubs[CONTROL_MAX_PEERS];
+    control_publishers(&c, pubs, CONTROL_MAX_PEERS);
+    CHECK("control: a late message of the connection whose will came leaves it down", pubs[0].down);
+    deliver(&c, PREFIX "/pub/p-1/start", "{\"first\":0,\"count\":1,\"inst\":\"00000000000000a1\",\"conn\":2}");
+    control_publishers(&c, pubs, CONTROL_MAX_PEERS);
+    CHECK("control: an announcement on a newer connection brings it back", !pubs[0].down && pubs[0].conn == 2);
+    deliver(&c, PREFIX "/pub/p-1/gone", "{\"id\":\"p-1\",\"inst\":\"00000000000000a1\",\"conn\":1}");
+    control_publishers(&c, pubs, CONTROL_MAX_PEERS);
+    CHECK("control: the will of an older connection is ignored", !pubs[0].down);
+
+    uint64_t now = clock_mono_ns();
+    control_lost(&c);
+    control_tick(&c, now + 3000000000ull);
+    CHECK("control: no silence counts while our own control client is down",
+          !control_publisher_left(&c, why, sizeof(why)));
+    control_connected(&c);
+    control_tick(&c, now + 1000000000ull);
+    CHECK("control: silent for less than --wait-timeout: still there", !control_publisher_left(&c, why, sizeof(why)));
+    deliver(&c, PREFIX "/pub/p-1/gone", "{\"id\":\"p-1\",\"inst\":\"00000000000000a1\",\"conn\":2}");
+    control_tick(&c, clock_mono_ns() + 2100000000ull);
+    bool left = control_publisher_left(&c, why, sizeof(why));
+    CHECKF("control: down for --wait-timeout: left, named, and why",
+           left && !strcmp(why, "publisher p-1 left without announcing its end: its connection to the broker ended "
+                                "without a DISCONNECT (killed?) and it did not come back within 2 s (--wait-timeout)"),
+           "'%s'", why);
+    control_free(&c);
+
+    control_init(&c, &cfg, "host");
+    control_connected(&c);
+    deliver(&c, PREFIX "/pub/q-1/start", "{\"first\":0,\"count\":1,\"inst\":\"b2\",\"conn\":1}");
+    control_tick(&c, clock_mono_ns() + 2100000000ull);
+    left = control_publisher_left(&c, why, sizeof(why));
+    CHECKF("control: silent for --wait-timeout without a will: left", left && strstr(why, "nothing heard from it"),
+           "'%s'", why);
+    control_free(&c);
+
+    control_init(&c, &cfg, "host");
+    deliver(&c, PREFIX "/pub/q-1/start", "{\"first\":0,\"count\":1,\"inst\":\"b2\",\"conn\":3}");
+    deliver(&c, PREFIX "/pub/q-1/end", "{\"first\":0,\"sent\":[7],\"inst\":\"b2\",\"conn\":3}");
+    deliver(&c, PREFIX "/pub/q-1/gone", "{\"id\":\"q-1\",\"inst\":\"b2\",\"conn\":3}");
+    size_t announced, ended;
+    uint64_t total;
+    control_progress(&c, &announced, &ended, &total);
+    CHECK("control: a will after the end changes nothing", ended == 1 && total == 7 &&
+                                                           !control_publisher_left(&c, why, sizeof(why)));
+    deliver(&c, PREFIX "/pub/r-1/start", "{\"first\":1,\"count\":1,\"inst\":\"c3\",\"conn\":1}");
+    deliver(&c, PREFIX "/pub/r-1/start", "{\"first\":1,\"count\":1,\"inst\":\"c4\",\"conn\":1}");
+    left = control_publisher_left(&c, why, sizeof(why));
+    CHECKF("control: another process under the same id: the first has left",
+           left && strstr(why, "publisher r-1 left") && strstr(why, "another process announced itself"), "'%s'", why);
+    control_free(&c);
+
+    cfg.reconnect = NULL;
+    control_init(&c, &cfg, "host");
+    deliver(&c, PREFIX "/pub/p-1/start", "{\"first\":0,\"count\":1,\"inst\":\"a1\",\"conn\":2}");
+    deliver(&c, PREFIX "/pub/p-1/gone", "{\"id\":\"p-1\",\"inst\":\"a1\",\"conn\":1}");
+    CHECK("control: without --reconnect, an older connection's will is ignored too",
+          !control_publisher_left(&c, why, sizeof(why)));
+    control_free(&c);
+}
+
+/* --reconnect, publisher side: the end is repeated (a subscriber may have
+ * been cut off when it went), announced again at once on a reconnect, and
+ * never followed by an abort; a subscriber back on a newer connection is
+ * ready again; the will names the next connection. */
+static void test_reconnect_pub(void)
+{
+    struct mb_config cfg = cfg_of(MB_MODE_PUB);
+    cfg.reconnect = "100ms..1s";
+    struct control c;
+    control_init(&c, &cfg, "host");
+    char will_topic[400], will[200];
+    control_will(&c, will_topic, sizeof(will_topic), will, sizeof(will));
+    CHECKF("control: the first will names connection 1 and the instance",
+           strstr(will, "\"conn\":1}") && strstr(will, "\"inst\":\""), "%s", will);
+    control_connected(&c);
+    control_will(&c, will_topic, sizeof(will_topic), will, sizeof(will));
+    CHECKF("control: after a connection, the will is the next one's", strstr(will, "\"conn\":2}"), "%s", will);
+
+    struct flush_probe p = { .c = &c };
+    control_announce_start(&c, 0, 2);
+    control_flush(&c, probe_send, &p);
+    CHECKF("control: the start names its connection", strstr(p.last_payload, "\"conn\":1"), "%s", p.last_payload);
+    uint64_t sent[2] = { 5, 6 };
+    control_announce_end(&c, 0, sent, 2);
+    p.sent = 0;
+    control_flush(&c, probe_send, &p);
+    CHECKF("control: the end", p.sent == 1 && strstr(p.last_topic, "/end") &&
+           strstr(p.last_payload, "\"sent\":[5,6]"), "%d %s", p.sent, p.last_payload);
+    p.sent = 0;
+    control_tick(&c, UINT64_MAX / 2);
+    control_flush(&c, probe_send, &p);
+    CHECKF("control: the end is announced again, not the start", p.sent == 1 && strstr(p.last_topic, "/end") &&
+           strstr(p.last_payload, "\"sent\":[5,6]"), "%d %s", p.sent, p.last_topic);
+    control_lost(&c);
+    control_connected(&c);
+    p.sent = 0;
+    control_flush(&c, probe_send, &p);
+    CHECKF("control: back after a loss, the end again at once, on connection 2", p.sent == 1 &&
+           strstr(p.last_topic, "/end") && strstr(p.last_payload, "\"conn\":2"), "%d %s", p.sent, p.last_payload);
+    control_announce_abort(&c, NULL);
+    p.sent = 0;
+    control_flush(&c, probe_send, &p);
+    CHECK("control: no abort after the end", p.sent == 0);
+
+    deliver(&c, PREFIX "/sub/s-1/ready", "{\"synced\":[],\"conn\":1}");
+    deliver(&c, PREFIX "/sub/s-1/gone", "{\"conn\":1}");
+    CHECK("control: a vanished subscriber is not done with --reconnect", control_done_subscribers(&c) == 0);
+    deliver(&c, PREFIX "/sub/s-1/ready", "{\"synced\":[],\"conn\":1}");
+    CHECK("control: its ready sent before its will: still gone", control_ready_subscribers(&c, false) == 0);
+    deliver(&c, PREFIX "/sub/s-1/ready", "{\"synced\":[],\"conn\":2}");
+    CHECK("control: ready again on a newer connection", control_ready_subscribers(&c, false) == 1);
+    control_free(&c);
+}
+
 int main(void)
 {
     test_ranges();
@@ -198,5 +331,7 @@ int main(void)
     test_subscribers();
     test_flush();
     test_sub_flush();
+    test_reconnect_sub();
+    test_reconnect_pub();
     return test_failures ? 1 : 0;
 }
