@@ -87,6 +87,12 @@ print(" ".join(out))
 ' "$@"
 }
 
+# machine_summary: the machine in one line, and OpenSSL's version.
+machine_summary() {
+	echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr), mosquitto version $(mosquitto_version)"
+	echo "openssl: $(openssl version)"
+}
+
 # jf FILE EXPR...: one line per python expression over d (the result), n/a
 # when it cannot be had.
 jf() {
@@ -110,9 +116,9 @@ broker_ticks() {
 	local stat rest
 	stat=$(<"/proc/$BROKER_PID/stat") || { echo "$NA"; return; }
 	rest=${stat##*) }          # fields from 3 (state) on; comm may hold spaces
-	local -a f
-	read -ra f <<<"$rest"
-	echo $(( f[11] + f[12] ))  # fields 14 (utime) and 15 (stime)
+	local -a fld
+	read -ra fld <<<"$rest"
+	echo $(( fld[11] + fld[12] ))  # fields 14 (utime) and 15 (stime)
 }
 
 # broker_cpu_us T0 T1 MESSAGES: broker CPU µs per message between two broker_ticks.
