@@ -183,11 +183,11 @@ _broker_try() {
 	return 1
 }
 
-# bench_broker_run [PORT]: start (or restart) mosquitto with the config of
-# bench_broker_conf; returns once PORT (default $PORT: the last listener of
-# the config) listens, dies if it does not.
+# bench_broker_run PORT: start (or restart) mosquitto with the config of
+# bench_broker_conf; returns once PORT (its last listener) listens, dies if
+# it does not.
 bench_broker_run() {
-	_broker_try "${1:-$PORT}" ||
+	_broker_try "$1" ||
 		die "mosquitto did not start: $(tail -n 3 "$WORK/mosquitto.log")"
 }
 
