@@ -69,21 +69,38 @@ kv() {
 	echo "$NA"
 }
 
-# json_fields FILE KEY...: one value per key (dotted paths), n/a when missing.
+# jf FILE EXPR...: one line per python expression over d (the result), n/a
+# when it cannot be had; floats to 6 significant digits.
+jf() { _json_eval lines "$@"; }
+
+# json_fields FILE KEY...: one value per key (dotted paths) on one line, as
+# the file has it; n/a when missing or not a number, string or boolean.
 json_fields() {
+	local file=$1 k
+	shift
+	local -a e=()
+	for k in "$@"; do e+=("d[\"${k//./\"][\"}\"]"); done
+	_json_eval words "$file" "${e[@]}"
+}
+
+_json_eval() {
 	python3 -c '
 import json, sys
+mode, out = sys.argv[1], []
 try:
-    d = json.load(open(sys.argv[1]))
+    d = json.load(open(sys.argv[2]))
 except Exception:
-    d = {}
-out = []
-for path in sys.argv[2:]:
-    v = d
-    for k in path.split("."):
-        v = v.get(k) if isinstance(v, dict) else None
-    out.append("n/a" if v is None or isinstance(v, (dict, list)) else str(v))
-print(" ".join(out))
+    d = None
+for e in sys.argv[3:]:
+    try:
+        v = eval(e)
+    except Exception:
+        v = None
+    if mode == "words":
+        out.append("n/a" if v is None or isinstance(v, (dict, list)) else str(v))
+    else:
+        out.append("n/a" if v is None else ("%.6g" % v if isinstance(v, float) else str(v)))
+print((" " if mode == "words" else "\n").join(out))
 ' "$@"
 }
 
@@ -91,24 +108,6 @@ print(" ".join(out))
 machine_summary() {
 	echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr), mosquitto version $(mosquitto_version)"
 	echo "openssl: $(openssl version)"
-}
-
-# jf FILE EXPR...: one line per python expression over d (the result), n/a
-# when it cannot be had.
-jf() {
-	python3 -c '
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-except Exception:
-    d = None
-for e in sys.argv[2:]:
-    try:
-        v = eval(e)
-    except Exception:
-        v = None
-    print("n/a" if v is None else ("%.6g" % v if isinstance(v, float) else v))
-' "$@"
 }
 
 # broker_ticks: the broker's utime+stime in clock ticks.
