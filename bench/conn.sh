@@ -59,7 +59,7 @@ bench_broker_run "$P_TLS"
 
 machine_summary
 echo "conn: --duration $DURATION --clients $CLIENTS --lifetime $LIFETIME"
-printf '  %-6s %7s %8s %11s %11s %11s %11s %7s %6s %12s %14s  %s\n' run target done "connects/s" "connect p50" \
+printf '  %-6s %7s %8s %11s %11s %11s %11s %7s %6s %12s %14s  %s\n' run target "done" "connects/s" "connect p50" \
     "connect p99" "tls p99" failed late "broker us/c" "mqttbench us/c" verdict
 for kind in $TRANSPORTS; do
     case $kind in

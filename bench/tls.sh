@@ -151,6 +151,7 @@ if [[ " $PHASES " == *" c "* ]]; then
             printf '  %-8s %12s %14s %16s\n' "$kind" "$conn" "$rss" "$per"
         fi
     done
+    # shellcheck disable=SC2154  # rss_tls, rss_plain, conn_tls: set by the eval above
     echo "  TLS's own share: $(awk -v a="$rss_tls" -v b="$rss_plain" -v c="$conn_tls" \
         'BEGIN { printf "%.1f", c ? (a - b) / c : 0 }') KiB per connection over the plain run"
     echo "  broker RSS now: $(awk '/VmRSS/ { print $2, $3 }' "/proc/$BROKER_PID/status")," \
