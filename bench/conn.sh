@@ -44,6 +44,7 @@ for r in $RATES; do [[ $r =~ ^[1-9][0-9]*$ ]] || die "RATES must be positive int
 [[ $CLIENTS =~ ^[1-9][0-9]*$ ]] || die "CLIENTS must be a positive integer (got '$CLIENTS')"
 [[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
 command -v openssl > /dev/null || die "openssl not found (Debian: openssl)"
+need_mosquitto
 
 bench_init
 bench_at_exit() {

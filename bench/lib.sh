@@ -162,11 +162,17 @@ bench_broker_conf() {
 	} >"$WORK/mosquitto.conf"
 }
 
+# need_mosquitto: dies when $MOSQUITTO is not there (call it early to fail
+# before any work).
+need_mosquitto() {
+	command -v "$MOSQUITTO" >/dev/null || die "$MOSQUITTO not found (apt-get install mosquitto)"
+}
+
 # _broker_try PORT: mosquitto with $WORK/mosquitto.conf, its fd limit raised
 # to the hard limit (a socket per client); 0 once PORT listens, else 1 with
 # the broker gone. Sets BROKER_PID.
 _broker_try() {
-	command -v "$MOSQUITTO" >/dev/null || die "$MOSQUITTO not found (apt-get install mosquitto)"
+	need_mosquitto
 	(ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; exec "$MOSQUITTO" -c "$WORK/mosquitto.conf") \
 		>>"$WORK/mosquitto.log" 2>&1 &
 	BROKER_PID=$!

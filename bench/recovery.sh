@@ -55,6 +55,7 @@ done
 [[ $SIGNAL =~ ^(TERM|KILL|INT)$ ]] || die "SIGNAL must be TERM, KILL or INT (got '$SIGNAL')"
 (( KILL_AT < DURATION )) || die "KILL_AT ($KILL_AT) must come before the end (DURATION $DURATION)"
 [[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
+need_mosquitto
 [[ -z $RESULTS ]] || mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 
 bench_init

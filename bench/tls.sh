@@ -53,6 +53,7 @@ for v in COUNT ROUNDS HANDSHAKES CONNS RSS_DURATION RSS_RATE; do
 done
 [[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
 command -v openssl > /dev/null || die "openssl not found (Debian: openssl)"
+need_mosquitto
 
 bench_init
 
