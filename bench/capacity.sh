@@ -27,7 +27,6 @@
 # Target (issue 10): >= 2.5M msgs/s per core in each direction at QoS 0, 16 B.
 # Exit status: 0 when every run ran (targets are marked PASS or MISS), 1 when a
 # run failed, 2 for bad settings.
-# shellcheck disable=SC2317  # cleanup() is reached through trap
 set -euo pipefail
 export LC_ALL=C.UTF-8
 
@@ -41,55 +40,40 @@ PERF_DATA=${PERF_DATA:-}
 MQTTBENCH=${MQTTBENCH:-./mqttbench}
 NULLBROKER=${NULLBROKER:-bench/nullbroker}
 TARGET=2500000
-
-die() { printf 'capacity: error: %s\n' "$*" >&2; exit "${2:-1}"; }
-log() { printf 'capacity: %s\n' "$*" >&2; }
+BENCH_NAME=capacity
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 for v in COUNT QOS1_COUNT ROUNDS; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')" 2
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_die "$v must be a positive integer (got '${!v}')"
 done
-[[ -x $MQTTBENCH ]] || die "$MQTTBENCH is missing (make)" 2
-[[ -x $NULLBROKER ]] || die "$NULLBROKER is missing (make bench/nullbroker)" 2
+[[ -x $MQTTBENCH ]] || usage_die "$MQTTBENCH is missing (make)"
+[[ -x $NULLBROKER ]] || usage_die "$NULLBROKER is missing (make bench/nullbroker)"
 if [[ $PERF == 1 ]] && ! perf stat -e task-clock true >/dev/null 2>&1; then
-	die "PERF=1: perf does not work here (apt-get install linux-perf; kernel.perf_event_paranoid)" 2
+	usage_die "PERF=1: perf does not work here (apt-get install linux-perf; kernel.perf_event_paranoid)"
 fi
 
-WORK=""
-NB_PID=""
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [[ -n $NB_PID ]]; then
-		kill "$NB_PID" 2>/dev/null || true
-		wait "$NB_PID" 2>/dev/null || true
-	fi
-	[[ -n $WORK ]] && rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-capacity.XXXXXX")
+bench_init
 
-# nb_start ARGS...: a null broker on a free port; sets NB_PORT. Waits for the
-# port file it writes once it listens.
+# nb_start ARGS...: a null broker on a free port; sets NB_PORT and
+# BROKER_PID. Waits for the port file it writes once it listens.
 nb_start() {
 	rm -f "$WORK/port"
 	"$NULLBROKER" -P "$WORK/port" "$@" 2>>"$WORK/nullbroker.log" &
-	NB_PID=$!
+	BROKER_PID=$!
 
 	for _ in $(seq 1 500); do
 		[[ -s $WORK/port ]] && break
-		kill -0 "$NB_PID" 2>/dev/null || die "the null broker did not start: $(tail -n 1 "$WORK/nullbroker.log")"
+		kill -0 "$BROKER_PID" 2>/dev/null || die "the null broker did not start: $(tail -n 1 "$WORK/nullbroker.log")"
 		sleep 0.01
 	done
 	NB_PORT=$(<"$WORK/port")
 }
 
 nb_stop() {
-	kill "$NB_PID" 2>/dev/null || true
-	wait "$NB_PID" 2>/dev/null || true
-	NB_PID=""
+	kill "$BROKER_PID" 2>/dev/null || true
+	wait "$BROKER_PID" 2>/dev/null || true
+	BROKER_PID=""
 }
 
 # mb_cmd DIR QOS SIZE N: the mqttbench command line of one case (without the
@@ -142,7 +126,7 @@ for dir in pub sub; do
 				# pub: one null broker for all its runs; sub: a fresh source per run.
 				if [[ $dir == sub ]]; then
 					nb_start --source "$n" --size "$size"
-				elif [[ -z $NB_PID ]]; then
+				elif [[ -z $BROKER_PID ]]; then
 					nb_start
 				fi
 				line=$(run_case "$dir" "$qos" "$size" "$n" "$WORK/$dir-$qos-$size-$r.json") || exit 1
@@ -155,7 +139,7 @@ for dir in pub sub; do
 			target=- verdict=-
 			if [[ $qos == 0 && $size == 16 ]]; then
 				target=$TARGET
-				verdict=$(awk -v c="$core" -v t="$TARGET" 'BEGIN { print (c >= t) ? "PASS" : "MISS" }')
+				verdict=$(verdict "$core" '>=' "$TARGET")
 				ratio=$(awk -v c="$core" -v t="$TARGET" 'BEGIN { printf "%.6f", c / t }')
 				if [[ -z $worst_ratio ]] || awk -v a="$ratio" -v b="$worst_ratio" 'BEGIN { exit !(a < b) }'; then
 					worst_ratio=$ratio worst="$dir $qos $size $n"
@@ -165,9 +149,9 @@ for dir in pub sub; do
 				"$dir" "$qos" "$size" "$n" "$cpu" "$wall" "$core" "$target" "$verdict"
 		done
 	done
-	[[ -n $NB_PID ]] && nb_stop
+	[[ -n $BROKER_PID ]] && nb_stop
 done
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) CPUs, $(cpu_model), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ $PERF == 1 ]]; then
 	read -r dir qos size n <<<"$worst"

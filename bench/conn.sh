@@ -36,58 +36,31 @@ LIFETIME=${LIFETIME:-0}
 TRANSPORTS=${TRANSPORTS:-plain tls}
 MQTTBENCH=${MQTTBENCH:-./mqttbench}
 OUT=${OUT:-}
+BENCH_NAME=conn-bench
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
-log() { printf 'conn-bench: %s\n' "$*" >&2; }
-die() { printf 'conn-bench: error: %s\n' "$*" >&2; exit 1; }
 for r in $RATES; do [[ $r =~ ^[1-9][0-9]*$ ]] || die "RATES must be positive integers (got '$r')"; done
 [[ $CLIENTS =~ ^[1-9][0-9]*$ ]] || die "CLIENTS must be a positive integer (got '$CLIENTS')"
 [[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
 command -v openssl > /dev/null || die "openssl not found (Debian: openssl)"
-MOSQUITTO=${MQTTBENCH_MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
-[[ -x $MOSQUITTO ]] || die "mosquitto not found"
+need_mosquitto
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-conn-bench.XXXXXX")
-BROKER_PID=
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [[ -n $BROKER_PID ]]; then kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; fi
+bench_init
+bench_at_exit() {
     if [[ -n $OUT ]]; then mkdir -p "$OUT" && cp "$WORK"/*.json "$OUT"/ 2>/dev/null && log "results in $OUT"; fi
-    rm -rf "$WORK"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
 C=$WORK/certs
 tests/tls/make-certs.sh "$C" > /dev/null 2>&1 || die "tests/tls/make-certs.sh failed"
 P_PLAIN=$(free_port) P_TLS=$(free_port)
-{
-    echo "allow_anonymous true"
-    echo "persistence false"
-    echo "sys_interval 10"
-    [ "$(id -u)" -eq 0 ] && echo "user root"
-    echo "listener $P_PLAIN 127.0.0.1"
-    printf '%s\n' "listener $P_TLS 127.0.0.1" "cafile $C/ca.pem" "certfile $C/server-ec.pem" "keyfile $C/server-ec.key"
-} > "$WORK/mosquitto.conf"
-(ulimit -n "$(ulimit -Hn)"; exec "$MOSQUITTO" -c "$WORK/mosquitto.conf") > "$WORK/mosquitto.log" 2>&1 &
-BROKER_PID=$!
-for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$P_TLS") 2>/dev/null && break; sleep 0.025; done
-kill -0 "$BROKER_PID" 2>/dev/null || die "mosquitto did not start: $(tail -n 3 "$WORK/mosquitto.log")"
-TICK=$(getconf CLK_TCK)
-broker_cpu() {   # the broker's CPU seconds so far (user + system)
-    awk -v t="$TICK" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$BROKER_PID/stat"
-}
+bench_broker_conf "allow_anonymous true" "persistence false" "sys_interval 10" "listener $P_PLAIN 127.0.0.1" \
+    "listener $P_TLS 127.0.0.1" "cafile $C/ca.pem" "certfile $C/server-ec.pem" "keyfile $C/server-ec.key"
+bench_broker_run "$P_TLS"
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr), $("$MOSQUITTO" -h | head -n 1)"
-echo "openssl: $(openssl version)"
+machine_summary
 echo "conn: --duration $DURATION --clients $CLIENTS --lifetime $LIFETIME"
-printf '  %-6s %7s %8s %11s %11s %11s %11s %7s %6s %12s %14s  %s\n' run target done "connects/s" "connect p50" \
+printf '  %-6s %7s %8s %11s %11s %11s %11s %7s %6s %12s %14s  %s\n' run target "done" "connects/s" "connect p50" \
     "connect p99" "tls p99" failed late "broker us/c" "mqttbench us/c" verdict
 for kind in $TRANSPORTS; do
     case $kind in
@@ -98,10 +71,10 @@ for kind in $TRANSPORTS; do
     best=none
     for rate in $RATES; do
         f=$WORK/$kind-$rate.json
-        before=$(broker_cpu)
+        before=$(broker_ticks)
         "$MQTTBENCH" conn "${args[@]}" --rate "$rate" --duration "$DURATION" --clients "$CLIENTS" \
             --lifetime "$LIFETIME" --quiet --json "$f" > "$WORK/$kind-$rate.out" 2>&1 || true
-        after=$(broker_cpu)
+        after=$(broker_ticks)
         [[ -s $f ]] || die "$kind at $rate/s: no result: $(tail -n 3 "$WORK/$kind-$rate.out")"
         mapfile -t res < <(python3 -c '
 import json, sys
@@ -120,7 +93,7 @@ why = "SUSTAINED" if ok else "not: " + ", ".join(w for w, b in (
 print("%7d %8d %11.0f %11s %11s %11s %7d %6d %12.0f %14.0f  %s\n%d" % (
     c["target_per_s"], c["done"], c["connects_per_s"], "%.0fus" % k["time_us"]["p50"],
     "%.0fus" % k["time_us"]["p99"], tls, failed, c["late"], bcpu * 1e6 / n, mcpu * 1e6 / n, why, ok))' \
-            "$f" "$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')")
+            "$f" "$(broker_cpu_s "$before" "$after")")
         printf '  %-6s %s\n' "$kind" "${res[0]}"
         if [[ ${res[1]} == 1 ]]; then best=$rate; else break; fi
     done

@@ -28,25 +28,19 @@ MQTTBENCH=${MQTTBENCH:-./mqttbench}
 MERGE_N=${MERGE_N:-"100 1000"}
 KS=("$@")
 [ ${#KS[@]} -gt 0 ] || KS=(1 4 16 64)
-T=$(mktemp -d)
-BROKER=
-cleanup() {
-    [ -n "$BROKER" ] && kill "$BROKER" 2> /dev/null
-    jobs -p | xargs -r kill 2> /dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n%s\n' "$PORT" \
-    "$([ "$(id -u)" = 0 ] && echo 'user root')" > "$T/m.conf"
-mosquitto -c "$T/m.conf" > "$T/m.log" 2>&1 &
-BROKER=$!
-sleep 0.5
+BENCH_NAME=control-plane
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init
+bench_at_exit() { jobs -p | xargs -r kill 2> /dev/null; }
+PORT=$(free_port)
+bench_broker_conf "listener $PORT 127.0.0.1" "allow_anonymous true" "persistence false" "max_queued_messages 0"
+bench_broker_run "$PORT"
 
 printf '%6s %10s %9s %9s %11s %9s %9s %8s %8s\n' K barrier_s per_pub_s sub_msgs sub_bytes sub_B/s ready_max sub_cpu merge_s
 for K in "${KS[@]}"; do
     R=$(printf '%x' $((RANDOM * 65536 + RANDOM)))
-    D=$T/k$K
+    D=$WORK/k$K
     mkdir -p "$D"
     mosquitto_sub -p "$PORT" -t "mqttbench/ctl/$(printf '%016x' "0x$R")/#" -q 1 -F '%U %t %l %p' > "$D/trace" &
     tracer=$!
@@ -100,9 +94,9 @@ EOF
 done
 
 # merge at N shards, from copies of the last K's results
-last=$T/k${KS[-1]}
+last=$WORK/k${KS[-1]}
 for N in $MERGE_N; do
-    M=$T/merge$N
+    M=$WORK/merge$N
     mkdir -p "$M"
     python3 - "$last/pub0.json" "$last/sub.json" "$M" "$N" << 'EOF'
 import json, sys

@@ -213,20 +213,6 @@ phase_qos1() {
 
 # ------------------------------------------------------------------ report
 
-# verdict VALUE OP TARGET -> PASS / MISS / -
-verdict() {
-	[[ $1 == "$NA" ]] && { echo "-"; return; }
-	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {
-		ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "PASS" : "MISS" }'
-}
-
-# row LABEL VALUE [TARGET [RESULT]]; pads by characters (bash printf pads by bytes).
-row() {
-	local label=$1 pad=$(( 46 - ${#1} ))
-	(( pad > 0 )) || pad=0
-	printf '  %s%*s %16s  %-10s %s\n' "$label" "$pad" "" "$2" "${3:-}" "${4:-}"
-}
-
 machine_info() {
 	bench_machine "max_queued_messages default 1000"
 }

@@ -76,7 +76,6 @@ BENCH_NAME=peers
 source bench/lib.sh
 
 FAILED=0
-usage_die() { printf 'peers: error: %s\n' "$*" >&2; exit 2; }
 
 [[ $BROKER_MAX_QUEUED =~ ^[0-9]+$ ]] || usage_die "BROKER_MAX_QUEUED must be a number (got '$BROKER_MAX_QUEUED')"
 for v in ROUNDS COUNT SIZE SUB_TIMEOUT; do
@@ -209,7 +208,7 @@ run_pair() {
 	RES+=" rate=$(calc '%.1f' "$rx / ($(kv "$sl" end_s) - $(kv "$pl" start_s))")"
 	RES+=" client_cpu_s=$(calc '%.6f' "$(ru "$WORK/$name-pub.ru" cpu_user_s) + $(ru "$WORK/$name-pub.ru" cpu_sys_s) + $(ru "$WORK/$name-sub.ru" cpu_user_s) + $(ru "$WORK/$name-sub.ru" cpu_sys_s) - $startup_pub - $startup_sub")"
 	RES+=" startup_cpu_s=$(calc '%.6f' "$startup_pub + $startup_sub")"
-	RES+=" broker_cpu_s=$(calc '%.3f' "($t1 - $t0) / $CLK_TCK")"
+	RES+=" broker_cpu_s=$(broker_cpu_s "$t0" "$t1")"
 	RES+=" peak_rss_kb=$(calc '%d' "$(ru "$WORK/$name-pub.ru" peak_rss_kb) + $(ru "$WORK/$name-sub.ru" peak_rss_kb)")"
 	RES+=" sys_dropped=$(calc '%d' "$d1 - $d0")"
 }
@@ -241,7 +240,7 @@ run_mqttbench() {
 	RES="status=ok received=$rx lost=$lost rate=$(calc '%.1f' "$rate")"
 	RES+=" client_cpu_s=$(calc '%.6f' "$(ru "$WORK/$name.ru" cpu_user_s) + $(ru "$WORK/$name.ru" cpu_sys_s)")"
 	RES+=" startup_cpu_s=0"
-	RES+=" broker_cpu_s=$(calc '%.3f' "($t1 - $t0) / $CLK_TCK")"
+	RES+=" broker_cpu_s=$(broker_cpu_s "$t0" "$t1")"
 	RES+=" peak_rss_kb=$(ru "$WORK/$name.ru" peak_rss_kb)"
 	RES+=" sys_dropped=$(calc '%d' "$d1 - $d0")"
 	(( rc == 0 )) || RES+=" why=mqttbench exit $rc"

@@ -17,7 +17,7 @@
 # messages flowed again (flowing_s), and what the outage lost, duplicated
 # and redelivered. "after listening" is the all-back time less the time
 # the broker was not listening (measured here, from the signal to the
-# first TCP connection it accepted again): what the clients themselves took.
+# moment it listened again): what the clients themselves took.
 #
 # Environment:
 #   PUBLISHERS=500  SUBSCRIBERS=500  RATE=1000  QOS=1  DURATION=30
@@ -43,9 +43,10 @@ ROUNDS=${ROUNDS:-1}
 MQTTBENCH=${MQTTBENCH:-./mqttbench}
 KEEP=${KEEP:-0}
 RESULTS=${RESULTS:-}
+BENCH_NAME=recovery-bench
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
-log() { printf 'recovery-bench: %s\n' "$*" >&2; }
-die() { printf 'recovery-bench: error: %s\n' "$*" >&2; exit 1; }
 for v in PUBLISHERS SUBSCRIBERS RATE DURATION KILL_AT ROUNDS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
@@ -54,67 +55,37 @@ done
 [[ $SIGNAL =~ ^(TERM|KILL|INT)$ ]] || die "SIGNAL must be TERM, KILL or INT (got '$SIGNAL')"
 (( KILL_AT < DURATION )) || die "KILL_AT ($KILL_AT) must come before the end (DURATION $DURATION)"
 [[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
-MOSQUITTO=${MQTTBENCH_MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
-[[ -x $MOSQUITTO ]] || die "mosquitto not found"
+need_mosquitto
 [[ -z $RESULTS ]] || mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-recovery-bench.XXXXXX")
-BROKER_PID='' BENCH_PID=''
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    for p in $BENCH_PID $BROKER_PID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    if [[ $KEEP == 1 ]]; then log "results kept in $WORK"; else rm -rf "$WORK"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ulimit -n "$(ulimit -Hn)"   # the broker holds a socket per client
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-{
-    echo "listener $PORT 127.0.0.1"
-    echo "allow_anonymous true"
-    echo "persistence true"
-    echo "persistence_location $WORK/"
-    echo "max_queued_messages 0"
-    [[ $(id -u) -eq 0 ]] && echo "user root"   # else it drops to `mosquitto`, who cannot write WORK
-} > "$WORK/mosquitto.conf"
+bench_init
+PORT=$(free_port)
+bench_broker_conf "listener $PORT 127.0.0.1" "allow_anonymous true" "persistence true" \
+    "persistence_location $WORK/" "max_queued_messages 0"
 
 now_ns() { date +%s%N; }
-# start_broker: mosquitto on PORT; returns once it accepts a connection.
-start_broker() {
-    "$MOSQUITTO" -c "$WORK/mosquitto.conf" >> "$WORK/mosquitto.log" 2>&1 &
-    BROKER_PID=$!
-    for _ in $(seq 1 400); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
-        sleep 0.025
-    done
-    die "mosquitto did not start: $(tail -n 3 "$WORK/mosquitto.log")"
-}
 
-log "mosquitto $("$MOSQUITTO" -h 2>&1 | head -n 1 | awk '{print $3}'), port $PORT; $PUBLISHERS publishers + $SUBSCRIBERS subscribers (pairs), $RATE msgs/s, QoS $QOS, --no-clean, --reconnect $RECONNECT; SIG$SIGNAL at ${KILL_AT}s, down ${DOWN}s"
+log "mosquitto $(mosquitto_version), port $PORT; $PUBLISHERS publishers + $SUBSCRIBERS subscribers (pairs), $RATE msgs/s, QoS $QOS, --no-clean, --reconnect $RECONNECT; SIG$SIGNAL at ${KILL_AT}s, down ${DOWN}s"
 printf '| round | clients hit | reconnect p50 | p99 | max | all back | after listening | flowing | lost | dup | redelivered | status |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for round in $(seq 1 "$ROUNDS"); do
     rm -f "$WORK"/mosquitto.db
-    start_broker
+    bench_broker_run "$PORT"
     OUT=$WORK/round$round.json
     "$MQTTBENCH" both -p "$PORT" --shape pairs --publishers "$PUBLISHERS" --subscribers "$SUBSCRIBERS" \
         --rate "$RATE" -q "$QOS" --no-clean --reconnect "$RECONNECT" --duration "${DURATION}s" \
         --drain-timeout 30s --id-prefix "rec$round" --quiet --json "$OUT" > "$WORK/round$round.out" 2>&1 &
-    BENCH_PID=$!
+    CLIENT_PID=$!
     sleep "$KILL_AT"
     t_kill=$(now_ns)
     kill "-$SIGNAL" "$BROKER_PID"
     wait "$BROKER_PID" 2>/dev/null || true
     sleep "$DOWN"
-    start_broker
+    bench_broker_run "$PORT"
     down_s=$(python3 -c "print(($(now_ns) - $t_kill) / 1e9)")
     rc=0
-    wait "$BENCH_PID" || rc=$?
-    BENCH_PID=
+    wait "$CLIENT_PID" || rc=$?
+    CLIENT_PID=
     kill "$BROKER_PID" 2>/dev/null || true
     wait "$BROKER_PID" 2>/dev/null || true
     BROKER_PID=

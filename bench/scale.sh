@@ -26,7 +26,6 @@
 #
 # Exit status: 0 when the phases ran (targets met or missed: each is marked
 # PASS/MISS), 1 when mqttbench is missing or a phase could not run at all.
-# shellcheck disable=SC2317  # cleanup() is reached through trap
 set -euo pipefail
 export LC_ALL=C.UTF-8
 
@@ -49,69 +48,21 @@ T_KB_CONN=20       # (a) peak RSS KiB per connection <=
 T_LOST=0           # (a) subscribe.lost <=
 T_RATE_ERR=1       # (b) |achieved - 50000| / 50000, percent <=
 
-NA=n/a
 FAILED=0
-WORK=""
-
-log()  { printf 'scale: %s\n' "$*" >&2; }
-warn() { printf 'scale: WARNING: %s\n' "$*" >&2; }
-die()  { printf 'scale: error: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=scale
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+ROW_WIDTHS="50 18 12"
+MACHINE_WIDTH=18
 
 for v in DURATION B_DURATION C_GRAIN C_DURATION BIND_ABOVE; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [[ -n $WORK ]]; then
-		if [[ $KEEP == 1 ]]; then log "results kept in $WORK"; else rm -rf "$WORK"; fi
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-scale.XXXXXX")
+bench_init
 
 # ------------------------------------------------------------------ helpers
-
-calc() {
-	local fmt=$1 expr=$2
-	[[ $expr == *"$NA"* ]] && { echo "$NA"; return; }
-	awk -v f="$fmt" "BEGIN { v = ($expr); printf f, v }" 2>/dev/null || echo "$NA"
-}
-
-# jf FILE EXPR...: one line per python expression over d (the result), n/a on error.
-jf() {
-	python3 -c '
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-except Exception:
-    d = None
-for e in sys.argv[2:]:
-    try:
-        v = eval(e)
-    except Exception:
-        v = None
-    print("n/a" if v is None else ("%.6g" % v if isinstance(v, float) else v))
-' "$@"
-}
-
-# verdict VALUE OP TARGET -> PASS / MISS / -
-verdict() {
-	[[ $1 == "$NA" ]] && { echo "-"; return; }
-	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {
-		ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "PASS" : "MISS" }'
-}
-
-row() {
-	local label=$1 pad=$(( 50 - ${#1} ))
-	(( pad > 0 )) || pad=0
-	printf '  %s%*s %18s  %-12s %s\n' "$label" "$pad" "" "$2" "${3:-}" "${4:-}"
-}
 
 # mb NAME ARGS...: mqttbench both on a private broker; result in $WORK/NAME.json,
 # stdout in NAME.out, stderr in NAME.err. Sets MB_RC; prints the summary to stderr.
@@ -128,22 +79,19 @@ mb() {
 }
 
 machine_info() {
-	local model mver
-	model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-	mver=$({ mosquitto -h 2>&1 || /usr/sbin/mosquitto -h 2>&1 || true; } | sed -n '1s/^mosquitto version //p')
 	echo "== mqttbench scale: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-	echo "  cores (nproc)      $(nproc)"
-	echo "  CPU                ${model:-unknown}"
-	echo "  memory             $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-	echo "  kernel             $(uname -srm)"
-	echo "  mosquitto          ${mver:-unknown}"
-	echo "  mqttbench          $("$MQTTBENCH" --version 2>/dev/null | head -n 1)"
-	echo "  git                $(git rev-parse --short=12 HEAD 2>/dev/null || echo none)$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
-	echo "  ulimit -n          soft $(ulimit -Sn), hard $(ulimit -Hn) (mqttbench raises soft to hard)"
-	echo "  fs.nr_open         $(cat /proc/sys/fs/nr_open 2>/dev/null || echo "$NA")"
-	echo "  local port range   $(tr '\t' ' ' < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo "$NA")"
-	echo "  net.core.somaxconn $(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo "$NA")"
-	echo "  durations          (a) ${DURATION}s, (b) ${B_DURATION}s, (c) ${C_DURATION}s per run"
+	machine_line "cores (nproc)" "$(nproc)"
+	machine_line CPU "$(cpu_model)"
+	machine_line memory "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	machine_line kernel "$(uname -srm)"
+	machine_line mosquitto "$(mosquitto_version)"
+	machine_line mqttbench "$("$MQTTBENCH" --version 2>/dev/null | head -n 1)"
+	machine_line git "$(git_version)"
+	machine_line "ulimit -n" "soft $(ulimit -Sn), hard $(ulimit -Hn) (mqttbench raises soft to hard)"
+	machine_line fs.nr_open "$(cat /proc/sys/fs/nr_open 2>/dev/null || echo "$NA")"
+	machine_line "local port range" "$(tr '\t' ' ' < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo "$NA")"
+	machine_line net.core.somaxconn "$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo "$NA")"
+	machine_line durations "(a) ${DURATION}s, (b) ${B_DURATION}s, (c) ${C_DURATION}s per run"
 }
 
 # ------------------------------------------------------------------ (a) 10,000 connections

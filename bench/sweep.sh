@@ -19,7 +19,6 @@
 #   MQTTBENCH=build/mqttbench
 #
 # Exit status: 0 when every sweep ran (whatever its knee), 1 otherwise.
-# shellcheck disable=SC2317  # cleanup() is reached through trap
 set -euo pipefail
 export LC_ALL=C.UTF-8
 
@@ -35,38 +34,17 @@ RESOLUTION=${RESOLUTION:-10%}
 OUT=${OUT:-build/sweep-bench}
 MQTTBENCH=${MQTTBENCH:-build/mqttbench}
 
-if [ ! -x "$MQTTBENCH" ]; then
-    echo "sweep.sh: $MQTTBENCH not found: run make first" >&2
-    exit 1
-fi
-MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+BENCH_NAME=sweep
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
+[[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
 mkdir -p "$OUT"
-TMP=$(mktemp -d)
-BROKER_PID=
-
-cleanup() {
-    if [ -n "$BROKER_PID" ]; then
-        kill "$BROKER_PID" 2>/dev/null || true
-        wait "$BROKER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-{
-    echo "listener $PORT 127.0.0.1"
-    echo "allow_anonymous true"
-    [ "$(id -u)" -eq 0 ] && echo "user root"
-} > "$TMP/mosquitto.conf"
-"$MOSQUITTO" -c "$TMP/mosquitto.conf" > "$TMP/mosquitto.log" 2>&1 &
-BROKER_PID=$!
-for _ in $(seq 1 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-    sleep 0.025
-done
-echo "sweep.sh: $("$MOSQUITTO" -h 2>/dev/null | head -n 1) on 127.0.0.1:$PORT (pid $BROKER_PID)"
+bench_init
+PORT=$(free_port)
+bench_broker_conf "listener $PORT 127.0.0.1" "allow_anonymous true"
+bench_broker_run "$PORT"
+echo "sweep.sh: mosquitto version $(mosquitto_version) on 127.0.0.1:$PORT (pid $BROKER_PID)"
 echo "sweep.sh: host $(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME"), objective $SLO"
 
 failed=0
@@ -80,11 +58,11 @@ sweep() {
     local start=$SECONDS
     if "$MQTTBENCH" sweep -p "$PORT" --from "$FROM" --to "$TO" --steps "$STEPS" --find-max \
         --resolution "$RESOLUTION" --step-duration "$STEP" --warmup "$WARMUP" --slo "$SLO" "$@" \
-        --quiet --json "$OUT/$name.json" > "$TMP/out" 2> "$TMP/err"; then
-        sed -n '/^sweep /,$p' "$TMP/out"
+        --quiet --json "$OUT/$name.json" > "$WORK/out" 2> "$WORK/err"; then
+        sed -n '/^sweep /,$p' "$WORK/out"
         files+=("$OUT/$name.json")
     else
-        echo "sweep.sh: $name failed: $(tail -n 2 "$TMP/err")"
+        echo "sweep.sh: $name failed: $(tail -n 2 "$WORK/err")"
         failed=1
     fi
     echo "($((SECONDS - start)) s)"

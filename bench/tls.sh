@@ -44,85 +44,45 @@ PHASES=${PHASES:-a b c}
 MQTTBENCH=${MQTTBENCH:-./mqttbench}
 KEEP=${KEEP:-0}
 T_KIB_PER_CONN=64   # (c) peak RSS per TLS connection, KiB <=
+BENCH_NAME=tls-bench
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
-log() { printf 'tls-bench: %s\n' "$*" >&2; }
-die() { printf 'tls-bench: error: %s\n' "$*" >&2; exit 1; }
 for v in COUNT ROUNDS HANDSHAKES CONNS RSS_DURATION RSS_RATE; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ -x $MQTTBENCH ]] || die "$MQTTBENCH not found: run make first"
 command -v openssl > /dev/null || die "openssl not found (Debian: openssl)"
-MOSQUITTO=${MQTTBENCH_MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
-[[ -x $MOSQUITTO ]] || die "mosquitto not found"
+need_mosquitto
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttbench-tls-bench.XXXXXX")
-BROKER_PID=
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [[ -n $BROKER_PID ]]; then kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; fi
-    if [[ $KEEP == 1 ]]; then log "results kept in $WORK"; else rm -rf "$WORK"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+bench_init
 
 C=$WORK/certs
 tests/tls/make-certs.sh "$C" > /dev/null 2>&1 || die "tests/tls/make-certs.sh failed"
 P_PLAIN=$(free_port) P_EC=$(free_port) P_RSA=$(free_port)
-{
-    echo "allow_anonymous true"
-    echo "persistence false"
-    echo "sys_interval 10"
-    echo "set_tcp_nodelay true"
-    [ "$(id -u)" -eq 0 ] && echo "user root"
-    echo "listener $P_PLAIN 127.0.0.1"
-    for l in "$P_EC server-ec" "$P_RSA server-rsa"; do
-        set -- $l
-        printf '%s\n' "listener $1 127.0.0.1" "cafile $C/ca.pem" "certfile $C/$2.pem" "keyfile $C/$2.key"
-    done
-} > "$WORK/mosquitto.conf"
-# The broker needs an fd per connection: its limit raised to the hard one.
-(ulimit -n "$(ulimit -Hn)"; exec "$MOSQUITTO" -c "$WORK/mosquitto.conf") > "$WORK/mosquitto.log" 2>&1 &
-BROKER_PID=$!
-for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$P_RSA") 2>/dev/null && break; sleep 0.025; done
-kill -0 "$BROKER_PID" 2>/dev/null || die "mosquitto did not start: $(tail -n 3 "$WORK/mosquitto.log")"
-TICK=$(getconf CLK_TCK)
-broker_cpu() {   # the broker's CPU seconds so far (user + system)
-    awk -v t="$TICK" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$BROKER_PID/stat"
-}
+conf=("allow_anonymous true" "persistence false" "sys_interval 10" "set_tcp_nodelay true" "listener $P_PLAIN 127.0.0.1")
+for l in "$P_EC server-ec" "$P_RSA server-rsa"; do
+    read -r port cert <<<"$l"
+    conf+=("listener $port 127.0.0.1" "cafile $C/ca.pem" "certfile $C/$cert.pem" "keyfile $C/$cert.key")
+done
+bench_broker_conf "${conf[@]}"
+bench_broker_run "$P_RSA"
 CA=(--cafile "$C/ca.pem")
-
-# jf FILE EXPR...: one line per python expression over d (the result).
-jf() {
-    python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for e in sys.argv[2:]:
-    v = eval(e)
-    print("%.6g" % v if isinstance(v, float) else v)' "$@"
-}
 
 # mb NAME ARGS...: one mqttbench run against this broker; the broker's CPU
 # seconds during it in B_CPU. Prints its summary to stderr.
 mb() {
     local name=$1; shift
     local before after
-    before=$(broker_cpu)
+    before=$(broker_ticks)
     "$MQTTBENCH" "$@" --quiet --json "$WORK/$name.json" > "$WORK/$name.out" 2>&1 || true
-    after=$(broker_cpu)
-    B_CPU=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.3f", a - b }')
+    after=$(broker_ticks)
+    B_CPU=$(broker_cpu_s "$before" "$after")
     [[ -s $WORK/$name.json ]] || die "$name: no result: $(tail -n 3 "$WORK/$name.out")"
     [[ $(jf "$WORK/$name.json" 'd["status"]') == ok ]] || log "$name: $(jf "$WORK/$name.json" 'd.get("error")')"
 }
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr), $("$MOSQUITTO" -h | head -n 1)"
-echo "openssl: $(openssl version)"
+machine_summary
 
 if [[ " $PHASES " == *" a "* ]]; then
     echo
@@ -192,6 +152,7 @@ if [[ " $PHASES " == *" c "* ]]; then
             printf '  %-8s %12s %14s %16s\n' "$kind" "$conn" "$rss" "$per"
         fi
     done
+    # shellcheck disable=SC2154  # rss_tls, rss_plain, conn_tls: set by the eval above
     echo "  TLS's own share: $(awk -v a="$rss_tls" -v b="$rss_plain" -v c="$conn_tls" \
         'BEGIN { printf "%.1f", c ? (a - b) / c : 0 }') KiB per connection over the plain run"
     echo "  broker RSS now: $(awk '/VmRSS/ { print $2, $3 }' "/proc/$BROKER_PID/status")," \
