@@ -141,6 +141,17 @@ static bool cut_short(struct run *r, const struct run_live *l, const char *when)
     return false;
 }
 
+/* The publisher (topology index) subscriber j hears when it hears exactly
+ * one and is not in a share group; UINT32_MAX otherwise. */
+static uint32_t only_publisher(const struct topology *t, size_t j, size_t P)
+{
+    uint32_t r = t->sub_receiver[j];
+    const struct topology_match *m = &t->matches[r];
+    if (t->receiver_shared[r]) return UINT32_MAX;
+    if (m->all) return P == 1 ? 0 : UINT32_MAX;
+    return m->n == 1 ? m->pubs[0] : UINT32_MAX;
+}
+
 /* Build workers and hand out clients: publisher i to worker i % T, subscriber j
  * to worker (P + j) % T, so one publisher and one subscriber get a core each. */
 static int setup_workers(struct run *r, const struct run_target *target, char *err, size_t errlen)
@@ -174,16 +185,29 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         return -1;
     }
     if (topology_build(&r->topo, cfg, r->res->env.hostname, tmpl.run_tag, err, errlen) != 0) return -1;
+    /* An unpaced `both` at QoS 1/2 where every subscriber hears one
+     * publisher: each subscriber goes on its publisher's thread, so the
+     * window and the acknowledgements turn over in one loop, without a
+     * wake-up across threads (1 -> 1 at QoS 1: 1.3x the rate with the
+     * broker on the same 2 cores; docs/performance.md). Not with several
+     * publishers per subscriber: two QoS 1 publishers on one thread made a
+     * stock mosquitto 2.0.11 drop messages. */
+    bool colocate = cfg->mode == MB_MODE_BOTH && cfg->pub_qos > 0 && flow_enabled(cfg) && P && S;
+    for (size_t j = 0; colocate && j < S; j++) colocate = only_publisher(&r->topo, j, P) != UINT32_MAX;
+    if (colocate && T > P) {
+        T = P;
+        if (cfg->connect_rate > 0) tmpl.connect_interval_ns = (uint64_t)(1e9 * (double)T / cfg->connect_rate);
+    }
     if (flow_enabled(cfg)) {
         if (flow_init(&r->flow, cfg->backlog, &r->topo, T, err, errlen) != 0) return -1;
         tmpl.flow = &r->flow;
     }
-    /* In `both`, publishers and subscribers go on threads of their own (the
-     * first tp threads publish), so that a subscribers' thread can coalesce
-     * its wake-ups (--coalesce) without holding a publisher; elsewhere, or
-     * with one thread, every thread takes both. */
+    /* Otherwise, in `both`, publishers and subscribers go on threads of
+     * their own (the first tp threads publish), so that a subscribers'
+     * thread can coalesce its wake-ups (--coalesce) without holding a
+     * publisher; elsewhere, or with one thread, every thread takes both. */
     size_t tp = T, ts0 = 0, ts = T;
-    if (cfg->mode == MB_MODE_BOTH && T >= 2 && P && S) {
+    if (!colocate && cfg->mode == MB_MODE_BOTH && T >= 2 && P && S) {
         tp = (T * P + (P + S) / 2) / (P + S);
         if (tp < 1) tp = 1;
         if (tp > T - 1) tp = T - 1;
@@ -193,6 +217,19 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     /* Room per worker: its publishers, its subscribers, and one more (the
      * $SYS/control client of worker 0). */
     size_t pubs_per = (P + tp - 1) / tp, subs_per = (S + ts - 1) / ts;
+    if (colocate) {   /* a thread takes the subscribers of its publishers: at most these many */
+        size_t *n = calloc(T, sizeof(*n));
+        if (!n) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        subs_per = 0;
+        for (size_t j = 0; j < S; j++) {
+            size_t k = only_publisher(&r->topo, j, P) % T;
+            if (++n[k] > subs_per) subs_per = n[k];
+        }
+        free(n);
+    }
     for (size_t i = 0; i < T; i++) {
         size_t per = (i < tp ? pubs_per : 0) + (i >= ts0 ? subs_per : 0) + 1;
         if (worker_init(&r->workers[i], (int)i, per, &tmpl, &r->phase, err, errlen) != 0) return -1;
@@ -210,7 +247,8 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
         if (cfg->mode == MB_MODE_BOTH) w->clients[w->nclients - 1].fanout = r->topo.pub_fanout[i];
     }
     for (size_t j = 0; j < S; j++) {
-        struct worker *w = &r->workers[ts0 ? ts0 + j % ts : (P + j) % T];
+        size_t k = colocate ? only_publisher(&r->topo, j, P) % T : ts0 ? ts0 + j % ts : (P + j) % T;
+        struct worker *w = &r->workers[k];
         if (worker_add_client(w, CLIENT_SUB, (uint32_t)j, r->topo.sub_filters[j], 0, err, errlen) != 0) return -1;
         struct client *c = &w->clients[w->nclients - 1];
         c->tracks.max_publishers = cfg->mode == MB_MODE_BOTH ? P : RUN_SUB_MAX_PUBLISHERS;

@@ -64,6 +64,12 @@ timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 300 --rate 1000 --quiet --json
 check_eq "coalesce: none in a paced run" 0 "$(json "$F" 'd["config"]["coalesce_s"]')"
 timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 2000 -q 1 --quiet --json "$F" > /dev/null 2>&1
 check_eq "coalesce: none at QoS 1" 0 "$(json "$F" 'd["config"]["coalesce_s"]')"
+# QoS 1 1 -> 1: the subscriber on its publisher's thread (one worker); QoS 0:
+# a thread each (two, when the machine has two cores).
+check_eq "placement: QoS 1 1 -> 1 on one thread" 1 "$(json "$F" 'len(d["workers"])')"
+timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 2000 -q 1 --publishers 2 --threads 2 --quiet --json "$F" > /dev/null 2>&1
+check_eq "placement: two publishers on one subscriber: not put together" "2 2000" \
+    "$(json "$F" 'str(len(d["workers"])) + " " + str(d["subscribe"]["messages"])')"
 timeout 60 "$MQTTBENCH" both -p "$BROKER_PORT" -n 2000 --coalesce 2ms --quiet --json "$F" > /dev/null 2>&1
 check_eq "coalesce: as given, every message" "0.002 2000" \
     "$(json "$F" 'str(d["config"]["coalesce_s"]) + " " + str(d["subscribe"]["messages"])')"
