@@ -114,7 +114,7 @@ check_eq "qos0 clean kill: no duplicates" 0 "${J[subscribe.duplicates]}"
 sums_add_up "qos0 clean kill"
 check_eq "qos0 clean kill: every loss is the outage's, none outside" "${J[subscribe.lost]} 0" \
     "$(json "$OUT" '"%d %d" % (d["outages"][0]["lost"], d["outages_outside"]["lost"])')"
-check "qos0 clean kill: the outage lost messages (${J[subscribe.lost]})" [ "${J[subscribe.lost]:-0}" -gt 0 ]
+# (A kill -9 may find nothing in flight: 0 lost is a right answer too.)
 check_eq "qos0 clean kill: the metrics count the reconnects" "mqttbench_reconnects_total 3" \
     "$(grep '^mqttbench_reconnects_total ' "$TEST_TMP/clean.prom")"
 check "qos0 clean kill: the subscriber resubscribed: messages after the outage (${J[subscribe.messages]})" \
@@ -143,10 +143,14 @@ check_eq "broker stall: the keepalive found every connection dead" 3 "${J[connec
 check_eq "broker stall: every client reconnected" 3 "${J[connect.reconnects]}"
 check_eq "broker stall: lost 0" 0 "${J[subscribe.lost]}"
 check_eq "broker stall: every message published was received" "${J[publish.messages]}" "${J[subscribe.messages]}"
-check "broker stall: one outage, beginning at the keepalive's verdict ~10 s after the stop" \
-    json "$OUT" 'exit(not (len(d["outages"]) == 1 and 9.5 < d["outages"][0]["start_s"] < 14.2))'
+# One outage, or two when a client learns of the loss only as the broker
+# resumes (the broker then closes what outlived its keepalive) and another
+# is already back.
+check "broker stall: the outage began at the keepalive's verdict ~10 s after the stop" \
+    json "$OUT" 'exit(not (1 <= len(d["outages"]) <= 2 and 9.5 < d["outages"][0]["start_s"] < 14.2))'
 check "broker stall: it ended when the broker resumed (~15 s)" \
-    json "$OUT" 'exit(not 14.2 < d["outages"][0]["end_s"] < 17)'
+    json "$OUT" 'exit(not 14.2 < d["outages"][-1]["end_s"] < 17)'
+check_eq "broker stall: the outages hit the 3 connections" 3 "$(json "$OUT" 'sum(o["clients"] for o in d["outages"])')"
 stop_broker
 
 # --- TLS: the handshake again on every reconnect ----------------------------
