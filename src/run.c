@@ -174,7 +174,6 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     }
     tmpl.run_tag = payload_run_tag(cfg->run_id);
     tmpl.warm_tag = cfg->warmup_ns ? (uint16_t)(tmpl.run_tag ^ 0x8000u) : tmpl.run_tag;
-    if (cfg->connect_rate > 0) tmpl.connect_interval_ns = (uint64_t)(1e9 * (double)T / cfg->connect_rate);
     tmpl.match_run_tag = cfg->mode == MB_MODE_BOTH || cfg->run_id_given;
     if (cfg->rate > 0) tmpl.slot_ns = (uint64_t)(1e9 * (double)P / cfg->rate);
     tmpl.schedule_known = tmpl.slot_ns && cfg->mode == MB_MODE_BOTH;
@@ -194,10 +193,8 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
      * stock mosquitto 2.0.11 drop messages. */
     bool colocate = cfg->mode == MB_MODE_BOTH && cfg->pub_qos > 0 && flow_enabled(cfg) && P && S;
     for (size_t j = 0; colocate && j < S; j++) colocate = only_publisher(&r->topo, j, P) != UINT32_MAX;
-    if (colocate && T > P) {
-        T = P;
-        if (cfg->connect_rate > 0) tmpl.connect_interval_ns = (uint64_t)(1e9 * (double)T / cfg->connect_rate);
-    }
+    if (colocate && T > P) T = P;
+    if (cfg->connect_rate > 0) tmpl.connect_interval_ns = (uint64_t)(1e9 * (double)T / cfg->connect_rate);
     if (flow_enabled(cfg)) {
         if (flow_init(&r->flow, cfg->backlog, &r->topo, T, err, errlen) != 0) return -1;
         tmpl.flow = &r->flow;
