@@ -138,6 +138,11 @@ void flow_free(struct flow *f)
     memset(f, 0, sizeof(*f));
 }
 
+bool flow_half_free(uint64_t room, uint64_t empty)
+{
+    return room >= empty - empty / 2;
+}
+
 bool flow_paced_by_window(double held_s, double pub_duration_s)
 {
     return pub_duration_s > 0 && held_s > pub_duration_s / 2;

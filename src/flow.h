@@ -116,6 +116,10 @@ struct flow {
 int flow_init(struct flow *f, uint64_t backlog, const struct topology *t, size_t nworkers, char *err, size_t errlen);
 void flow_free(struct flow *f);
 
+/* Room is half of what an empty window allows (`empty`) or more: the
+ * window drained. UINT64_MAX (no subscriber) counts as free. */
+bool flow_half_free(uint64_t room, uint64_t empty);
+
 /* A run is paced by the flow window when its publishers were held by it
  * for more than half of their publishing time. */
 bool flow_paced_by_window(double held_s, double pub_duration_s);

@@ -70,10 +70,13 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
         w->fl_frontier = calloc(S, sizeof(uint64_t));
         w->fl_received = calloc(S, sizeof(uint64_t));
         w->fl_progress = calloc(R, sizeof(uint64_t));
-        if (!w->allow || !w->ready || !w->fl_issued || !w->fl_allow || !w->fl_frontier || !w->fl_received || !w->fl_progress) {
+        w->fl_empty = calloc(P, sizeof(uint64_t));
+        if (!w->allow || !w->ready || !w->fl_issued || !w->fl_allow || !w->fl_frontier || !w->fl_received ||
+            !w->fl_progress || !w->fl_empty) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
+        flow_allowances(t, w->env.flow->backlog, w->fl_issued, w->fl_progress, w->fl_empty);   /* all zero */
     }
     return 0;
 }
@@ -108,7 +111,9 @@ static void take_snapshot(struct worker *w, uint32_t req)
 }
 
 /* Flow control: what each of this worker's publishers may still issue,
- * into w->allow, from every worker's latest counters. */
+ * into w->allow, from every worker's latest counters; w->drained when
+ * that is half of what an empty window allows or more and the worker
+ * holds subscribers too (see flow_held). */
 static void flow_refresh(struct worker *w)
 {
     struct flow *f = w->env.flow;
@@ -123,6 +128,8 @@ static void flow_refresh(struct worker *w)
         uint64_t a = flow_uniform_allowance(f->backlog, issued, min, t->npubs);
         for (size_t i = 0; i < w->npubs; i++) w->allow[i] = a;
         w->room = flow_uniform_room(f->backlog, issued, min, t->npubs, w->npubs);
+        w->drained = w->nclients > w->npubs &&
+                     flow_half_free(w->room, flow_uniform_room(f->backlog, 0, 0, t->npubs, w->npubs));
         return;
     }
     for (size_t i = 0; i < t->npubs; i++) w->fl_issued[i] = atomic_load_explicit(&f->pub_issued[i], memory_order_relaxed);
@@ -132,7 +139,12 @@ static void flow_refresh(struct worker *w)
     }
     flow_receiver_progress(t, w->fl_frontier, w->fl_received, w->fl_progress);
     flow_allowances(t, f->backlog, w->fl_issued, w->fl_progress, w->fl_allow);
-    for (size_t i = 0; i < w->npubs; i++) w->allow[i] = w->fl_allow[w->clients[i].index];
+    w->drained = false;
+    for (size_t i = 0; i < w->npubs; i++) {
+        w->allow[i] = w->fl_allow[w->clients[i].index];
+        w->drained = w->drained || (w->nclients > w->npubs &&
+                                    flow_half_free(w->allow[i], w->fl_empty[w->clients[i].index]));
+    }
 }
 
 /* Flow control: what this worker's clients have done, for every worker. */
@@ -172,14 +184,19 @@ static void flow_publish(struct worker *w)
 /* The time this worker's publishers were held by the flow window, in
  * st.flow_held_ns. A round that ends with the window full (held: a
  * publisher is ready but has no room, and no other could send) starts a
- * candidate interval when it published, or confirms it when it published
- * nothing: room that trickles back by the next turn (a broker that is the
- * bottleneck, delivering steadily) is not waiting on the window; a window
- * that stays full across a turn (waiting for a round trip) is. */
+ * candidate interval. A later round confirms it, from the start, when it
+ * finds the window still full (it publishes nothing). Room that trickles
+ * back by the next turn (a broker that is the bottleneck, delivering
+ * steadily) discards it, except on a thread that also holds subscribers:
+ * there a round trip is one turn (the ack and the delivery wake it
+ * together), so a round that finds the window drained (w->drained: the
+ * broker delivered all it was given) confirms it too. Not on a thread of
+ * publishers alone: one the scheduler kept waiting finds the window
+ * drained whatever set the pace. */
 static void flow_held(struct worker *w, bool held, bool published, uint64_t now)
 {
-    if (held && published) {
-        if (!w->held_counting) w->held_since_ns = now;   /* a candidate */
+    if (held && published && !w->held_counting && !(w->drained && w->held_since_ns)) {
+        w->held_since_ns = now;   /* a candidate */
     } else if (held) {
         if (!w->held_since_ns) w->held_since_ns = now;
         w->held_counting = true;
@@ -436,6 +453,7 @@ void worker_destroy(struct worker *w)
     free(w->fl_frontier);
     free(w->fl_received);
     free(w->fl_progress);
+    free(w->fl_empty);
     w->allow = w->fl_issued = w->fl_allow = w->fl_frontier = w->fl_received = w->fl_progress = NULL;
     free(w->env.scratch);
     w->env.scratch = NULL;

@@ -42,6 +42,8 @@ struct worker {
     uint64_t *fl_issued, *fl_allow;        /* [topology npubs] */
     uint64_t *fl_frontier, *fl_received;   /* [topology nsubs] */
     uint64_t *fl_progress;      /* [topology nreceivers] */
+    uint64_t *fl_empty;         /* [topology npubs]: fl_allow with nothing in flight */
+    bool drained;               /* this turn found half its window free or more (see flow_held) */
     uint64_t held_since_ns;     /* the window full since then (see flow_held); 0 = not */
     bool held_counting;         /* ... and counted as holding the publishers */
 

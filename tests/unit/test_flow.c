@@ -175,6 +175,11 @@ static void test_paced_by_window(void)
     CHECK("window: held most of the time", flow_paced_by_window(0.8, 1.0));
     CHECK("window: held half the time is not most", !flow_paced_by_window(0.5, 1.0));
     CHECK("window: no publishing time", !flow_paced_by_window(0, 0));
+    CHECK("drained: a window of 1 with its 1 free", flow_half_free(1, 1));
+    CHECK("drained: half of 10 free", flow_half_free(5, 10));
+    CHECK("drained: an odd half rounds up (5 of 11 is not)", !flow_half_free(5, 11) && flow_half_free(6, 11));
+    CHECK("drained: 20 of 500 trickling back is not", !flow_half_free(20, 500));
+    CHECK("drained: no subscriber, no window", flow_half_free(UINT64_MAX, UINT64_MAX));
 }
 
 int main(void)
