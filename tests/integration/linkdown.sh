@@ -7,10 +7,14 @@
 # connections after 1.5 x 5 s of silence, resets the others when the link is
 # back (~10.5 s). So the outage begins ~10 s in, not at 2 s, and may come as
 # two (a client back before another saw its loss). Two runs share it: QoS 1
-# with persistent sessions loses nothing; QoS 0 with clean sessions loses the
-# messages sent while the link was down (at 500/s, over 4,000) and no more
-# than were sent from the link going down to the reconnect, and every loss
-# is an outage's. Needs root and iproute2 (tests/netns.sh).
+# with persistent sessions loses nothing; QoS 0 with clean sessions loses
+# what the dead connection held: the socket's send buffer and up to
+# --inflight (20) messages queued behind it. The publisher stops there and
+# sends the rest of the outage's schedule late, after the reconnect, so the
+# loss is as large as the kernel let the buffer grow (845 to over 4,000 of
+# the 4,250 due while the link was down, from one machine to another), and
+# no more than was sent from the link going down to the reconnect; every
+# loss is an outage's. Needs root and iproute2 (tests/netns.sh).
 source tests/lib.sh
 
 NETNS_TEST=linkdown
@@ -79,8 +83,8 @@ json_load "$TEST_TMP/q0.json"
 check_eq "q0 clean: loss exact" true "${J[subscribe.lost_exact]}"
 check_eq "q0 clean: received + lost = published" "${J[publish.messages]}" \
     "$(( ${J[subscribe.messages]:-0} + ${J[subscribe.lost]:-0} ))"
-check "q0 clean: the messages sent while the link was down (8.5 s at 500/s) are lost (${J[subscribe.lost]})" \
-    [ "${J[subscribe.lost]:-0}" -ge 4000 ]
+check "q0 clean: what the dead connection held is lost (${J[subscribe.lost]})" \
+    [ "${J[subscribe.lost]:-0}" -gt 0 ]
 check_eq "q0 clean: every loss is the outage's, none outside" 0 "$(json "$TEST_TMP/q0.json" 'd["outages_outside"]["lost"]')"
 # at most what was due from the link going down (~2 s) to the outage's end
 check "q0 clean: no more lost than was sent from the link going down to the reconnect" \
