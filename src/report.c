@@ -289,6 +289,10 @@ void report_summary(FILE *f, const struct run_result *r, const char *json_path)
             if (intended)
                 fprintf(f, "               service latency p99 %s (excludes time the generator was late)\n",
                         units_format_duration(hist_percentile(&t->service_lat, 99), b, sizeof(b)));
+            if (r->coalesce_ns)
+                fprintf(f, "               includes up to %s a subscribers' thread waited to read more at once\n"
+                           "               (--coalesce, while messages kept coming; 0 = off)\n",
+                        units_format_duration(r->coalesce_ns, b, sizeof(b)));
             static const struct { const char *name; double pct; } ps[] = {
                 { "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p99.9", 99.9 }, { "p99.99", 99.99 },
             };

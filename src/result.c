@@ -54,6 +54,7 @@ void result_init(struct run_result *r, const struct mb_config *cfg)
     r->subscribers = cfg->subscribers;
     r->target_msgs_per_s = cfg->rate;
     r->latency_intended = cfg->mode == MB_MODE_BOTH && cfg->rate > 0;
+    r->coalesce_ns = cfg->coalesce_ns;
     r->env.latency_monotonic = cfg->mode == MB_MODE_BOTH || cfg->mode == MB_MODE_CONN || cfg->clock_monotonic;
 }
 
@@ -264,9 +265,11 @@ static void config_add(cJSON *o, const struct opt_spec *s, const struct mb_confi
 cJSON *result_config_json(const struct run_result *r)
 {
     /* --clock is recorded as the clock the latencies use (in both, always
-     * the monotonic one), so the reader checks the two agree. */
+     * the monotonic one), so the reader checks the two agree; --coalesce as
+     * in effect. */
     struct mb_config c = *r->cfg;
     c.clock_monotonic = r->env.latency_monotonic;
+    c.coalesce_ns = r->coalesce_ns;
     shard_whole_config(&c);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "mode", result_mode_name(c.mode));

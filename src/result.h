@@ -116,6 +116,8 @@ struct run_result {
     int subscribers;            /* subscribe.subscribers */
     double target_msgs_per_s;   /* publish.target_msgs_per_s (--rate; 0 = unpaced) */
     bool latency_intended;      /* latency_us from the schedule ("intended"), else the send call */
+    uint64_t coalesce_ns;       /* config.coalesce_s: --coalesce as in effect (the run sets 0 when no
+                                   thread held subscribers alone); result_init: as configured */
 
     /* phases (seconds) */
     double connect_s;           /* until every client was connected and subscribed */

@@ -267,6 +267,9 @@ static int setup_workers(struct run *r, const struct run_target *target, char *e
     /* One extra client reads $SYS/broker/version for the results. */
     if (worker_add_client(&r->workers[0], CLIENT_SYS, 0, NULL, 0, err, errlen) != 0) return -1;
     r->nclients = P + S + 1;
+    r->res->coalesce_ns = 0;   /* as in effect: what a thread waits, if any does */
+    for (size_t i = 0; i < T; i++)
+        if (worker_coalesce_ns(&r->workers[i])) r->res->coalesce_ns = worker_coalesce_ns(&r->workers[i]);
     return 0;
 }
 

@@ -296,8 +296,7 @@ static void *worker_main(void *arg)
     uint64_t next_misc = clock_mono_ns() + WORKER_MISC_NS;
     uint32_t tick_seen = 0;
     bool stopped_publishing = false;
-    /* --coalesce: only a thread with no publisher waits, or it would hold them */
-    uint64_t coalesce = w->npubs ? 0 : cfg->coalesce_ns;
+    uint64_t coalesce = worker_coalesce_ns(w);
     bool found = false;         /* the last wait returned events */
     for (;;) {
         int phase = atomic_load_explicit(w->phase, memory_order_acquire);
@@ -394,6 +393,13 @@ static void *worker_main(void *arg)
             if (w->clients[i].role != CLIENT_SYS) client_forget_session(&w->clients[i], deadline);
     }
     return NULL;
+}
+
+uint64_t worker_coalesce_ns(const struct worker *w)
+{
+    bool subscribers = false;
+    for (size_t i = w->npubs; i < w->nclients && !subscribers; i++) subscribers = w->clients[i].role == CLIENT_SUB;
+    return w->npubs || !subscribers ? 0 : w->env.cfg->coalesce_ns;
 }
 
 int worker_start(struct worker *w, char *err, size_t errlen)

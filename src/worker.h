@@ -76,6 +76,11 @@ int worker_init(struct worker *w, int id, size_t max_clients, const struct clien
 int worker_add_client(struct worker *w, enum client_role role, uint32_t index, const char *topic,
                       uint32_t quota, char *err, size_t errlen);
 
+/* The --coalesce wait of w's loop (flow.h): the configured one on a thread
+ * that holds subscribers and no publisher, else 0 (a wait would hold the
+ * publishers). Known once the clients are added. */
+uint64_t worker_coalesce_ns(const struct worker *w);
+
 /* Start the thread. Returns 0, or -1 with err filled. */
 int worker_start(struct worker *w, char *err, size_t errlen);
 
