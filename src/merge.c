@@ -299,8 +299,8 @@ static int merge_one(struct run_result *dst, const struct run_result *src, const
 
 /* out's config, environment and clock: the first input's (split: the first
  * pub's config as `both` with the first sub's subscribers; the clock of the
- * first input that subscribed), with the earliest start time, as shard
- * `shard` of `shards` (check_shards). */
+ * first input that subscribed), with the earliest start time and the longest
+ * --coalesce wait any input made, as shard `shard` of `shards` (check_shards). */
 static int merge_header(const struct run_result *in, size_t n, bool split, long shard, long shards,
                         struct run_result *out)
 {
@@ -321,7 +321,10 @@ static int merge_header(const struct run_result *in, size_t n, bool split, long 
     }
     out->env = in[0].env;
     memcpy(out->env.start_time, in[earliest].env.start_time, sizeof(out->env.start_time));
-    for (size_t i = 0; i < n; i++) out->env.io_layer_off |= in[i].env.io_layer_off;   /* off anywhere: off */
+    for (size_t i = 0; i < n; i++) {
+        out->env.io_layer_off |= in[i].env.io_layer_off;   /* off anywhere: off */
+        out->coalesce_ns = MAX_OF(out->coalesce_ns, in[i].coalesce_ns);   /* waited anywhere: waited */
+    }
     out->clock = in[first_sub < n ? first_sub : 0].clock;
     out->merged_split = split;
     out->expected_known = out->lost_exact = out->latency_intended = true;

@@ -1206,6 +1206,7 @@ int result_from_json(const cJSON *doc, struct run_result *r, char *err, size_t e
     if (r->status != RESULT_OK) rd_str(&d, "error", r->error, sizeof(r->error), false);
     enum mb_mode mode = rd_mode(&d, "mode");
     read_config(&d, cfg);
+    r->coalesce_ns = cfg->coalesce_ns;   /* the file records it as in effect */
     if (!d.rc && cfg->mode != mode)
         rd_fail(&d, "config.mode: \"%s\", but mode is \"%s\"", result_mode_name(cfg->mode), result_mode_name(mode));
     read_env(&d, &r->env);
@@ -1285,5 +1286,6 @@ struct mb_config *result_set_config(struct run_result *r, const struct mb_config
         else if (str && *str && !(*str = result_strdup(r, *str))) ok = false;
     }
     r->cfg = c;
+    r->coalesce_ns = c->coalesce_ns;
     return ok ? c : NULL;
 }

@@ -136,6 +136,12 @@ static void test_pub_sub(void)
     CHECK("pub+sub: the sub's clock", out.clock.npeers == 1);
     result_free(&out);
 
+    in[0].coalesce_ns = 200000;     /* the sub's thread waited; the pub's never does */
+    rc = merge_results(in, names, 2, &out, err, sizeof(err));
+    CHECKF("pub+sub: the --coalesce wait the sub made", rc == 0 && out.coalesce_ns == 200000, "%s", err);
+    result_free(&out);
+    in[0].coalesce_ns = 0;
+
     cfg[1].run_id = 0xaa;
     rc = merge_results(in, names, 2, &out, err, sizeof(err));
     CHECKF("pub+sub of two runs: refused", rc == -1 && strstr(err, "pub.json (pub) and sub.json (sub) are not parts of "

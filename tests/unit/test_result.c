@@ -34,6 +34,11 @@ static void test_round_trip(void)
     sample_result(&r, &c, MB_MODE_BOTH);
     round_trip("both", &r);
     CHECK("round trip: both has warnings", r.nwarnings == 1);
+    c.coalesce_ns = r.coalesce_ns = 100000;
+    round_trip("a --coalesce wait in effect", &r);
+    r.coalesce_ns = 0;              /* configured, but no thread held subscribers alone */
+    round_trip("a --coalesce wait not in effect", &r);
+    c.coalesce_ns = 0;
     result_free(&r);
 
     sample_result(&r, &c, MB_MODE_PUB);
