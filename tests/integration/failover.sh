@@ -134,9 +134,9 @@ sub=$!
     --report-every 1000 --quiet --json "$TEST_TMP/dead.pub.json" > "$TEST_TMP/dead.pub.out" 2>&1 &
 pub=$!
 wait_line "$TEST_TMP/dead.pub.out" "^sent 1000$" 10000 || fail "pub killed: it published" "no 'sent 1000'"
+t0=$(now_ms)   # before the kill: the lower bound must not lose the kill's own time
 kill -9 "$pub"
 wait "$pub" 2>/dev/null
-t0=$(now_ms)
 wait_exit "$sub" 15000
 took=$(( $(now_ms) - t0 ))
 check_eq "pub killed: sub exit 1" 1 "$EXIT_RC"

@@ -7,12 +7,16 @@ source tests/lib.sh
 start_broker "max_queued_messages 10" || exit 1
 DROPPED='$SYS/broker/publish/messages/dropped'
 
-# dropped_now: the broker's dropped counter, once $SYS has been refreshed
-# (sys_interval 1 s) after whatever just happened.
+# dropped_now: the broker's dropped counter once it has settled: two reads
+# more than a $SYS refresh (sys_interval 1 s) apart that agree.
 dropped_now() {
-    sleep 1.5
-    local v
-    v=$(sys_value "$DROPPED")
+    local v prev=none
+    for _ in 1 2 3 4 5 6; do
+        sleep 1.1
+        v=$(sys_value "$DROPPED")
+        [ "$v" = "$prev" ] && break
+        prev=$v
+    done
     [[ "$v" =~ ^[0-9]+$ ]] && echo "$v" || echo "unknown"
 }
 

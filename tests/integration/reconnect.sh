@@ -117,8 +117,9 @@ check_eq "qos0 clean kill: every loss is the outage's, none outside" "${J[subscr
 # (A kill -9 may find nothing in flight: 0 lost is a right answer too.)
 check_eq "qos0 clean kill: the metrics count the reconnects" "mqttbench_reconnects_total 3" \
     "$(grep '^mqttbench_reconnects_total ' "$TEST_TMP/clean.prom")"
+# At most 3,000 were sent before the kill (1.5 s at 2,000/s), 12,000 in all.
 check "qos0 clean kill: the subscriber resubscribed: messages after the outage (${J[subscribe.messages]})" \
-    [ "${J[subscribe.messages]:-0}" -gt 9000 ]
+    [ "${J[subscribe.messages]:-0}" -gt 5000 ]
 
 # --- the broker stalls (SIGSTOP) past the keepalive, then resumes (SIGCONT) -
 # The clients' keepalive (5 s: a PINGREQ, 5 s more without an answer) closes
@@ -187,10 +188,10 @@ mkdir "$d"
     --quiet --json "$d/r.json" > /dev/null 2> "$d/err" &
 pid=$!
 sleep 1
+t0=$(now_ms)   # before the kill: the lower bound must not lose the kill's own time
 kill -9 "$BROKER_PID"
 wait "$BROKER_PID" 2>/dev/null
 BROKER_PID=
-t0=$(now_ms)
 wait_exit "$pid" 20000
 took=$(( $(now_ms) - t0 ))
 check_eq "broker gone: exit 1" 1 "$EXIT_RC"
