@@ -366,6 +366,20 @@ static cJSON *run_json(const struct html_run *run, size_t i)
     cJSON_AddNumberToObject(ph, "warmup_s", (double)r->cfg->warmup_ns / 1e9);
     cJSON_AddNumberToObject(ph, "measure_s", r->measure_s);
     cJSON_AddNumberToObject(ph, "drain_s", r->drain_s);
+    /* --reconnect's outages: from the first connection lost to the last back
+     * (null: not back by the end); lost and duplicates when counted. */
+    cJSON *outs = cJSON_AddArrayToObject(o, "outages");
+    for (size_t k = 0; outs && k < r->noutages; k++) {
+        const struct result_outage *u = &r->outages[k];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "start_s", u->start_s);
+        cJSON_AddItemToObject(x, "end_s", u->ended ? cJSON_CreateNumber(u->end_s) : cJSON_CreateNull());
+        cJSON_AddNumberToObject(x, "clients", (double)u->clients);
+        cJSON_AddItemToObject(x, "lost", u->counted ? cJSON_CreateNumber((double)u->lost) : cJSON_CreateNull());
+        cJSON_AddItemToObject(x, "duplicates", u->counted ? cJSON_CreateNumber((double)u->duplicates)
+                                                          : cJSON_CreateNull());
+        cJSON_AddItemToArray(outs, x);
+    }
     cJSON *sec = cJSON_AddObjectToObject(o, "seconds");
     cJSON *t = cJSON_AddArrayToObject(sec, "t"), *sent = cJSON_AddArrayToObject(sec, "sent"),
           *recv = cJSON_AddArrayToObject(sec, "received"), *p50 = cJSON_AddArrayToObject(sec, "p50"),
@@ -513,7 +527,8 @@ int html_write(FILE *f, const struct html_run *runs, size_t n)
     chart_section(f, "rate", "Throughput over time",
                   "Messages per second, each second of the measured phase: published (completed) and received "
                   "(unique). The bands above the plot are each run's phases; time 0 is the start of the measured "
-                  "phase.");
+                  "phase. Red spans are outages (--reconnect): from the first connection lost to the last one "
+                  "back.");
     chart_section(f, "latency-time", "Latency over time",
                   "p50 and p99 of the messages received in each second (end to end).");
     chart_section(f, "percentiles", "Latency percentile distribution",

@@ -121,7 +121,8 @@
      points (per point: 'pass', 'fail' or 'tool'), markers}], ribbons [{name,
      color, segs [{from, to, cls, label}]}], marks [{v, label, color, dash,
      text, row}] (vertical), hmarks [{v, label}] (horizontal, in the y
-     domain), key [{shape, text}], empty (text when there is nothing to draw). */
+     domain), spans [{from, to, id, label}] (shaded the plot's height), key
+     [{shape, text}], empty (text when there is nothing to draw). */
   function Chart(container, opts) {
     this.el = container;
     this.opts = opts;
@@ -276,6 +277,15 @@
     svg('text', { x: 14, y: (y0 + y1) / 2, 'text-anchor': 'middle',
                   transform: 'rotate(-90 14 ' + (y0 + y1) / 2 + ')' }, axis).textContent = o.y.label;
 
+    /* spans (outages), under the series */
+    (o.spans || []).forEach(function (sp) {
+      var a = Math.max(x0, xs(sp.from)), b = Math.min(x1, xs(sp.to));
+      if (b < x0 || a > x1) return;
+      if (b - a < 2) b = a + 2;   /* a short outage stays visible */
+      var r = svg('rect', { x: a, y: y1, width: b - a, height: y0 - y1, 'class': 'outage', 'data-outage': sp.id }, root);
+      svg('title', {}, r).textContent = sp.label;
+    });
+
     /* phase ribbons, one row a run */
     ribbons.forEach(function (rb, i) {
       var g = svg('g', { 'class': 'ribbon', 'data-run': rb.name }, root);
@@ -389,8 +399,27 @@
       if (p.warmup_s > 0) segs.push({ from: -p.warmup_s, to: 0, cls: 'warmup', label: 'warm-up' });
       segs.push({ from: 0, to: pub, cls: 'measure', label: 'measure' });
       if (p.drain_s > 0) segs.push({ from: pub, to: p.measure_s, cls: 'drain', label: 'drain' });
+      outageSpans([r]).forEach(function (sp) {
+        segs.push({ from: sp.from, to: sp.to, cls: 'outage', label: 'outage' });
+      });
       return { name: r.letter, color: r.color, segs: segs };
     });
+  }
+
+  /* Each run's outages as spans: one not over by the end runs to it. */
+  function outageSpans(runs) {
+    var spans = [];
+    runs.forEach(function (r) {
+      (r.outages || []).forEach(function (u, i) {
+        var to = u.end_s === null ? Math.max(u.start_s, r.phases.measure_s) : u.end_s;
+        var what = u.lost === null ? '' : ', ' + u.lost + ' lost, ' + u.duplicates + ' duplicated';
+        spans.push({ from: u.start_s, to: to, id: r.letter + '-' + i,
+                     label: r.letter + ': outage ' + (i + 1) + ', ' + u.clients + ' connection' +
+                            (u.clients === 1 ? '' : 's') + ' lost, ' +
+                            (u.end_s === null ? 'not back by the end' : (to - u.start_s).toFixed(3) + ' s') + what });
+      });
+    });
+    return spans;
   }
 
   function timeAxis(runs) {
@@ -417,7 +446,7 @@
                       xs: r.seconds.t, ys: r.seconds.received });
     });
     return { id: 'rate', title: 'Throughput over time', series: series, ribbons: phaseRibbons(runs),
-             marks: [{ v: 0, label: 'measure' }], x: timeAxis(runs),
+             spans: outageSpans(runs), marks: [{ v: 0, label: 'measure' }], x: timeAxis(runs),
              y: { label: 'messages / s', fmt: function (v, exact) { return exact ? v.toFixed(0) + ' /s' : fmtRate(v); } },
              empty: 'No per-second points in these results.' };
   }
@@ -432,7 +461,7 @@
                     xs: r.seconds.t, ys: r.seconds.p99 });
     });
     return { id: 'latency-time', title: 'Latency over time', series: series, ribbons: phaseRibbons(runs),
-             marks: [{ v: 0, label: 'measure' }], x: timeAxis(runs),
+             spans: outageSpans(runs), marks: [{ v: 0, label: 'measure' }], x: timeAxis(runs),
              y: { label: 'latency', log: true, toggle: true, fmt: fmtUs },
              empty: 'No latency: a pub result receives nothing.' };
   }

@@ -23,6 +23,18 @@ for flag in --report --csv --hgrm; do
     "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --quiet --json "$TEST_TMP/x.json" $flag - > /dev/null 2> "$TEST_TMP/err"
     check_eq "run $flag -: exit 2" 2 "$?"
 done
+# A run through an outage: the broker killed 1.5 s in, back 0.5 s later.
+O="$TEST_TMP/outage.json"
+"$MQTTBENCH" both -p "$BROKER_PORT" --rate 2000 --duration 3s --reconnect 100ms..300ms --quiet --json "$O" \
+    > /dev/null 2>&1 &
+opid=$!
+sleep 1.5
+kill -9 "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null
+sleep 0.5
+restart_broker || exit 1
+wait_exit "$opid" 30000
+check_eq "outage run: ok, one outage recorded" "0 ok 1" "$EXIT_RC $(json "$O" 'd["status"] + " " + str(len(d["outages"]))')"
 "$MQTTBENCH" both -p "$BROKER_PORT" --count 100 --processes --report "$TEST_TMP/x.html" > /dev/null 2> "$TEST_TMP/err"
 check_eq "run --report with --processes: exit 2" 2 "$?"
 check "run --report with --processes: says what to do" grep -q 'run mqttbench report on the merged result' "$TEST_TMP/err"
@@ -87,6 +99,17 @@ else
         --screenshot="$SHOTS/report.png" "file://$R" > /dev/null 2>&1
     check_eq "browser: screenshot saved ($SHOTS/report.png)" "89504e47" \
         "$(head -c 4 "$SHOTS/report.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')"
+
+    # An outage is a red span over both time plots and in the phase ribbon,
+    # titled with its length and what it lost.
+    "$MQTTBENCH" report "$O" -o "$TEST_TMP/outage.html" > /dev/null 2>&1
+    browse "$TEST_TMP/outage.html" outage
+    check "outage: renders" grep -q '<body data-rendered="ok"' "$TEST_TMP/outage.dom"
+    check_eq "outage: a span on each time plot, and in each ribbon" "2 2" \
+        "$(grep -o 'data-outage="A-0"' "$TEST_TMP/outage.dom" | wc -l) $(grep -o 'data-phase="outage"' "$TEST_TMP/outage.dom" | wc -l)"
+    check "outage: its title says how many connections, how long and what was lost" \
+        grep -Eq '<title>A: outage 1, 3 connections lost, [0-9.]+ s, [0-9]+ lost, [0-9]+ duplicated</title>' \
+        "$TEST_TMP/outage.dom"
 
     # A pub result has no latency: the page says so and still renders.
     "$MQTTBENCH" report "$P" -o "$TEST_TMP/pub.html" > /dev/null 2>&1

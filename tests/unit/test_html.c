@@ -92,7 +92,24 @@ int main(void)
     CHECK("one run: plot data has the percentile rows and series", strstr(t, "\"latency\":{\"p\":[0,10,20,30,40,50,55") &&
                                                                       strstr(t, "\"seconds\":{\"t\":[1.0001,"));
     CHECK("one run: paced, so service latency is plotted", !strstr(t, "\"service\":null"));
+    CHECK("one run: no outages", strstr(t, "\"outages\":[]") != NULL);
     free(t);
+
+    /* --reconnect: an outage that ended, counted; one not back by the end */
+    struct result_outage outs[2] = {
+        { .start_s = 1.5, .ended = true, .end_s = 2.25, .clients = 3, .counted = true, .lost = 9, .duplicates = 2 },
+        { .start_s = 4, .clients = 1 },
+    };
+    a.outages = outs;
+    a.noutages = 2;
+    t = page(runs, 1, &rc);
+    CHECKF("outages: in the plot data, an open one's end null, uncounted ones' counts null",
+           rc == 0 && t && strstr(t, "\"outages\":[{\"start_s\":1.5,\"end_s\":2.25,\"clients\":3,\"lost\":9,"
+                                     "\"duplicates\":2},{\"start_s\":4,\"end_s\":null,\"clients\":1,\"lost\":null,"
+                                     "\"duplicates\":null}]"), "%s", t ? strstr(t, "\"outages\"") : "");
+    free(t);
+    a.outages = NULL;
+    a.noutages = 0;
 
     t = page(runs, 3, &rc);
     CHECK("three runs: written", rc == 0 && t);
