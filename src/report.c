@@ -78,9 +78,24 @@ enum report_bottleneck report_bottleneck(const struct run_result *r)
     if (r->self_stall.count && (short_of_target || r->schedule_lagging)) return REPORT_SELF_STALL;
     if (r->generator_saturated) return REPORT_GENERATOR;
     if (paced && r->outages_total && (short_of_target || r->schedule_lagging)) return REPORT_OUTAGE;
+    if (short_of_target && c->sub_delay_ns && c->mode == MB_MODE_BOTH) return REPORT_SUB_DELAY;
     if (short_of_target) return REPORT_BROKER;
     if (paced && r->schedule_lagging) return REPORT_JITTER;
     return REPORT_NONE;
+}
+
+/* --sub-delay in `both`: the subscribers received under 90% of the rate at
+ * which the messages meant for them were published (*rx of *tx msgs/s):
+ * mqttbench's own slow consumers, at most 1/T each, set delivery's pace. */
+static bool sub_delay_behind(const struct run_result *r, double *rx, double *tx)
+{
+    const struct mb_config *c = r->cfg;
+    if (!c->sub_delay_ns || c->mode != MB_MODE_BOTH || !r->expected_known || r->pub_duration_s <= 0 ||
+        r->sub_duration_s <= 0)
+        return false;
+    *rx = per_s(r->total.sub_unique, r->sub_duration_s);
+    *tx = per_s(r->expected, r->pub_duration_s);
+    return *rx < 0.9 * *tx;
 }
 
 /* The NOTE lines: every claim about who set the pace is made here. */
@@ -106,6 +121,12 @@ static void print_notes(FILE *f, const struct run_result *r)
                    "               the broker did not keep up with %.0f msgs/s (achieved %.0f msgs/s)\n",
                 c->rate, achieved_rate(r));
         break;
+    case REPORT_SUB_DELAY:
+        fprintf(f, "  NOTE         publishers fell behind their schedule (achieved %.0f of %.0f msgs/s) in a run\n"
+                   "               with --sub-delay %s: each wait blocks its thread, and a publisher on that\n"
+                   "               thread waits with it; mqttbench itself may have set this pace, not the broker\n",
+                achieved_rate(r), c->rate, units_format_duration(c->sub_delay_ns, a, sizeof(a)));
+        break;
     case REPORT_JITTER:
     case REPORT_OUTAGE: {
         bool outage = report_bottleneck(r) == REPORT_OUTAGE;
@@ -126,6 +147,12 @@ static void print_notes(FILE *f, const struct run_result *r)
     case REPORT_NONE:
         break;
     }
+    double rx, tx;
+    if (sub_delay_behind(r, &rx, &tx))
+        fprintf(f, "  NOTE         subscribers received %.0f msgs/s of the %.0f msgs/s published for them:\n"
+                   "               --sub-delay %s lets each take at most %.0f msgs/s, so mqttbench's own slow\n"
+                   "               subscribers set the delivery rate, and latency includes the queue behind them\n",
+                rx, tx, units_format_duration(c->sub_delay_ns, a, sizeof(a)), 1e9 / (double)c->sub_delay_ns);
     if (!r->generator_saturated && r->flow_on && r->flow_paced_by_window)
         fprintf(f, "  NOTE         publishers waited on mqttbench's flow window (--backlog %llu) %.0f%% of the\n"
                    "               time: the rate is what %llu messages in flight allow, which may be less than\n"

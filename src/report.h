@@ -43,12 +43,15 @@ void report_stall_error(const struct report_stall *s, char *buf, size_t len);
 
 /* Who set the pace of a run, on the evidence in r: the NOTE the summary
  * prints. Only REPORT_BROKER blames the broker: a paced run fell short of its
- * target rate while mqttbench had CPU to spare and was never stopped. */
+ * target rate while mqttbench had CPU to spare, was never stopped and made
+ * no subscriber wait (--sub-delay). */
 enum report_bottleneck {
     REPORT_NONE,                /* nothing to say */
     REPORT_SELF_STALL,          /* mqttbench itself was stopped or not scheduled */
     REPORT_GENERATOR,           /* mqttbench's CPU */
     REPORT_JITTER,              /* paced: slots missed, the rate held */
+    REPORT_SUB_DELAY,           /* paced `both`: the rate fell short with --sub-delay, which blocks
+                                   its thread and, through it, publishers */
     REPORT_BROKER,              /* paced: the rate fell short of the target */
     REPORT_OUTAGE,              /* paced, --reconnect: slots missed or the rate short, with outages */
 };

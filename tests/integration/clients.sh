@@ -62,6 +62,22 @@ elapsed=$(( $(now_ms) - t0 ))
 check_eq "sub-delay interrupted: exit 130" 130 "$EXIT_RC"
 check "sub-delay interrupted: within 3 s ($elapsed ms)" test "$elapsed" -lt 3000
 check_eq "sub-delay interrupted: status aborted" aborted "$(json "$TEST_TMP/sd.json" 'd["status"]')"
+
+# --- --sub-delay sets the pace: the NOTE names mqttbench, never the broker -------
+# 1 ms a message is at most 1,000 msgs/s for the subscriber, against 3,000
+# published. On one thread its waits hold the publisher back too.
+"$MQTTBENCH" both -p "$BROKER_PORT" --rate 3000 --duration 1s --warmup 0 --sub-delay 1ms --threads 1 \
+    --json "$TEST_TMP/sd1.json" > "$TEST_TMP/sd1.out" 2>&1
+check "sub-delay, one thread: the publishers' shortfall is put on --sub-delay" \
+    grep -q "in a run$" "$TEST_TMP/sd1.out"
+check "sub-delay, one thread: the NOTE says mqttbench may have set the pace" \
+    grep -q "mqttbench itself may have set this pace, not the broker" "$TEST_TMP/sd1.out"
+"$MQTTBENCH" both -p "$BROKER_PORT" --rate 3000 --duration 1s --warmup 0 --sub-delay 1ms --threads 2 \
+    --json "$TEST_TMP/sd2.json" > "$TEST_TMP/sd2.out" 2>&1
+check "sub-delay, two threads: the subscribers' own pace is named" \
+    grep -q "lets each take at most 1000 msgs/s, so mqttbench's own slow" "$TEST_TMP/sd2.out"
+check "sub-delay: no NOTE blames the broker (issue 8, item 4)" \
+    bash -c "! grep -q 'the broker did not keep up' '$TEST_TMP/sd1.out' '$TEST_TMP/sd2.out'"
 stop_broker
 
 # --- --no-clean: the persistent sessions left behind ----------------------------

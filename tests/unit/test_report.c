@@ -39,6 +39,14 @@ static void test_bottleneck(void)
     paced(&r, &c, 10000, 50000, 10.0, 30000);
     CHECK("bottleneck: short of the target with CPU to spare is the broker", report_bottleneck(&r) == REPORT_BROKER);
 
+    c.sub_delay_ns = 1000000;       /* its own slow subscribers may have blocked the publishers */
+    CHECK("bottleneck: short of the target with --sub-delay is not the broker",
+          report_bottleneck(&r) == REPORT_SUB_DELAY);
+    c.mode = MB_MODE_PUB;           /* a pub has no subscribers to wait for */
+    CHECK("bottleneck: --sub-delay does not matter to a pub", report_bottleneck(&r) == REPORT_BROKER);
+    c.mode = MB_MODE_BOTH;
+    c.sub_delay_ns = 0;
+
     r.max_utilization = 0.95;
     r.generator_saturated = true;
     CHECK("bottleneck: a saturated worker is mqttbench", report_bottleneck(&r) == REPORT_GENERATOR);
