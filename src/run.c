@@ -278,8 +278,18 @@ static uint64_t sum_hist_percentile_us(const struct hist *h, double pct)
     return h->count ? hist_percentile(h, pct) : 0;
 }
 
-/* Collect one snapshot from every worker: a timeseries point and a progress line. */
-static void tick(struct run *r, uint64_t now)
+/* How long a tick waits for each worker's snapshot (ms): in the run, briefly,
+ * so a worker held up (a --sub-delay wait blocks its thread) cannot hold up
+ * the controller's checks or a Ctrl-C; at the end, long enough for the last
+ * point to hold the totals. */
+#define RUN_SNAPSHOT_WAIT_MS 20
+#define RUN_FINAL_SNAPSHOT_WAIT_MS 500
+
+/* Collect one snapshot from every worker: a timeseries point and a progress
+ * line. A worker that does not answer within wait_ms is counted by its live
+ * counters (the same counts, stored as each message completes or arrives),
+ * and its latencies go into the next point. */
+static void tick(struct run *r, uint64_t now, int wait_ms)
 {
     const struct mb_config *cfg = r->cfg;
     for (size_t i = 0; i < r->nworkers; i++) worker_request_snapshot(&r->workers[i]);
@@ -287,10 +297,14 @@ static void tick(struct run *r, uint64_t now)
     uint64_t sent = 0, received = 0;
     for (size_t i = 0; i < r->nworkers; i++) {
         struct worker *w = &r->workers[i];
-        if (worker_wait_snapshot(w, 500) != 0) continue;   /* a stuck worker misses one tick */
-        sent += w->snap.sent;
-        received += w->snap.received;
-        hist_merge(&r->tick_hist, &w->snap.lat_tick);
+        if (worker_wait_snapshot(w, wait_ms) == 0) {
+            sent += w->snap.sent;
+            received += w->snap.received;
+            hist_merge(&r->tick_hist, &w->snap.lat_tick);
+        } else {
+            sent += atomic_load_explicit(&w->env.live_sent, memory_order_relaxed);
+            received += atomic_load_explicit(&w->env.live_received, memory_order_relaxed);
+        }
     }
     struct result_point p = {
         .t_s = (double)(now - r->t0_ns) / 1e9, .sent = sent, .received = received,
@@ -496,7 +510,7 @@ static void measure_phase(struct run *r)
         }
         report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
         if (now >= r->next_tick_ns) {
-            tick(r, now);
+            tick(r, now, RUN_SNAPSHOT_WAIT_MS);
             r->next_tick_ns += RUN_TICK_NS;
             if (r->next_tick_ns <= now) r->next_tick_ns = now + RUN_TICK_NS;
         }
@@ -579,7 +593,8 @@ static void measure_phase(struct run *r)
     uint64_t end = clock_mono_ns();
     live_read(r, &l);
     report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
-    if (end - r->last_tick_ns > RUN_TICK_NS / 20) tick(r, end);
+    if (end - r->last_tick_ns > RUN_TICK_NS / 20)
+        tick(r, end, *r->interrupted ? RUN_SNAPSHOT_WAIT_MS : RUN_FINAL_SNAPSHOT_WAIT_MS);
     r->res->measure_s = (double)(end - r->t0_ns) / 1e9;
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;
 }
