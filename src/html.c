@@ -312,11 +312,17 @@ static void delivery_table(FILE *f, const struct html_run *runs, size_t n)
             fputs("<td colspan=\"8\" class=\"none\">a pub result receives nothing</td></tr>\n", f);
             continue;
         }
-        const char *how = !r->expected_known ? (r->expected ? "not exact: the run did not wait for the tail"
-                                                            : "gaps only: the tail is unknown")
-                          : r->forgotten ? "approximate: gap tracking overflowed" : "exact";
+        /* The summary's words (report.c): loss is a share of expected only
+         * when nothing is left in flight. */
+        char how[96];
+        if (!r->expected_known) snprintf(how, sizeof(how), "gaps only: the tail is unknown");
+        else if (r->in_flight)
+            snprintf(how, sizeof(how), "so far: %s in flight, the run did not wait for the tail",
+                     fmt_count(r->in_flight, a, sizeof(a)));
+        else snprintf(how, sizeof(how), "%s", r->forgotten ? "approximate: gap tracking overflowed" : "exact");
         char pct[32] = "\xe2\x80\x93";
-        if (r->expected) snprintf(pct, sizeof(pct), "%.3f%%", 100.0 * (double)r->lost / (double)r->expected);
+        if (r->expected && !r->in_flight)
+            snprintf(pct, sizeof(pct), "%.3f%%", 100.0 * (double)r->lost / (double)r->expected);
         fprintf(f, "<td>%s</td><td>%s</td><td class=\"%s\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
                 r->expected ? fmt_count(r->expected, b, sizeof(b)) : "unknown", fmt_count(r->total.sub_unique, c, sizeof(c)),
                 r->lost ? "bad" : "", fmt_count(r->lost, d, sizeof(d)), pct, fmt_count(r->duplicates, e, sizeof(e)),

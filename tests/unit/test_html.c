@@ -95,6 +95,16 @@ int main(void)
     CHECK("one run: no outages", strstr(t, "\"outages\":[]") != NULL);
     free(t);
 
+    /* cut short: messages in flight are not loss, and loss is no share yet */
+    a.in_flight = 42;
+    t = page(runs, 1, &rc);
+    CHECKF("in flight: the delivery row says so far, no loss share",
+           rc == 0 && t && strstr(t, "<td class=\"bad\">10</td><td>\xe2\x80\x93</td>") &&
+               strstr(t, "<td>so far: 42 in flight, the run did not wait for the tail</td>"),
+           "%s", t ? strstr(t, "class=\"delivery\"") : "");
+    free(t);
+    a.in_flight = 0;
+
     /* --reconnect: an outage that ended, counted; one not back by the end */
     struct result_outage outs[2] = {
         { .start_s = 1.5, .ended = true, .end_s = 2.25, .clients = 3, .counted = true, .lost = 9, .duplicates = 2 },
