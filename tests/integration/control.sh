@@ -18,11 +18,14 @@ check "no publisher: says who did not announce" grep -q "announced themselves" "
 timeout 60 "$MQTTBENCH" sub -p "$BROKER_PORT" --run-id 5252 --expect-publishers 2 \
     --json "$TEST_TMP/ov.json" --quiet > /dev/null 2>&1 &
 sub=$!
+# Both at once: each waits for the sub to be subscribed, and then for it to
+# be done, which it is only when both have ended.
 timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --run-id 5252 --count 500 --wait-subscribers 1 \
-    --json "$TEST_TMP/p1.json" --quiet >/dev/null 2>&1
+    --json "$TEST_TMP/p1.json" --quiet >/dev/null 2>&1 &
+p1=$!
 timeout 60 "$MQTTBENCH" pub -p "$BROKER_PORT" --run-id 5252 --count 500 --id-prefix other --wait-subscribers 1 \
     --json "$TEST_TMP/p2.json" --quiet >/dev/null 2>&1
-wait "$sub"
+wait "$p1" "$sub"
 check_eq "overlap: duplicates counted" 500 "$(json "$TEST_TMP/ov.json" 'd["subscribe"]["duplicates"]')"
 check "overlap: a warning names it" python3 -c '
 import json,sys; w=json.load(open(sys.argv[1]))["warnings"]
