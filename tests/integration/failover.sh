@@ -10,15 +10,6 @@ source tests/lib.sh
 
 RECONNECT=(--reconnect 100ms..500ms)
 
-# wait_line FILE PATTERN MS: wait until FILE has a line matching PATTERN.
-wait_line() {
-    local deadline=$(( $(now_ms) + $3 ))
-    until grep -q "$2" "$1" 2>/dev/null; do
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.01
-    done
-}
-
 # outage NAME RUN SIGNAL COUNT ARGS...: a sub and a pub of run RUN (COUNT
 # messages at 2000 msgs/s, --reconnect); once the pub has sent 2000 the broker gets
 # SIGNAL and comes back 1 s later. Sets PUB_RC, SUB_RC; results in
