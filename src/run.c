@@ -593,7 +593,9 @@ static void measure_phase(struct run *r)
     uint64_t end = clock_mono_ns();
     live_read(r, &l);
     report_counts(r, cfg->mode == MB_MODE_PUB ? l.sent : l.received);
-    if (end - r->last_tick_ns > RUN_TICK_NS / 20)
+    /* The last point holds the totals: a final one unless the last tick was
+     * under 50 ms ago and nothing has moved since. */
+    if (end - r->last_tick_ns > RUN_TICK_NS / 20 || l.sent != r->last_tick_sent || l.received != r->last_tick_received)
         tick(r, end, *r->interrupted ? RUN_SNAPSHOT_WAIT_MS : RUN_FINAL_SNAPSHOT_WAIT_MS);
     r->res->measure_s = (double)(end - r->t0_ns) / 1e9;
     if (pub_end_ns) r->res->drain_s = (double)(end - pub_end_ns) / 1e9;

@@ -52,7 +52,7 @@ check_eq "pub+sub: counts" "$N $((2 * N)) 0" "${J[publish.messages]} ${J[subscri
 check_eq "pub+sub: clients from each side" "1 2" "${J[config.publishers]} ${J[config.subscribers]}"
 check_eq "pub+sub: sources" '[["sub", "ok", true], ["pub", "ok", true]]' \
     "$(json "$PS" '[[s["mode"], s["status"], s["pid"] > 0] for s in d["sources"]]')"
-check "pub+sub: the merged timeseries ends at the totals" python3 -c '
+check "pub+sub: the merged timeseries ends at the totals ($(json "$PS" '[d["timeseries"][-1]["sent"], d["publish"]["messages"], d["timeseries"][-1]["received"], d["subscribe"]["messages"]]'))" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1])); p = d["timeseries"][-1]
 sys.exit(0 if p["received"] == d["subscribe"]["messages"] and p["sent"] <= d["publish"]["messages"] else 1)' "$PS"
