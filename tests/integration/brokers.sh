@@ -13,8 +13,8 @@
 source tests/lib.sh
 
 BROKERS=${BROKERS:-mosquitto aedes rabbitmq}
-N=20000          # messages per `both` run (4 x 4: 80000 deliveries)
-NP=10000         # messages per pub/sub pair
+N=5000           # messages per `both` run (4 x 4: 20000 deliveries)
+NP=5000          # messages per pub/sub pair
 B=               # the broker under test
 PORT=
 STARTED=()       # brokers started, stopped on exit
