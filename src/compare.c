@@ -107,6 +107,7 @@ struct compare_cli {
     bool force, markdown;
     const char *json_out;
     const char *base_path, *new_path;
+    const struct sweep_verdict *sweep;   /* two sweeps: what was compared */
 };
 
 static void usage(FILE *f)
@@ -371,6 +372,20 @@ static cJSON *verdict_json(const struct compare_cli *c, const struct compare_rep
     cJSON_AddBoolToObject(o, "forced", c->force);
     if (differences) cJSON_AddStringToObject(o, "scenario_differences", differences);
     else cJSON_AddNullToObject(o, "scenario_differences");
+    if (c->sweep && c->sweep->judged) {
+        const struct sweep_verdict *sv = c->sweep;
+        cJSON *w = cJSON_AddObjectToObject(o, "sweep");
+        cJSON_AddNumberToObject(w, "base_knee", sv->base_knee);
+        if (isinf(sv->base_fail)) cJSON_AddNullToObject(w, "base_first_failing");
+        else cJSON_AddNumberToObject(w, "base_first_failing", sv->base_fail);
+        cJSON_AddNumberToObject(w, "new_knee", sv->new_knee);
+        if (isinf(sv->new_fail)) cJSON_AddNullToObject(w, "new_first_failing");
+        else cJSON_AddNumberToObject(w, "new_first_failing", sv->new_fail);
+        cJSON_AddNumberToObject(w, "knee_change_pct", sv->drop_pct ? -sv->drop_pct : 0.0);
+        cJSON_AddBoolToObject(w, "new_tool_limited", sv->new_tool_limited);
+        cJSON *regs = cJSON_AddArrayToObject(o, "regressions");
+        if (status_problem) cJSON_AddItemToArray(regs, cJSON_CreateString(status_problem));
+    }
     if (base && nw && rep) {
         cJSON_AddNumberToObject(o, "base_runs", base->runs);
         cJSON_AddNumberToObject(o, "new_runs", nw->runs);
@@ -478,14 +493,20 @@ int compare_main(int argc, char **argv)
                 differences);
 
     if (bres->sweep || nres->sweep) {   /* two sweeps: the knee is what is compared (sweep.h) */
+        struct sweep_verdict sv = { 0 };
         if (!bres->sweep || !nres->sweep) {
             snprintf(err, sizeof(err), "%s is a sweep and %s is not", bres->sweep ? c.base_path : c.new_path,
                      bres->sweep ? c.new_path : c.base_path);
             code = COMPARE_EXIT_UNUSABLE;
         } else {
-            code = sweep_compare(bres, nres, c.opts.max_throughput_drop_pct, stdout, err, sizeof(err));
+            code = sweep_compare(bres, nres, c.opts.max_throughput_drop_pct, c.markdown, stdout, &sv, err,
+                                 sizeof(err));
         }
+        fflush(stdout);
         if (code) fprintf(stderr, "%s%s\n", code == 1 ? "regression: " : "mqttbench compare: ", err);
+        c.sweep = &sv;
+        code = finish(&c, NULL, NULL, NULL, code == COMPARE_EXIT_REGRESSION ? err : NULL, ndiff ? differences : NULL,
+                      code == COMPARE_EXIT_UNUSABLE ? err : NULL, code);
         goto out;
     }
 

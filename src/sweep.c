@@ -510,12 +510,21 @@ void sweep_steps_of(const struct run_result *r, struct sweep_step *steps, size_t
     sweep_knee(steps, *n, k);
 }
 
-int sweep_compare(const struct run_result *base, const struct run_result *nw, double max_drop_pct, FILE *f,
-                  char *why, size_t len)
+/* One side's row of the Markdown table. */
+static void md_side(FILE *f, const char *name, double knee, double fail, bool tool)
+{
+    fprintf(f, "| %s | %.0f%s | ", name, knee, tool ? " (mqttbench set the pace)" : "");
+    if (isinf(fail)) fputs("none failed |\n", f);
+    else fprintf(f, "%.0f |\n", fail);
+}
+
+int sweep_compare(const struct run_result *base, const struct run_result *nw, double max_drop_pct, bool markdown,
+                  FILE *f, struct sweep_verdict *v, char *why, size_t len)
 {
     static struct sweep_step bs[SWEEP_MAX_STEPS], ns[SWEEP_MAX_STEPS];
     size_t bn, nn;
     struct sweep_knee bk, nk;
+    memset(v, 0, sizeof(*v));
     sweep_steps_of(base, bs, &bn, &bk);
     sweep_steps_of(nw, ns, &nn, &nk);
     if (strcmp(base->sweep->obj.text, nw->sweep->obj.text)) {
@@ -530,19 +539,30 @@ int sweep_compare(const struct run_result *base, const struct run_result *nw, do
     }
     double b_lo = bs[bk.pass].target, b_hi = bk.fail >= 0 ? bs[bk.fail].target : INFINITY;
     double n_lo = nk.pass >= 0 ? ns[nk.pass].target : 0, n_hi = nk.fail >= 0 ? ns[nk.fail].target : INFINITY;
-    fprintf(f, "mqttbench compare (sweeps)\n  objective %s\n", base->sweep->obj.text);
-    fprintf(f, "  base      knee %.0f msgs/s%s\n", b_lo, isinf(b_hi) ? " (no step failed)" : "");
-    if (!isinf(b_hi)) fprintf(f, "            first failing %.0f msgs/s\n", b_hi);
-    fprintf(f, "  new       knee %.0f msgs/s%s\n", n_lo, nk.tool_limited ? " (mqttbench set the pace)" : "");
-    if (!isinf(n_hi)) fprintf(f, "            first failing %.0f msgs/s\n", n_hi);
     double drop = b_lo > 0 ? 100 * (b_lo - n_lo) / b_lo : 0;
+    *v = (struct sweep_verdict){ .judged = true, .base_knee = b_lo, .base_fail = b_hi, .new_knee = n_lo,
+                                 .new_fail = n_hi, .drop_pct = drop, .new_tool_limited = nk.tool_limited };
+    if (markdown) {
+        fprintf(f, "### mqttbench compare (sweeps)\n\nobjective `%s`\n\n| sweep | knee (msgs/s) | first failing "
+                   "(msgs/s) |\n|---|---:|---:|\n", base->sweep->obj.text);
+        md_side(f, "base", b_lo, b_hi, false);
+        md_side(f, "new", n_lo, n_hi, nk.tool_limited);
+    } else {
+        fprintf(f, "mqttbench compare (sweeps)\n  objective %s\n", base->sweep->obj.text);
+        fprintf(f, "  base      knee %.0f msgs/s%s\n", b_lo, isinf(b_hi) ? " (no step failed)" : "");
+        if (!isinf(b_hi)) fprintf(f, "            first failing %.0f msgs/s\n", b_hi);
+        fprintf(f, "  new       knee %.0f msgs/s%s\n", n_lo, nk.tool_limited ? " (mqttbench set the pace)" : "");
+        if (!isinf(n_hi)) fprintf(f, "            first failing %.0f msgs/s\n", n_hi);
+    }
     bool worse = drop > max_drop_pct && n_hi <= b_lo && !(nk.fail >= 0 && ns[nk.fail].tool_limited);
     if (worse) {
         snprintf(why, len, "the knee dropped %.1f%% (%.0f to %.0f msgs/s; limit %g%%), and the new sweep fails at "
                  "%.0f msgs/s, which the base passed", drop, b_lo, n_lo, max_drop_pct, n_hi);
-        fprintf(f, "\nverdict: REGRESSION (%s)\n", why);
+        fprintf(f, markdown ? "\n**verdict: REGRESSION** (%s)\n" : "\nverdict: REGRESSION (%s)\n", why);
         return 1;
     }
-    fprintf(f, "\nverdict: OK (knee %+.1f%%, within the limit or the base's bracket)\n", -drop);
+    fprintf(f, markdown ? "\n**verdict: OK** (knee %+.1f%%, within the limit or the base's bracket)\n"
+                        : "\nverdict: OK (knee %+.1f%%, within the limit or the base's bracket)\n",
+            drop ? -drop : 0.0);
     return 0;
 }

@@ -140,14 +140,24 @@ void sweep_steps_of(const struct run_result *r, struct sweep_step *steps, size_t
  * no sweep or nothing passed): what compare gates on. */
 double sweep_knee_rate(const struct run_result *r);
 
+/* What sweep_compare compared: each side's knee (highest passing target,
+ * msgs/s; 0 when none passed) and first failing target (INFINITY when none
+ * failed), and the knee's drop in percent of the base's. */
+struct sweep_verdict {
+    bool judged;                /* the knees were compared (else nothing below is set) */
+    double base_knee, base_fail, new_knee, new_fail, drop_pct;
+    bool new_tool_limited;      /* mqttbench set the pace at nw's knee */
+};
+
 /* compare on two sweeps: the knee (highest passing rate) of nw against
  * base's. The base's knee is known only within its bracket (highest passing
  * to lowest failing); nw regresses when its knee is below base's by more than
  * max_drop_pct and its own first failing rate is at or below base's knee (the
  * brackets do not overlap: outside the base's noise). Prints the comparison
- * on f; returns 0 (OK), 1 (regression, why filled) or 2 (not comparable:
- * the base has no knee or mqttbench set its pace; why filled). */
-int sweep_compare(const struct run_result *base, const struct run_result *nw, double max_drop_pct, FILE *f,
-                  char *why, size_t len);
+ * on f (as a Markdown table when markdown) and fills v; returns 0 (OK), 1
+ * (regression, why filled) or 2 (not comparable: the base has no knee or
+ * mqttbench set its pace; why filled). */
+int sweep_compare(const struct run_result *base, const struct run_result *nw, double max_drop_pct, bool markdown,
+                  FILE *f, struct sweep_verdict *v, char *why, size_t len);
 
 #endif

@@ -29,6 +29,12 @@ import json,sys; d=json.load(open(sys.argv[1]))
 sys.exit(0 if d["config"]["rate"]==d["sweep"]["knee"]["max_passing_msgs_per_s"] else 1)' "$f"
 check "knee: the summary names the knee" grep -q "knee: the objective holds at" "$TEST_TMP/out"
 check "knee: the result reads back (compare with itself)" "$MQTTBENCH" compare "$f" "$f" > /dev/null
+# compare's --json verdict and --format markdown cover sweeps too: a CI gate
+# reads the file, whatever was compared.
+"$MQTTBENCH" compare "$f" "$f" --json "$TEST_TMP/v.json" --format markdown > "$TEST_TMP/md" 2>&1
+check_eq "knee: compare --json writes the sweep verdict" "0 pass 0 [] True" \
+    "$? $(json "$TEST_TMP/v.json" '"%s %d %s %s" % (d["verdict"], d["sweep"]["knee_change_pct"], d["regressions"], d["sweep"]["base_knee"] == d["sweep"]["new_knee"])')"
+check "knee: compare --format markdown gives the knees as a table" grep -q '^| base | ' "$TEST_TMP/md"
 
 # mqttbench stopped (SIGSTOP) in the middle of its first step: the step fails
 # because of mqttbench, so the search stops there and blames no broker.

@@ -270,19 +270,37 @@ static void test_compare(void)
     static struct run_result ra[SWEEP_MAX_STEPS], rb[SWEEP_MAX_STEPS];
     static struct mb_config ba, bb, ca[SWEEP_MAX_STEPS], cb[SWEEP_MAX_STEPS];
     struct run_result a, b;
+    struct sweep_verdict v;
     char why[400] = "";
     FILE *null = fopen("/dev/null", "w");
     sweep_result(5000, &a, &sa, ra, &ba, ca);
     sweep_result(5100, &b, &sb, rb, &bb, cb);
-    CHECKF("compare: a knee within the base's bracket is OK", sweep_compare(&a, &b, 10, null, why, sizeof(why)) == 0,
-           "%s", why);
-    CHECKF("compare: the same sweep is OK", sweep_compare(&a, &a, 10, null, why, sizeof(why)) == 0, "%s", why);
+    CHECKF("compare: a knee within the base's bracket is OK",
+           sweep_compare(&a, &b, 10, false, null, &v, why, sizeof(why)) == 0, "%s", why);
+    CHECKF("compare: the same sweep is OK", sweep_compare(&a, &a, 10, false, null, &v, why, sizeof(why)) == 0, "%s",
+           why);
+    CHECKF("compare: the verdict holds the knees", v.judged && v.base_knee == v.new_knee && v.base_knee >= 4000 &&
+                                                       v.base_knee < 5000 && v.drop_pct == 0 && !v.new_tool_limited,
+           "%d %g %g %g", v.judged, v.base_knee, v.new_knee, v.drop_pct);
     for (size_t i = 0; i < b.nruns; i++) result_free(&rb[i]);
     sweep_result(1500, &b, &sb, rb, &bb, cb);
-    int rc = sweep_compare(&a, &b, 10, null, why, sizeof(why));
+    int rc = sweep_compare(&a, &b, 10, false, null, &v, why, sizeof(why));
     CHECKF("compare: a knee far below the base's is a regression", rc == 1 && strstr(why, "knee dropped"),
            "rc %d: %s", rc, why);
-    CHECKF("compare: the other way round is OK", sweep_compare(&b, &a, 10, null, why, sizeof(why)) == 0, "%s", why);
+    CHECKF("compare: the regression's verdict holds both brackets",
+           v.judged && v.new_knee < v.base_knee && v.new_fail <= v.base_knee && v.drop_pct > 10, "%g %g %g %g",
+           v.base_knee, v.new_knee, v.new_fail, v.drop_pct);
+    char *md = NULL;
+    size_t mdlen = 0;
+    FILE *mf = open_memstream(&md, &mdlen);
+    rc = sweep_compare(&a, &b, 10, true, mf, &v, why, sizeof(why));
+    fclose(mf);
+    CHECKF("compare: --format markdown gives a table and the verdict in bold",
+           rc == 1 && md && strstr(md, "| sweep | knee (msgs/s) | first failing (msgs/s) |") &&
+               strstr(md, "| base | ") && strstr(md, "**verdict: REGRESSION**"), "%s", md ? md : "");
+    free(md);
+    CHECKF("compare: the other way round is OK", sweep_compare(&b, &a, 10, false, null, &v, why, sizeof(why)) == 0,
+           "%s", why);
     for (size_t i = 0; i < b.nruns; i++) result_free(&rb[i]);
     for (size_t i = 0; i < a.nruns; i++) result_free(&ra[i]);
     fclose(null);
