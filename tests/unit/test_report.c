@@ -3,6 +3,7 @@
 #include "test.h"
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A paced `both` run of rate msgs/s that completed done messages in seconds,
@@ -107,9 +108,46 @@ static void test_stall_error(void)
     CHECKF("stall: pub alone", strstr(buf, "acknowledging") && !strstr(buf, "subscriber"), "%s", buf);
 }
 
+/* The summary of r, as text (freed by the caller). */
+static char *summary_of(const struct run_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    report_summary(f, r, "r.json");
+    fclose(f);
+    return buf;
+}
+
+/* A run held by its own window says so, even when its worker was busy
+ * enough to count as saturated (CI saw that on a 0.1 s --backlog 1 run). */
+static void test_window_note(void)
+{
+    static struct run_result r;
+    static struct mb_config c;
+    paced(&r, &c, 0, 2000, 0.1, 0);
+    c.qos = 1;
+    c.backlog = 1;
+    r.flow_on = r.flow_paced_by_window = true;
+    r.generator_saturated = true;
+    r.max_utilization = 0.95;
+    r.nworkers = 1;
+    c.publishers = c.subscribers = 1;
+    stats_init(&r.total);
+    r.total.pub_done = 2000;
+    r.total.flow_held_ns = 99000000;
+    char *t = summary_of(&r);
+    CHECKF("window note: printed beside a saturated worker's",
+           t && strstr(t, "publishers waited on mqttbench's flow window (--backlog 1) 99% of the") &&
+               strstr(t, "mqttbench itself was the bottleneck"), "%s", t ? t : "");
+    free(t);
+}
+
 int main(void)
 {
     test_bottleneck();
+    test_window_note();
     test_stall_error();
     return test_failures ? 1 : 0;
 }
