@@ -555,14 +555,14 @@ int sweep_compare(const struct run_result *base, const struct run_result *nw, do
         if (!isinf(n_hi)) fprintf(f, "            first failing %.0f msgs/s\n", n_hi);
     }
     bool worse = drop > max_drop_pct && n_hi <= b_lo && !(nk.fail >= 0 && ns[nk.fail].tool_limited);
+    const char *bold = markdown ? "**" : "";
     if (worse) {
         snprintf(why, len, "the knee dropped %.1f%% (%.0f to %.0f msgs/s; limit %g%%), and the new sweep fails at "
                  "%.0f msgs/s, which the base passed", drop, b_lo, n_lo, max_drop_pct, n_hi);
-        fprintf(f, markdown ? "\n**verdict: REGRESSION** (%s)\n" : "\nverdict: REGRESSION (%s)\n", why);
+        fprintf(f, "\n%sverdict: REGRESSION%s (%s)\n", bold, bold, why);
         return 1;
     }
-    fprintf(f, markdown ? "\n**verdict: OK** (knee %+.1f%%, within the limit or the base's bracket)\n"
-                        : "\nverdict: OK (knee %+.1f%%, within the limit or the base's bracket)\n",
+    fprintf(f, "\n%sverdict: OK%s (knee %+.1f%%, within the limit or the base's bracket)\n", bold, bold,
             drop ? -drop : 0.0);
     return 0;
 }
